@@ -1,0 +1,420 @@
+//! Interchange JSON: the public file format of one report.
+//!
+//! ```json
+//! {"office": {"code": "140404-sfj", "name": "长治市上党区司法局"}, "year": 2023, "edition": "2021",
+//!  "published_date": "2024-01-02", "signature": "长治市上党区司法局",
+//!  "sections": {"overview": "…", "problems": "…", "other": "…"},
+//!  "cells": {"s3.new_received.natural_person": 0, "s2.fees.amount": "0"},
+//!  "cell_notes": {"s2.regulations.repealed": "其中修订 16 件"}}
+//! ```
+//! Counts are JSON integers, money a decimal string (`"24252.311082"`, or with a unit other
+//! than the cell's own: `"251000元"`). `null` or a missing key means the cell was not printed.
+//! Unknown keys, wrong types, keys not in the declared edition and duplicate keys are rejected
+//! with a message naming the key.
+
+use std::fmt;
+
+use chrono::NaiveDate;
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value as Json, json};
+
+use crate::report::{Office, Report};
+use crate::schema::{Edition, ValueKind};
+use crate::value::{Money, Value};
+
+/// Why an interchange file was rejected. `path` names the key (`cells.s3.granted.total`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InterchangeError {
+    /// The key path, or `""` for the whole document.
+    pub path: String,
+    /// What is wrong, in Chinese.
+    pub message_zh: String,
+    /// What is wrong, in English.
+    pub message_en: String,
+}
+
+impl fmt::Display for InterchangeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "{} / {}", self.message_zh, self.message_en)
+        } else {
+            write!(
+                f,
+                "{}: {} / {}",
+                self.path, self.message_zh, self.message_en
+            )
+        }
+    }
+}
+
+impl std::error::Error for InterchangeError {}
+
+fn err(path: impl Into<String>, zh: impl Into<String>, en: impl Into<String>) -> InterchangeError {
+    InterchangeError {
+        path: path.into(),
+        message_zh: zh.into(),
+        message_en: en.into(),
+    }
+}
+
+/// JSON as parsed, objects kept as ordered pairs so that duplicate keys can be seen.
+#[derive(Debug)]
+enum Raw {
+    Null,
+    Bool,
+    Int(i128),
+    Float,
+    Str(String),
+    Arr,
+    Obj(Vec<(String, Raw)>),
+}
+
+impl Raw {
+    fn type_name(&self) -> &'static str {
+        match self {
+            Raw::Null => "null",
+            Raw::Bool => "boolean",
+            Raw::Int(_) => "integer",
+            Raw::Float => "fractional number",
+            Raw::Str(_) => "string",
+            Raw::Arr => "array",
+            Raw::Obj(_) => "object",
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Raw {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Raw, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Raw;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_unit<E>(self) -> Result<Raw, E> {
+                Ok(Raw::Null)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Raw, E> {
+                Ok(Raw::Bool)
+            }
+            fn visit_i64<E>(self, n: i64) -> Result<Raw, E> {
+                Ok(Raw::Int(n.into()))
+            }
+            fn visit_u64<E>(self, n: u64) -> Result<Raw, E> {
+                Ok(Raw::Int(n.into()))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Raw, E> {
+                Ok(Raw::Float)
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Raw, E> {
+                Ok(Raw::Str(s.to_string()))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Raw, E> {
+                Ok(Raw::Str(s))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Raw, A::Error> {
+                while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+                Ok(Raw::Arr)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw, A::Error> {
+                let mut pairs = Vec::new();
+                while let Some((k, v)) = map.next_entry::<String, Raw>()? {
+                    pairs.push((k, v));
+                }
+                Ok(Raw::Obj(pairs))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The fields of an object, checked for duplicates and unknown keys.
+fn fields<'a>(
+    raw: &'a Raw,
+    path: &str,
+    allowed: Option<&[&str]>,
+) -> Result<Vec<(&'a str, &'a Raw)>, InterchangeError> {
+    let Raw::Obj(pairs) = raw else {
+        return Err(err(
+            path,
+            format!("应为对象，实为 {}", raw.type_name()),
+            format!("expected an object, found {}", raw.type_name()),
+        ));
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::with_capacity(pairs.len());
+    for (k, v) in pairs {
+        let here = join(path, k);
+        if !seen.insert(k.as_str()) {
+            return Err(err(here, "键重复出现", "duplicate key"));
+        }
+        if let Some(allowed) = allowed
+            && !allowed.contains(&k.as_str())
+        {
+            return Err(err(
+                here,
+                format!("未知的键（允许：{}）", allowed.join(", ")),
+                format!("unknown key (allowed: {})", allowed.join(", ")),
+            ));
+        }
+        out.push((k.as_str(), v));
+    }
+    Ok(out)
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+fn string(raw: &Raw, path: &str) -> Result<String, InterchangeError> {
+    match raw {
+        Raw::Str(s) => Ok(s.clone()),
+        other => Err(err(
+            path,
+            format!("应为字符串，实为 {}", other.type_name()),
+            format!("expected a string, found {}", other.type_name()),
+        )),
+    }
+}
+
+fn opt_string(raw: &Raw, path: &str) -> Result<Option<String>, InterchangeError> {
+    match raw {
+        Raw::Null => Ok(None),
+        other => string(other, path).map(Some),
+    }
+}
+
+const TOP: &[&str] = &[
+    "office",
+    "year",
+    "edition",
+    "published_date",
+    "signature",
+    "sections",
+    "cells",
+    "cell_notes",
+];
+
+/// Reads one report from interchange JSON.
+pub fn from_json(text: &str) -> Result<Report, InterchangeError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let raw: Raw = serde_json::from_str(text).map_err(|e| {
+        err(
+            "",
+            format!(
+                "不是有效的 JSON（第 {} 行第 {} 列）：{e}",
+                e.line(),
+                e.column()
+            ),
+            format!(
+                "not valid JSON at line {} column {}: {e}",
+                e.line(),
+                e.column()
+            ),
+        )
+    })?;
+    let top = fields(&raw, "", Some(TOP))?;
+    let get = |k: &str| top.iter().find(|(key, _)| *key == k).map(|(_, v)| *v);
+    let need =
+        |k: &'static str| get(k).ok_or_else(|| err(k, "缺少必填的键", "missing required key"));
+
+    let mut office = Office::default();
+    for (k, v) in fields(need("office")?, "office", Some(&["code", "name"]))? {
+        let value = string(v, &join("office", k))?;
+        if k == "code" {
+            office.code = value
+        } else {
+            office.name = value
+        }
+    }
+    if office.code.trim().is_empty() {
+        return Err(err(
+            "office.code",
+            "机关代码不能为空",
+            "office code must not be empty",
+        ));
+    }
+    let year = match need("year")? {
+        Raw::Int(n) if (1990..=2100).contains(n) => *n as i32,
+        Raw::Int(n) => {
+            return Err(err(
+                "year",
+                format!("年度 {n} 超出范围 1990–2100"),
+                format!("year {n} is outside 1990-2100"),
+            ));
+        }
+        other => {
+            return Err(err(
+                "year",
+                format!("应为整数年份，实为 {}", other.type_name()),
+                format!("expected an integer year, found {}", other.type_name()),
+            ));
+        }
+    };
+    let edition_text = match need("edition")? {
+        Raw::Int(n) => n.to_string(),
+        other => string(other, "edition")?,
+    };
+    let edition = Edition::parse(&edition_text).ok_or_else(|| {
+        err(
+            "edition",
+            format!("未知的版本“{edition_text}”（应为 2019 或 2021）"),
+            format!("unknown edition \"{edition_text}\" (expected 2019 or 2021)"),
+        )
+    })?;
+    let mut report = Report::new(office, year, edition);
+
+    if let Some(d) = get("published_date")
+        .map(|v| opt_string(v, "published_date"))
+        .transpose()?
+        .flatten()
+    {
+        report.published_date = Some(NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|_| {
+            err(
+                "published_date",
+                format!("日期“{d}”应写作 YYYY-MM-DD"),
+                format!("date \"{d}\" must be written YYYY-MM-DD"),
+            )
+        })?);
+    }
+    report.signature = get("signature")
+        .map(|v| opt_string(v, "signature"))
+        .transpose()?
+        .flatten();
+    if let Some(sections) = get("sections") {
+        for (k, v) in fields(sections, "sections", None)? {
+            if let Some(text) = opt_string(v, &join("sections", k))? {
+                report.sections.insert(k.to_string(), text);
+            }
+        }
+    }
+    let schema = edition.schema();
+    if let Some(cells) = get("cells") {
+        for (k, v) in fields(cells, "cells", None)? {
+            let path = join("cells", k);
+            let def = schema.cell(k).ok_or_else(|| {
+                err(
+                    &path,
+                    format!("{edition} 版格式中没有这个单元格"),
+                    format!("no such cell in the {edition} edition"),
+                )
+            })?;
+            let value = match (def.kind, v) {
+                (_, Raw::Null) => continue,
+                (ValueKind::Count | ValueKind::SignedCount, Raw::Int(n)) => Value::Count(
+                    i64::try_from(*n).map_err(|_| err(&path, "数值过大", "number too large"))?,
+                ),
+                (ValueKind::Count | ValueKind::SignedCount, other) => {
+                    return Err(err(
+                        &path,
+                        format!("件数应为整数，实为 {}", other.type_name()),
+                        format!("a count must be an integer, found {}", other.type_name()),
+                    ));
+                }
+                (ValueKind::Money(unit), Raw::Str(s)) => {
+                    Value::Money(Money::parse(s, unit).map_err(|e| err(&path, "金额无效", e))?)
+                }
+                (ValueKind::Money(unit), Raw::Int(n)) => Value::Money(Money {
+                    amount: (*n as i64).into(),
+                    unit,
+                }),
+                (ValueKind::Money(_), other) => {
+                    return Err(err(
+                        &path,
+                        format!("金额应写作小数字符串，实为 {}", other.type_name()),
+                        format!(
+                            "money must be a decimal string, found {}",
+                            other.type_name()
+                        ),
+                    ));
+                }
+            };
+            report.cells.insert(def.key, value);
+        }
+    }
+    if let Some(notes) = get("cell_notes") {
+        for (k, v) in fields(notes, "cell_notes", None)? {
+            let path = join("cell_notes", k);
+            let def = schema.cell(k).ok_or_else(|| {
+                err(
+                    &path,
+                    format!("{edition} 版格式中没有这个单元格"),
+                    format!("no such cell in the {edition} edition"),
+                )
+            })?;
+            if let Some(note) = opt_string(v, &path)? {
+                report.cell_notes.insert(def.key, note);
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// The interchange JSON of a report as a value (cells in print order).
+pub fn to_value(report: &Report) -> Json {
+    let schema = report.schema();
+    let mut cells = Map::new();
+    for def in schema.cells() {
+        if let Some(v) = report.cells.get(def.key) {
+            cells.insert(def.key.to_string(), cell_json(def.kind, v));
+        }
+    }
+    let mut out = Map::new();
+    out.insert(
+        "office".into(),
+        json!({"code": report.office.code, "name": report.office.name}),
+    );
+    out.insert("year".into(), json!(report.year));
+    out.insert("edition".into(), json!(report.edition.as_str()));
+    out.insert(
+        "published_date".into(),
+        json!(
+            report
+                .published_date
+                .map(|d| d.format("%Y-%m-%d").to_string())
+        ),
+    );
+    if let Some(sig) = &report.signature {
+        out.insert("signature".into(), json!(sig));
+    }
+    out.insert("sections".into(), json!(report.sections));
+    out.insert("cells".into(), Json::Object(cells));
+    if !report.cell_notes.is_empty() {
+        out.insert("cell_notes".into(), json!(report.cell_notes));
+    }
+    Json::Object(out)
+}
+
+fn cell_json(kind: ValueKind, v: &Value) -> Json {
+    match (kind, v) {
+        (_, Value::Count(n)) => json!(n),
+        (ValueKind::Money(unit), Value::Money(m)) => json!(m.to_interchange(unit)),
+        (_, Value::Money(m)) => json!(m.amount.to_string()),
+    }
+}
+
+/// The interchange JSON of a report, pretty-printed.
+pub fn to_json(report: &Report) -> String {
+    serde_json::to_string_pretty(&to_value(report)).unwrap_or_default()
+}
+
+/// A blank interchange file of an edition: every key, every value `null`.
+pub fn template(edition: Edition) -> String {
+    let mut cells = Map::new();
+    for def in edition.schema().cells() {
+        cells.insert(def.key.to_string(), Json::Null);
+    }
+    let doc = json!({
+        "office": {"code": "", "name": ""},
+        "year": null,
+        "edition": edition.as_str(),
+        "published_date": null,
+        "sections": {"overview": "", "problems": "", "other": ""},
+        "cells": Json::Object(cells),
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
+}

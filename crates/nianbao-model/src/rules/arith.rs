@@ -1,0 +1,459 @@
+//! The arithmetic rules: R1–R5, R7, R8 and the missing-cell warning W6.
+
+use super::{Finding, Rule, RuleContext, Severity};
+use crate::schema::{CellDef, RowDef, RowRole, Schema, TableId, ValueKind};
+use crate::value::Value;
+
+fn s3_key(schema: &Schema, row: &str, col: &str) -> Option<&'static str> {
+    schema.key(TableId::S3, row, col)
+}
+
+/// Sum of the printed counts among `keys`; `None` when none is printed.
+fn sum(ctx: &RuleContext<'_>, keys: &[&'static str]) -> Option<i64> {
+    let mut total = None;
+    for k in keys {
+        if let Some(n) = ctx.report.count(k) {
+            total = Some(total.unwrap_or(0i64).saturating_add(n));
+        }
+    }
+    total
+}
+
+fn label(schema: &Schema, key: &str) -> String {
+    schema
+        .cell(key)
+        .map(|c| schema.label_zh(c))
+        .unwrap_or_else(|| key.to_string())
+}
+
+/// A finding that a printed value differs from what the rule computes.
+#[allow(clippy::too_many_arguments)]
+fn mismatch(
+    rule: &Rule,
+    schema: &Schema,
+    target: &'static str,
+    involved: Vec<&'static str>,
+    expected: i64,
+    actual: i64,
+    what_zh: &str,
+    what_en: &str,
+) -> Finding {
+    let mut cells = vec![target.to_string()];
+    cells.extend(
+        involved
+            .into_iter()
+            .filter(|k| *k != target)
+            .map(str::to_string),
+    );
+    Finding {
+        rule: rule.id.to_string(),
+        severity: rule.severity,
+        cells,
+        expected: Some(expected.to_string()),
+        actual: Some(actual.to_string()),
+        message_zh: format!(
+            "{} {}：{}为 {}，填报为 {}",
+            rule.id,
+            label(schema, target),
+            what_zh,
+            expected,
+            actual
+        ),
+        message_en: format!(
+            "{} {}: {} {}, the report says {}",
+            rule.id, target, what_en, expected, actual
+        ),
+    }
+}
+
+fn s3_reads(schema: &Schema) -> Vec<&'static str> {
+    schema
+        .cells()
+        .iter()
+        .filter(|c| c.table == TableId::S3)
+        .map(|c| c.key)
+        .collect()
+}
+
+fn s4_reads(schema: &Schema) -> Vec<&'static str> {
+    schema
+        .cells()
+        .iter()
+        .filter(|c| c.table == TableId::S4)
+        .map(|c| c.key)
+        .collect()
+}
+
+fn all_reads(schema: &Schema) -> Vec<&'static str> {
+    schema.cells().iter().map(|c| c.key).collect()
+}
+
+fn row_keys(schema: &Schema, roles: fn(&RowRole) -> bool, col: &str) -> Vec<&'static str> {
+    schema
+        .s3_rows(roles)
+        .filter_map(|r| s3_key(schema, r.key, col))
+        .collect()
+}
+
+pub(super) const R1: Rule = Rule {
+    id: "R1",
+    severity: Severity::Error,
+    title_zh: "表三每列：一、本年新收 + 二、上年结转 = 三（七）总计 + 四、结转下年度继续办理",
+    title_en: "table 3, each column: new + carried in = total processed + carried out",
+    reads: s3_reads,
+    check: |ctx, out| {
+        let schema = ctx.schema();
+        for col in schema.s3_cols() {
+            let inputs = row_keys(schema, |r| *r == RowRole::Input, col.key);
+            let outputs = row_keys(
+                schema,
+                |r| matches!(r, RowRole::Total | RowRole::CarriedOut),
+                col.key,
+            );
+            if inputs
+                .iter()
+                .chain(&outputs)
+                .any(|k| ctx.report.count(k).is_none())
+            {
+                continue;
+            }
+            let (lhs, rhs) = (
+                sum(ctx, &inputs).unwrap_or(0),
+                sum(ctx, &outputs).unwrap_or(0),
+            );
+            if lhs != rhs {
+                let involved: Vec<_> = inputs.iter().chain(&outputs).copied().collect();
+                out.push(mismatch(
+                    &R1,
+                    schema,
+                    outputs[0],
+                    involved,
+                    lhs - outputs.get(1).and_then(|k| ctx.report.count(k)).unwrap_or(0),
+                    ctx.report.count(outputs[0]).unwrap_or(0),
+                    &format!("一+二 = {lhs}，三（七）+四 = {rhs}，（七）总计应"),
+                    &format!("new + carried in = {lhs} but total processed + carried out = {rhs}; total processed should be"),
+                ));
+            }
+        }
+    },
+};
+
+/// Checks `total` of a row against the sum of its other cells.
+fn row_sum(
+    rule: &Rule,
+    ctx: &RuleContext<'_>,
+    table: TableId,
+    row: &RowDef,
+    cols: &[crate::schema::ColDef],
+    out: &mut Vec<Finding>,
+) {
+    let schema = ctx.schema();
+    let Some(total_col) = cols.iter().find(|c| c.is_total) else {
+        return;
+    };
+    let Some(total_key) = schema.key(table, row.key, total_col.key) else {
+        return;
+    };
+    let Some(printed) = ctx.report.count(total_key) else {
+        return;
+    };
+    let parts: Vec<_> = cols
+        .iter()
+        .filter(|c| !c.is_total)
+        .filter_map(|c| schema.key(table, row.key, c.key))
+        .collect();
+    if let Some(computed) = sum(ctx, &parts)
+        && computed != printed
+    {
+        out.push(mismatch(
+            rule,
+            schema,
+            total_key,
+            parts,
+            computed,
+            printed,
+            "各列之和",
+            "the other columns add up to",
+        ));
+    }
+}
+
+pub(super) const R2: Rule = Rule {
+    id: "R2",
+    severity: Severity::Error,
+    title_zh: "表三每行：总计 = 自然人 + 五类法人或其他组织",
+    title_en: "table 3, each row: total = natural person + the five kinds of organisation",
+    reads: s3_reads,
+    check: |ctx, out| {
+        let block = &ctx.schema().table(TableId::S3).blocks[0];
+        for row in &block.rows {
+            row_sum(&R2, ctx, TableId::S3, row, &block.cols, out);
+        }
+    },
+};
+
+pub(super) const R3: Rule = Rule {
+    id: "R3",
+    severity: Severity::Error,
+    title_zh: "表三每列：（七）总计 = 各办理结果之和（小计行只核对，不重复计入）",
+    title_en: "table 3, each column: total processed = sum of the result rows (a printed subtotal is checked, not added)",
+    reads: s3_reads,
+    check: |ctx, out| {
+        let schema = ctx.schema();
+        let rows = &schema.table(TableId::S3).blocks[0].rows;
+        for col in schema.s3_cols() {
+            let key = |r: &RowDef| s3_key(schema, r.key, col.key);
+            let printed_in = |group: &str| {
+                rows.iter()
+                    .filter(|r| r.role == RowRole::Result && r.group == Some(group))
+                    .filter_map(key)
+                    .collect::<Vec<_>>()
+            };
+            let mut parts = Vec::new();
+            for row in rows {
+                match row.role {
+                    RowRole::Result => parts.extend(key(row)),
+                    RowRole::Subtotal(group) => {
+                        let subs = printed_in(group);
+                        let Some(sub_key) = key(row) else { continue };
+                        match (ctx.report.count(sub_key), sum(ctx, &subs)) {
+                            (Some(printed), Some(computed)) if printed != computed => {
+                                out.push(mismatch(
+                                    &R3,
+                                    schema,
+                                    sub_key,
+                                    subs,
+                                    computed,
+                                    printed,
+                                    "其下各项之和",
+                                    "its sub-rows add up to",
+                                ))
+                            }
+                            (Some(_), None) => parts.push(sub_key),
+                            _ => {}
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let Some(total_key) = row_keys(schema, |r| *r == RowRole::Total, col.key)
+                .first()
+                .copied()
+            else {
+                continue;
+            };
+            let Some(printed) = ctx.report.count(total_key) else {
+                continue;
+            };
+            if let Some(computed) = sum(ctx, &parts)
+                && computed != printed
+            {
+                out.push(mismatch(
+                    &R3,
+                    schema,
+                    total_key,
+                    parts,
+                    computed,
+                    printed,
+                    "各办理结果之和",
+                    "the result rows add up to",
+                ));
+            }
+        }
+    },
+};
+
+pub(super) const R4: Rule = Rule {
+    id: "R4",
+    severity: Severity::Error,
+    title_zh: "表四每组：总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结",
+    title_en: "table 4, each group: total = upheld + corrected + other + pending",
+    reads: s4_reads,
+    check: |ctx, out| {
+        let block = &ctx.schema().table(TableId::S4).blocks[0];
+        for row in &block.rows {
+            row_sum(&R4, ctx, TableId::S4, row, &block.cols, out);
+        }
+    },
+};
+
+pub(super) const R5: Rule = Rule {
+    id: "R5",
+    severity: Severity::Warning,
+    title_zh: "跨年：本年“二、上年结转” = 上年“四、结转下年度继续办理”",
+    title_en: "across years: this year's carried in = last year's carried out",
+    reads: s3_reads,
+    check: |ctx, out| {
+        let Some(prev) = ctx.previous else { return };
+        let schema = ctx.schema();
+        for col in schema.s3_cols() {
+            let (Some(this_key), Some(prev_key)) = (
+                row_keys(schema, |r| *r == RowRole::Input, col.key)
+                    .get(1)
+                    .copied(),
+                row_keys(prev.schema(), |r| *r == RowRole::CarriedOut, col.key)
+                    .first()
+                    .copied(),
+            ) else {
+                continue;
+            };
+            if let (Some(this), Some(last)) = (ctx.report.count(this_key), prev.count(prev_key))
+                && this != last
+            {
+                out.push(mismatch(
+                    &R5,
+                    schema,
+                    this_key,
+                    vec![],
+                    last,
+                    this,
+                    &format!("{}年结转下年度", prev.year),
+                    &format!("{} carried out", prev.year),
+                ));
+            }
+        }
+    },
+};
+
+pub(super) const R7: Rule = Rule {
+    id: "R7",
+    severity: Severity::Warning,
+    title_zh: "跨年：现行有效件数 = 上年现行有效件数 + 本年制发 − 本年废止（仅提示）",
+    title_en: "across years: in force = last year's in force + issued - repealed (a heuristic)",
+    reads: |schema| {
+        schema
+            .cells()
+            .iter()
+            .filter(|c| c.col_key == "in_force" || c.col_key == "issued" || c.col_key == "repealed")
+            .map(|c| c.key)
+            .collect()
+    },
+    check: |ctx, out| {
+        let Some(prev) = ctx.previous else { return };
+        let schema = ctx.schema();
+        for row in ["regulations", "normative_docs"] {
+            let k = |col: &str| schema.key(TableId::S2, row, col);
+            let (Some(in_force), Some(issued), Some(repealed)) =
+                (k("in_force"), k("issued"), k("repealed"))
+            else {
+                continue;
+            };
+            let Some(prev_in_force) = prev.schema().key(TableId::S2, row, "in_force") else {
+                continue;
+            };
+            let (Some(now), Some(last), Some(i), Some(r)) = (
+                ctx.report.count(in_force),
+                prev.count(prev_in_force),
+                ctx.report.count(issued),
+                ctx.report.count(repealed),
+            ) else {
+                continue;
+            };
+            let expected = last + i - r;
+            if now != expected {
+                out.push(mismatch(
+                    &R7,
+                    schema,
+                    in_force,
+                    vec![issued, repealed],
+                    expected,
+                    now,
+                    &format!("{}年现行有效 {last} + 制发 {i} − 废止 {r}", prev.year),
+                    &format!(
+                        "{} in force {last} + issued {i} - repealed {r} =",
+                        prev.year
+                    ),
+                ));
+            }
+        }
+    },
+};
+
+fn kind_problem(def: &CellDef, value: &Value) -> Option<(&'static str, &'static str)> {
+    match (def.kind, value) {
+        (ValueKind::Count, Value::Count(n)) if *n < 0 => {
+            Some(("不能为负数", "must not be negative"))
+        }
+        (ValueKind::Count | ValueKind::SignedCount, Value::Count(_)) => None,
+        (ValueKind::Count | ValueKind::SignedCount, Value::Money(_)) => {
+            Some(("应为整数件数", "must be a whole count"))
+        }
+        (ValueKind::Money(_), Value::Money(m)) if m.amount.is_sign_negative() => {
+            Some(("金额不能为负数", "amount must not be negative"))
+        }
+        (ValueKind::Money(_), Value::Money(_)) => None,
+        (ValueKind::Money(_), Value::Count(_)) => {
+            Some(("应为金额（小数）", "must be a decimal amount"))
+        }
+    }
+}
+
+pub(super) const R8: Rule = Rule {
+    id: "R8",
+    severity: Severity::Error,
+    title_zh: "件数为非负整数（2019版“本年增/减”可为负）；金额为有效小数",
+    title_en: "counts are non-negative integers (the 2019 change columns may be negative); money is a valid decimal",
+    reads: all_reads,
+    check: |ctx, out| {
+        let schema = ctx.schema();
+        for (key, value) in &ctx.report.cells {
+            let Some(def) = schema.cell(key) else {
+                continue;
+            };
+            if let Some((zh, en)) = kind_problem(def, value) {
+                out.push(Finding {
+                    rule: "R8".into(),
+                    severity: Severity::Error,
+                    cells: vec![key.to_string()],
+                    expected: None,
+                    actual: Some(value.to_string()),
+                    message_zh: format!("R8 {}：{}，填报为 {}", schema.label_zh(def), zh, value),
+                    message_en: format!("R8 {key}: {en}, the report says {value}"),
+                });
+            }
+        }
+    },
+};
+
+pub(super) const W6_MISSING_CELLS: Rule = Rule {
+    id: "W6",
+    severity: Severity::Warning,
+    title_zh: "表格中有未填报的单元格（未填报不等于 0）",
+    title_en: "cells of the tables are not printed (absent is not 0)",
+    reads: all_reads,
+    check: |ctx, out| {
+        let schema = ctx.schema();
+        for table in &schema.tables {
+            for block in &table.blocks {
+                for row in block.rows.iter().filter(|r| !r.optional) {
+                    let missing: Vec<_> = block
+                        .cols
+                        .iter()
+                        .filter_map(|c| schema.key(table.id, row.key, c.key))
+                        .filter(|k| !ctx.report.cells.contains_key(k))
+                        .collect();
+                    if missing.is_empty() {
+                        continue;
+                    }
+                    let first = schema
+                        .cell(missing[0])
+                        .map(|c| schema.label_zh(c))
+                        .unwrap_or_default();
+                    out.push(Finding {
+                        rule: "W6".into(),
+                        severity: Severity::Warning,
+                        cells: missing.iter().map(|k| k.to_string()).collect(),
+                        expected: None,
+                        actual: None,
+                        message_zh: format!("W6 {first} 等 {} 个单元格未填报", missing.len()),
+                        message_en: format!(
+                            "W6 {} and {} more cells are not printed",
+                            missing[0],
+                            missing.len() - 1
+                        ),
+                    });
+                }
+            }
+        }
+    },
+};
