@@ -12,6 +12,7 @@
 //! Unknown keys, wrong types, keys not in the declared edition and duplicate keys are rejected
 //! with a message naming the key.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use chrono::NaiveDate;
@@ -59,17 +60,17 @@ fn err(path: impl Into<String>, zh: impl Into<String>, en: impl Into<String>) ->
 
 /// JSON as parsed, objects kept as ordered pairs so that duplicate keys can be seen.
 #[derive(Debug)]
-enum Raw {
+enum Raw<'a> {
     Null,
     Bool,
     Int(i128),
     Float,
-    Str(String),
+    Str(Cow<'a, str>),
     Arr,
-    Obj(Vec<(String, Raw)>),
+    Obj(Vec<(Cow<'a, str>, Raw<'a>)>),
 }
 
-impl Raw {
+impl Raw<'_> {
     fn type_name(&self) -> &'static str {
         match self {
             Raw::Null => "null",
@@ -83,42 +84,45 @@ impl Raw {
     }
 }
 
-impl<'de> Deserialize<'de> for Raw {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Raw, D::Error> {
+impl<'de> Deserialize<'de> for Raw<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Raw<'de>, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
-            type Value = Raw;
+            type Value = Raw<'de>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("JSON")
             }
-            fn visit_unit<E>(self) -> Result<Raw, E> {
+            fn visit_unit<E>(self) -> Result<Raw<'de>, E> {
                 Ok(Raw::Null)
             }
-            fn visit_bool<E>(self, _: bool) -> Result<Raw, E> {
+            fn visit_bool<E>(self, _: bool) -> Result<Raw<'de>, E> {
                 Ok(Raw::Bool)
             }
-            fn visit_i64<E>(self, n: i64) -> Result<Raw, E> {
+            fn visit_i64<E>(self, n: i64) -> Result<Raw<'de>, E> {
                 Ok(Raw::Int(n.into()))
             }
-            fn visit_u64<E>(self, n: u64) -> Result<Raw, E> {
+            fn visit_u64<E>(self, n: u64) -> Result<Raw<'de>, E> {
                 Ok(Raw::Int(n.into()))
             }
-            fn visit_f64<E>(self, _: f64) -> Result<Raw, E> {
+            fn visit_f64<E>(self, _: f64) -> Result<Raw<'de>, E> {
                 Ok(Raw::Float)
             }
-            fn visit_str<E>(self, s: &str) -> Result<Raw, E> {
-                Ok(Raw::Str(s.to_string()))
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Raw<'de>, E> {
+                Ok(Raw::Str(Cow::Borrowed(s)))
             }
-            fn visit_string<E>(self, s: String) -> Result<Raw, E> {
-                Ok(Raw::Str(s))
+            fn visit_str<E>(self, s: &str) -> Result<Raw<'de>, E> {
+                Ok(Raw::Str(Cow::Owned(s.to_string())))
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Raw, A::Error> {
+            fn visit_string<E>(self, s: String) -> Result<Raw<'de>, E> {
+                Ok(Raw::Str(Cow::Owned(s)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Raw<'de>, A::Error> {
                 while seq.next_element::<de::IgnoredAny>()?.is_some() {}
                 Ok(Raw::Arr)
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw<'de>, A::Error> {
                 let mut pairs = Vec::new();
-                while let Some((k, v)) = map.next_entry::<String, Raw>()? {
+                while let Some((Key(k), v)) = map.next_entry::<Key<'de>, Raw<'de>>()? {
                     pairs.push((k, v));
                 }
                 Ok(Raw::Obj(pairs))
@@ -128,12 +132,37 @@ impl<'de> Deserialize<'de> for Raw {
     }
 }
 
+/// An object key, borrowed from the input when it has no escapes.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Key<'de>, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(s.to_string())))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(s)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
 /// The fields of an object, checked for duplicates and unknown keys.
 fn fields<'a>(
-    raw: &'a Raw,
+    raw: &'a Raw<'a>,
     path: &str,
     allowed: Option<&[&str]>,
-) -> Result<Vec<(&'a str, &'a Raw)>, InterchangeError> {
+) -> Result<Vec<(&'a str, &'a Raw<'a>)>, InterchangeError> {
     let Raw::Obj(pairs) = raw else {
         return Err(err(
             path,
@@ -141,23 +170,24 @@ fn fields<'a>(
             format!("expected an object, found {}", raw.type_name()),
         ));
     };
-    let mut seen = std::collections::HashSet::new();
-    let mut out = Vec::with_capacity(pairs.len());
+    let mut out: Vec<(&'a str, &'a Raw<'a>)> = Vec::with_capacity(pairs.len());
     for (k, v) in pairs {
-        let here = join(path, k);
-        if !seen.insert(k.as_str()) {
-            return Err(err(here, "键重复出现", "duplicate key"));
-        }
+        let k: &str = k;
         if let Some(allowed) = allowed
-            && !allowed.contains(&k.as_str())
+            && !allowed.contains(&k)
         {
             return Err(err(
-                here,
+                join(path, k),
                 format!("未知的键（允许：{}）", allowed.join(", ")),
                 format!("unknown key (allowed: {})", allowed.join(", ")),
             ));
         }
-        out.push((k.as_str(), v));
+        out.push((k, v));
+    }
+    let mut sorted: Vec<&str> = out.iter().map(|(k, _)| *k).collect();
+    sorted.sort_unstable();
+    if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
+        return Err(err(join(path, w[0]), "键重复出现", "duplicate key"));
     }
     Ok(out)
 }
@@ -170,9 +200,9 @@ fn join(path: &str, key: &str) -> String {
     }
 }
 
-fn string(raw: &Raw, path: &str) -> Result<String, InterchangeError> {
+fn string(raw: &Raw<'_>, path: &str) -> Result<String, InterchangeError> {
     match raw {
-        Raw::Str(s) => Ok(s.clone()),
+        Raw::Str(s) => Ok(s.to_string()),
         other => Err(err(
             path,
             format!("应为字符串，实为 {}", other.type_name()),
@@ -181,7 +211,7 @@ fn string(raw: &Raw, path: &str) -> Result<String, InterchangeError> {
     }
 }
 
-fn opt_string(raw: &Raw, path: &str) -> Result<Option<String>, InterchangeError> {
+fn opt_string(raw: &Raw<'_>, path: &str) -> Result<Option<String>, InterchangeError> {
     match raw {
         Raw::Null => Ok(None),
         other => string(other, path).map(Some),
@@ -202,7 +232,7 @@ const TOP: &[&str] = &[
 /// Reads one report from interchange JSON.
 pub fn from_json(text: &str) -> Result<Report, InterchangeError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let raw: Raw = serde_json::from_str(text).map_err(|e| {
+    let raw: Raw<'_> = serde_json::from_str(text).map_err(|e| {
         err(
             "",
             format!(

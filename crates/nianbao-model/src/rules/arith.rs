@@ -1,6 +1,8 @@
 //! The arithmetic rules: R1–R5, R7, R8 and the missing-cell warning W6.
 
-use super::{Finding, Rule, RuleContext, Severity};
+use std::sync::OnceLock;
+
+use super::{Checked, Finding, Rule, Severity};
 use crate::schema::{CellDef, RowDef, RowRole, Schema, TableId, ValueKind};
 use crate::value::Value;
 
@@ -8,12 +10,12 @@ fn s3_key(schema: &Schema, row: &str, col: &str) -> Option<&'static str> {
     schema.key(TableId::S3, row, col)
 }
 
-/// Sum of the printed counts among `keys`; `None` when none is printed.
-fn sum(ctx: &RuleContext<'_>, keys: &[&'static str]) -> Option<i64> {
-    let mut total = None;
-    for k in keys {
-        if let Some(n) = ctx.report.count(k) {
-            total = Some(total.unwrap_or(0i64).saturating_add(n));
+/// Sum of the printed counts among the cells at `indices`; `None` when none is printed.
+fn sum(c: &Checked<'_>, indices: &[usize]) -> Option<i64> {
+    let mut total: Option<i64> = None;
+    for &i in indices {
+        if let Some(n) = c.count_at(i) {
+            total = Some(total.unwrap_or(0).saturating_add(n));
         }
     }
     total
@@ -24,6 +26,10 @@ fn label(schema: &Schema, key: &str) -> String {
         .cell(key)
         .map(|c| schema.label_zh(c))
         .unwrap_or_else(|| key.to_string())
+}
+
+fn keys(schema: &Schema, indices: &[usize]) -> Vec<&'static str> {
+    indices.iter().map(|&i| schema.cells()[i].key).collect()
 }
 
 /// A finding that a printed value differs from what the rule computes.
@@ -95,41 +101,132 @@ fn row_keys(schema: &Schema, roles: fn(&RowRole) -> bool, col: &str) -> Vec<&'st
         .collect()
 }
 
+/// The cells each arithmetic rule reads, as schema indices, worked out once per edition.
+struct Plan {
+    /// R1 per column: (一, 二), (（七）总计, 四).
+    r1: Vec<(Vec<usize>, Vec<usize>)>,
+    /// R2 per row of table 三 and R4 per group of table 四: (总计, the other cells).
+    row_sums: [Vec<(usize, Vec<usize>)>; 2],
+    /// R3 per column.
+    r3: Vec<R3Column>,
+}
+
+struct R3Column {
+    total: usize,
+    results: Vec<usize>,
+    /// Printed subtotal rows with their sub-rows: checked, and counted only when no sub-row is printed.
+    subtotals: Vec<(usize, Vec<usize>)>,
+}
+
+fn plan(schema: &Schema) -> &'static Plan {
+    static PLANS: [OnceLock<Plan>; 2] = [OnceLock::new(), OnceLock::new()];
+    PLANS[schema.edition as usize].get_or_init(|| build_plan(schema))
+}
+
+fn build_plan(schema: &Schema) -> Plan {
+    let idx = |keys: Vec<&'static str>| {
+        keys.into_iter()
+            .filter_map(|k| schema.index_of(k))
+            .collect::<Vec<_>>()
+    };
+    let rows = &schema.table(TableId::S3).blocks[0].rows;
+    let mut r1 = Vec::new();
+    let mut r3 = Vec::new();
+    for col in schema.s3_cols() {
+        r1.push((
+            idx(row_keys(schema, |r| *r == RowRole::Input, col.key)),
+            idx(row_keys(
+                schema,
+                |r| matches!(r, RowRole::Total | RowRole::CarriedOut),
+                col.key,
+            )),
+        ));
+        let key = |r: &RowDef| s3_key(schema, r.key, col.key).and_then(|k| schema.index_of(k));
+        let results = rows
+            .iter()
+            .filter(|r| r.role == RowRole::Result)
+            .filter_map(key)
+            .collect();
+        let subtotals = rows
+            .iter()
+            .filter_map(|r| match r.role {
+                RowRole::Subtotal(group) => Some((
+                    key(r)?,
+                    rows.iter()
+                        .filter(|s| s.role == RowRole::Result && s.group == Some(group))
+                        .filter_map(key)
+                        .collect(),
+                )),
+                _ => None,
+            })
+            .collect();
+        if let Some(&total) = idx(row_keys(schema, |r| *r == RowRole::Total, col.key)).first() {
+            r3.push(R3Column {
+                total,
+                results,
+                subtotals,
+            });
+        }
+    }
+    let sums = |table: TableId| {
+        let block = &schema.table(table).blocks[0];
+        let Some(total_col) = block.cols.iter().find(|c| c.is_total) else {
+            return Vec::new();
+        };
+        block
+            .rows
+            .iter()
+            .filter_map(|row| {
+                let total = schema.index_of(schema.key(table, row.key, total_col.key)?)?;
+                let parts = block
+                    .cols
+                    .iter()
+                    .filter(|c| !c.is_total)
+                    .filter_map(|c| {
+                        schema
+                            .key(table, row.key, c.key)
+                            .and_then(|k| schema.index_of(k))
+                    })
+                    .collect();
+                Some((total, parts))
+            })
+            .collect()
+    };
+    Plan {
+        r1,
+        row_sums: [sums(TableId::S3), sums(TableId::S4)],
+        r3,
+    }
+}
+
 pub(super) const R1: Rule = Rule {
     id: "R1",
     severity: Severity::Error,
     title_zh: "表三每列：一、本年新收 + 二、上年结转 = 三（七）总计 + 四、结转下年度继续办理",
     title_en: "table 3, each column: new + carried in = total processed + carried out",
     reads: s3_reads,
-    check: |ctx, out| {
-        let schema = ctx.schema();
-        for col in schema.s3_cols() {
-            let inputs = row_keys(schema, |r| *r == RowRole::Input, col.key);
-            let outputs = row_keys(
-                schema,
-                |r| matches!(r, RowRole::Total | RowRole::CarriedOut),
-                col.key,
-            );
-            if inputs
-                .iter()
-                .chain(&outputs)
-                .any(|k| ctx.report.count(k).is_none())
+    check: |c, out| {
+        let schema = c.schema();
+        for (inputs, outputs) in &plan(schema).r1 {
+            if outputs.len() != 2
+                || inputs
+                    .iter()
+                    .chain(outputs)
+                    .any(|&i| c.count_at(i).is_none())
             {
                 continue;
             }
-            let (lhs, rhs) = (
-                sum(ctx, &inputs).unwrap_or(0),
-                sum(ctx, &outputs).unwrap_or(0),
-            );
+            let (lhs, rhs) = (sum(c, inputs).unwrap_or(0), sum(c, outputs).unwrap_or(0));
             if lhs != rhs {
-                let involved: Vec<_> = inputs.iter().chain(&outputs).copied().collect();
+                let involved: Vec<usize> = inputs.iter().chain(outputs).copied().collect();
+                let carried_out = c.count_at(outputs[1]).unwrap_or(0);
                 out.push(mismatch(
                     &R1,
                     schema,
-                    outputs[0],
-                    involved,
-                    lhs - outputs.get(1).and_then(|k| ctx.report.count(k)).unwrap_or(0),
-                    ctx.report.count(outputs[0]).unwrap_or(0),
+                    schema.cells()[outputs[0]].key,
+                    keys(schema, &involved),
+                    lhs - carried_out,
+                    c.count_at(outputs[0]).unwrap_or(0),
                     &format!("一+二 = {lhs}，三（七）+四 = {rhs}，（七）总计应"),
                     &format!("new + carried in = {lhs} but total processed + carried out = {rhs}; total processed should be"),
                 ));
@@ -138,43 +235,28 @@ pub(super) const R1: Rule = Rule {
     },
 };
 
-/// Checks `total` of a row against the sum of its other cells.
-fn row_sum(
-    rule: &Rule,
-    ctx: &RuleContext<'_>,
-    table: TableId,
-    row: &RowDef,
-    cols: &[crate::schema::ColDef],
-    out: &mut Vec<Finding>,
-) {
-    let schema = ctx.schema();
-    let Some(total_col) = cols.iter().find(|c| c.is_total) else {
-        return;
-    };
-    let Some(total_key) = schema.key(table, row.key, total_col.key) else {
-        return;
-    };
-    let Some(printed) = ctx.report.count(total_key) else {
-        return;
-    };
-    let parts: Vec<_> = cols
-        .iter()
-        .filter(|c| !c.is_total)
-        .filter_map(|c| schema.key(table, row.key, c.key))
-        .collect();
-    if let Some(computed) = sum(ctx, &parts)
-        && computed != printed
-    {
-        out.push(mismatch(
-            rule,
-            schema,
-            total_key,
-            parts,
-            computed,
-            printed,
-            "各列之和",
-            "the other columns add up to",
-        ));
+/// Checks each `总计` of a table against the sum of the other cells of its row.
+fn row_sums(rule: &Rule, c: &Checked<'_>, table: usize, out: &mut Vec<Finding>) {
+    let schema = c.schema();
+    for (total, parts) in &plan(schema).row_sums[table] {
+        let Some(printed) = c.count_at(*total) else {
+            continue;
+        };
+        if let Some(computed) = sum(c, parts)
+            && computed != printed
+        {
+            let key = schema.cells()[*total].key;
+            out.push(mismatch(
+                rule,
+                schema,
+                key,
+                keys(schema, parts),
+                computed,
+                printed,
+                "各列之和",
+                "the other columns add up to",
+            ));
+        }
     }
 }
 
@@ -184,12 +266,7 @@ pub(super) const R2: Rule = Rule {
     title_zh: "表三每行：总计 = 自然人 + 五类法人或其他组织",
     title_en: "table 3, each row: total = natural person + the five kinds of organisation",
     reads: s3_reads,
-    check: |ctx, out| {
-        let block = &ctx.schema().table(TableId::S3).blocks[0];
-        for row in &block.rows {
-            row_sum(&R2, ctx, TableId::S3, row, &block.cols, out);
-        }
-    },
+    check: |c, out| row_sums(&R2, c, 0, out),
 };
 
 pub(super) const R3: Rule = Rule {
@@ -198,61 +275,38 @@ pub(super) const R3: Rule = Rule {
     title_zh: "表三每列：（七）总计 = 各办理结果之和（小计行只核对，不重复计入）",
     title_en: "table 3, each column: total processed = sum of the result rows (a printed subtotal is checked, not added)",
     reads: s3_reads,
-    check: |ctx, out| {
-        let schema = ctx.schema();
-        let rows = &schema.table(TableId::S3).blocks[0].rows;
-        for col in schema.s3_cols() {
-            let key = |r: &RowDef| s3_key(schema, r.key, col.key);
-            let printed_in = |group: &str| {
-                rows.iter()
-                    .filter(|r| r.role == RowRole::Result && r.group == Some(group))
-                    .filter_map(key)
-                    .collect::<Vec<_>>()
-            };
-            let mut parts = Vec::new();
-            for row in rows {
-                match row.role {
-                    RowRole::Result => parts.extend(key(row)),
-                    RowRole::Subtotal(group) => {
-                        let subs = printed_in(group);
-                        let Some(sub_key) = key(row) else { continue };
-                        match (ctx.report.count(sub_key), sum(ctx, &subs)) {
-                            (Some(printed), Some(computed)) if printed != computed => {
-                                out.push(mismatch(
-                                    &R3,
-                                    schema,
-                                    sub_key,
-                                    subs,
-                                    computed,
-                                    printed,
-                                    "其下各项之和",
-                                    "its sub-rows add up to",
-                                ))
-                            }
-                            (Some(_), None) => parts.push(sub_key),
-                            _ => {}
-                        }
-                    }
+    check: |c, out| {
+        let schema = c.schema();
+        for column in &plan(schema).r3 {
+            let mut parts = column.results.clone();
+            for (sub, subs) in &column.subtotals {
+                match (c.count_at(*sub), sum(c, subs)) {
+                    (Some(printed), Some(computed)) if printed != computed => out.push(mismatch(
+                        &R3,
+                        schema,
+                        schema.cells()[*sub].key,
+                        keys(schema, subs),
+                        computed,
+                        printed,
+                        "其下各项之和",
+                        "its sub-rows add up to",
+                    )),
+                    (Some(_), None) => parts.push(*sub),
                     _ => {}
                 }
             }
-            let Some(total_key) = row_keys(schema, |r| *r == RowRole::Total, col.key)
-                .first()
-                .copied()
-            else {
+            let Some(printed) = c.count_at(column.total) else {
                 continue;
             };
-            let Some(printed) = ctx.report.count(total_key) else {
-                continue;
-            };
-            if let Some(computed) = sum(ctx, &parts)
+            if let Some(computed) = sum(c, &parts)
                 && computed != printed
             {
+                let key = schema.cells()[column.total].key;
                 out.push(mismatch(
                     &R3,
                     schema,
-                    total_key,
-                    parts,
+                    key,
+                    keys(schema, &parts),
                     computed,
                     printed,
                     "各办理结果之和",
@@ -269,12 +323,7 @@ pub(super) const R4: Rule = Rule {
     title_zh: "表四每组：总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结",
     title_en: "table 4, each group: total = upheld + corrected + other + pending",
     reads: s4_reads,
-    check: |ctx, out| {
-        let block = &ctx.schema().table(TableId::S4).blocks[0];
-        for row in &block.rows {
-            row_sum(&R4, ctx, TableId::S4, row, &block.cols, out);
-        }
-    },
+    check: |c, out| row_sums(&R4, c, 1, out),
 };
 
 pub(super) const R5: Rule = Rule {
@@ -394,13 +443,12 @@ pub(super) const R8: Rule = Rule {
     title_zh: "件数为非负整数（2019版“本年增/减”可为负）；金额为有效小数",
     title_en: "counts are non-negative integers (the 2019 change columns may be negative); money is a valid decimal",
     reads: all_reads,
-    check: |ctx, out| {
-        let schema = ctx.schema();
-        for (key, value) in &ctx.report.cells {
-            let Some(def) = schema.cell(key) else {
-                continue;
-            };
+    check: |c, out| {
+        let schema = c.schema();
+        for (i, def) in schema.cells().iter().enumerate() {
+            let Some(value) = c.value_at(i) else { continue };
             if let Some((zh, en)) = kind_problem(def, value) {
+                let key = def.key;
                 out.push(Finding {
                     rule: "R8".into(),
                     severity: Severity::Error,
@@ -421,38 +469,36 @@ pub(super) const W6_MISSING_CELLS: Rule = Rule {
     title_zh: "表格中有未填报的单元格（未填报不等于 0）",
     title_en: "cells of the tables are not printed (absent is not 0)",
     reads: all_reads,
-    check: |ctx, out| {
-        let schema = ctx.schema();
-        for table in &schema.tables {
-            for block in &table.blocks {
-                for row in block.rows.iter().filter(|r| !r.optional) {
-                    let missing: Vec<_> = block
-                        .cols
-                        .iter()
-                        .filter_map(|c| schema.key(table.id, row.key, c.key))
-                        .filter(|k| !ctx.report.cells.contains_key(k))
-                        .collect();
-                    if missing.is_empty() {
-                        continue;
-                    }
-                    let first = schema
-                        .cell(missing[0])
-                        .map(|c| schema.label_zh(c))
-                        .unwrap_or_default();
-                    out.push(Finding {
-                        rule: "W6".into(),
-                        severity: Severity::Warning,
-                        cells: missing.iter().map(|k| k.to_string()).collect(),
-                        expected: None,
-                        actual: None,
-                        message_zh: format!("W6 {first} 等 {} 个单元格未填报", missing.len()),
-                        message_en: format!(
-                            "W6 {} and {} more cells are not printed",
-                            missing[0],
-                            missing.len() - 1
-                        ),
-                    });
-                }
+    check: |c, out| {
+        let schema = c.schema();
+        let mut missing: Vec<&'static str> = Vec::new();
+        let cells = schema.cells();
+        for (i, def) in cells.iter().enumerate() {
+            if !def.optional && c.value_at(i).is_none() {
+                missing.push(def.key);
+            }
+            let row_ends = cells
+                .get(i + 1)
+                .is_none_or(|n| (n.table, n.block, n.row) != (def.table, def.block, def.row));
+            if row_ends && !missing.is_empty() {
+                let first = schema
+                    .cell(missing[0])
+                    .map(|d| schema.label_zh(d))
+                    .unwrap_or_default();
+                out.push(Finding {
+                    rule: "W6".into(),
+                    severity: Severity::Warning,
+                    cells: missing.iter().map(|k| k.to_string()).collect(),
+                    expected: None,
+                    actual: None,
+                    message_zh: format!("W6 {first} 等 {} 个单元格未填报", missing.len()),
+                    message_en: format!(
+                        "W6 {} and {} more cells are not printed",
+                        missing[0],
+                        missing.len() - 1
+                    ),
+                });
+                missing.clear();
             }
         }
     },

@@ -13,6 +13,7 @@ pub use finding::{Finding, Severity};
 
 use crate::report::Report;
 use crate::schema::Schema;
+use crate::value::Value;
 
 /// What a check sees: the report, optionally last year's report, and the publication deadline.
 #[derive(Clone, Copy, Debug)]
@@ -61,7 +62,41 @@ pub struct Rule {
     /// The cells the rule reads in a schema.
     pub reads: fn(&Schema) -> Vec<&'static str>,
     /// The check: appends findings.
-    pub check: fn(&RuleContext<'_>, &mut Vec<Finding>),
+    pub check: fn(&Checked<'_>, &mut Vec<Finding>),
+}
+
+/// What a check runs on: the context plus the report's cells laid out by schema index.
+pub struct Checked<'a> {
+    ctx: &'a RuleContext<'a>,
+    values: Vec<Option<Value>>,
+}
+
+impl<'a> Checked<'a> {
+    /// Lays out the report's cells once for every rule.
+    pub fn new(ctx: &'a RuleContext<'a>) -> Checked<'a> {
+        Checked {
+            ctx,
+            values: ctx.schema().dense(&ctx.report.cells),
+        }
+    }
+
+    /// The value of the cell at a schema index.
+    pub fn value_at(&self, index: usize) -> Option<&Value> {
+        self.values.get(index).and_then(Option::as_ref)
+    }
+
+    /// The count in the cell at a schema index.
+    pub fn count_at(&self, index: usize) -> Option<i64> {
+        self.value_at(index).and_then(Value::count)
+    }
+}
+
+impl<'a> std::ops::Deref for Checked<'a> {
+    type Target = RuleContext<'a>;
+
+    fn deref(&self) -> &RuleContext<'a> {
+        self.ctx
+    }
 }
 
 /// Every rule, in id order.
@@ -90,9 +125,10 @@ pub fn rule(id: &str) -> Option<&'static Rule> {
 
 /// Runs every rule; findings come in rule order, errors and warnings mixed.
 pub fn check(ctx: &RuleContext<'_>) -> Vec<Finding> {
+    let checked = Checked::new(ctx);
     let mut out = Vec::new();
     for rule in RULES {
-        (rule.check)(ctx, &mut out);
+        (rule.check)(&checked, &mut out);
     }
     out
 }

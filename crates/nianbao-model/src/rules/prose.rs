@@ -28,11 +28,9 @@ fn flatten(text: &str) -> String {
 }
 
 /// Clauses split at Chinese and Latin sentence and clause punctuation.
-fn clauses(text: &str, seps: &[char]) -> Vec<String> {
-    text.split(|c| seps.contains(&c))
+fn clauses<'a>(text: &'a str, seps: &'a [char]) -> impl Iterator<Item = &'a str> {
+    text.split(move |c| seps.contains(&c))
         .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
 }
 
 /// The number written right after `anchor` (up to `gap` other characters in between) and followed by 件.
@@ -118,6 +116,12 @@ fn r9(ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {
     let text = flatten(ctx.report.section(SectionKey::OVERVIEW));
     let s4 = |rows: &[&str]| total(ctx, TableId::S4, rows);
     for clause in clauses(&text, &['。', '；', ';', '，', ',', '：', ':']) {
+        if !clause.bytes().any(|b| b.is_ascii_digit())
+            && !clause.contains("未收到")
+            && !clause.contains("没有收到")
+        {
+            continue;
+        }
         let negated = ["未收到", "没有收到", "未发生"]
             .iter()
             .any(|n| clause.contains(n));
@@ -129,11 +133,11 @@ fn r9(ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {
                     total(ctx, TableId::S3, &["new_received"]),
                     "收到申请",
                     "requests received",
-                    &clause,
+                    clause,
                 );
             }
             if clause.contains("行政复议") {
-                compare(out, 0, s4(&["review"]), "行政复议", "reviews", &clause);
+                compare(out, 0, s4(&["review"]), "行政复议", "reviews", clause);
             }
             if clause.contains("行政诉讼") {
                 compare(
@@ -142,7 +146,7 @@ fn r9(ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {
                     s4(&["litigation_direct", "litigation_after_review"]),
                     "行政诉讼",
                     "lawsuits",
-                    &clause,
+                    clause,
                 );
             }
             continue;
@@ -155,8 +159,7 @@ fn r9(ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {
                 .iter()
                 .any(|a| clause.contains(a));
         if about_requests
-            && let Some(n) =
-                count_after(&clause, "申请", 3).or_else(|| count_before(&clause, "申请"))
+            && let Some(n) = count_after(clause, "申请", 3).or_else(|| count_before(clause, "申请"))
         {
             compare(
                 out,
@@ -164,18 +167,18 @@ fn r9(ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {
                 total(ctx, TableId::S3, &["new_received"]),
                 "收到申请",
                 "requests received",
-                &clause,
+                clause,
             );
         }
         for anchor in ["予以公开及部分公开", "予以公开和部分公开"] {
-            if let Some(n) = count_after(&clause, anchor, 1) {
+            if let Some(n) = count_after(clause, anchor, 1) {
                 compare(
                     out,
                     n,
                     total(ctx, TableId::S3, &["granted", "partial"]),
                     anchor,
                     "granted in full or in part",
-                    &clause,
+                    clause,
                 );
             }
         }
@@ -184,21 +187,21 @@ fn r9(ctx: &RuleContext<'_>, out: &mut Vec<Finding>) {
             ("不予公开", "deny_", "denied"),
             ("不予处理", "reject_", "not processed"),
         ] {
-            if let Some(n) = count_after(&clause, anchor, 1) {
-                compare(out, n, group_total(ctx, prefix), anchor, en, &clause);
+            if let Some(n) = count_after(clause, anchor, 1) {
+                compare(out, n, group_total(ctx, prefix), anchor, en, clause);
             }
         }
-        if let Some(n) = count_after(&clause, "行政复议", 1) {
-            compare(out, n, s4(&["review"]), "行政复议", "reviews", &clause);
+        if let Some(n) = count_after(clause, "行政复议", 1) {
+            compare(out, n, s4(&["review"]), "行政复议", "reviews", clause);
         }
-        if let Some(n) = count_after(&clause, "诉讼", 1) {
+        if let Some(n) = count_after(clause, "诉讼", 1) {
             compare(
                 out,
                 n,
                 s4(&["litigation_direct", "litigation_after_review"]),
                 "行政诉讼",
                 "lawsuits",
-                &clause,
+                clause,
             );
         }
     }
@@ -248,7 +251,7 @@ pub(super) const R9: Rule = Rule {
             .map(|c| c.key)
             .collect()
     },
-    check: r9,
+    check: |ctx, out| r9(ctx, out),
 };
 
 pub(super) const W1_LATE: Rule = Rule {

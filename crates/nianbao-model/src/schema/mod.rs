@@ -210,6 +210,8 @@ pub struct Schema {
     pub tables: Vec<Table>,
     cells: Vec<CellDef>,
     index: HashMap<&'static str, usize>,
+    /// (key, cell index) sorted by key: the order of a report's cell map.
+    sorted: Vec<(&'static str, usize)>,
 }
 
 impl Schema {
@@ -245,17 +247,50 @@ impl Schema {
             }
         }
         let index = cells.iter().enumerate().map(|(i, c)| (c.key, i)).collect();
+        let mut sorted: Vec<_> = cells.iter().enumerate().map(|(i, c)| (c.key, i)).collect();
+        sorted.sort_unstable();
         Schema {
             edition,
             tables,
             cells,
             index,
+            sorted,
         }
     }
 
     /// Every cell of the edition, in print order.
     pub fn cells(&self) -> &[CellDef] {
         &self.cells
+    }
+
+    /// The index of a cell in [`Schema::cells`].
+    pub fn index_of(&self, key: &str) -> Option<usize> {
+        self.index.get(key).copied()
+    }
+
+    /// The values of a report's cell map laid out by cell index (one pass, no lookups).
+    pub fn dense<V: Copy>(
+        &self,
+        cells: &std::collections::BTreeMap<&'static str, V>,
+    ) -> Vec<Option<V>> {
+        let mut out = vec![None; self.cells.len()];
+        let mut it = self.sorted.iter().peekable();
+        for (key, value) in cells {
+            while let Some((k, i)) = it.peek() {
+                match (*k).cmp(key) {
+                    std::cmp::Ordering::Less => {
+                        it.next();
+                    }
+                    std::cmp::Ordering::Equal => {
+                        out[*i] = Some(*value);
+                        it.next();
+                        break;
+                    }
+                    std::cmp::Ordering::Greater => break,
+                }
+            }
+        }
+        out
     }
 
     /// The definition of a cell by key, if the key exists in this edition.
@@ -281,8 +316,21 @@ impl Schema {
 
     /// The key of the cell at (table, row key, column key), if it exists.
     pub fn key(&self, table: TableId, row: &str, col: &str) -> Option<&'static str> {
-        let key = format!("{}.{}.{}", table.prefix(), row, col);
-        self.cell(&key).map(|c| c.key)
+        let t = self.tables.iter().position(|t| t.id == table)?;
+        let mut offset = self.cells.iter().position(|c| c.table == table)?;
+        for block in &self.tables[t].blocks {
+            if let (Some(r), Some(c)) = (
+                block.rows.iter().position(|r| r.key == row),
+                block.cols.iter().position(|c| c.key == col),
+            ) {
+                return self
+                    .cells
+                    .get(offset + r * block.cols.len() + c)
+                    .map(|d| d.key);
+            }
+            offset += block.rows.len() * block.cols.len();
+        }
+        None
     }
 
     /// A person's name for a cell, in Chinese: `表三（七）总计/自然人`.
