@@ -1,0 +1,79 @@
+//! The one error type of the aggregation service, mapped to gRPC codes in one place.
+
+use crate::export::ExportError;
+
+/// Everything that can go wrong in the aggregation service.
+#[derive(Debug, thiserror::Error)]
+pub enum AggregateError {
+    /// A request field is missing or invalid.
+    #[error("{field}: {reason}")]
+    InvalidArgument {
+        /// The field (`org`, `year`, `format`).
+        field: &'static str,
+        /// What is wrong, in Chinese and English.
+        reason: String,
+    },
+    /// The org is not in the caller's view of the hierarchy.
+    #[error("office {0} not found / 未找到单位 {0}")]
+    OrgNotFound(String),
+    /// The storage service refused or failed; its code is kept for refusals.
+    #[error("storage service: {0}")]
+    Storage(tonic::Status),
+    /// The storage service could not be reached.
+    #[error("storage service unreachable / 无法连接存储服务: {0}")]
+    Unreachable(String),
+    /// Storage sent something that is not a valid report.
+    #[error("storage sent invalid data / 存储服务返回的数据无效: {0}")]
+    BadData(String),
+    /// An export could not be written.
+    #[error(transparent)]
+    Export(#[from] ExportError),
+}
+
+/// Shorthand.
+pub type AggregateResult<T> = Result<T, AggregateError>;
+
+impl AggregateError {
+    /// An invalid request field.
+    pub fn invalid(field: &'static str, reason: impl Into<String>) -> AggregateError {
+        AggregateError::InvalidArgument {
+            field,
+            reason: reason.into(),
+        }
+    }
+}
+
+impl From<AggregateError> for tonic::Status {
+    fn from(e: AggregateError) -> Self {
+        use tonic::Code;
+        let code = match &e {
+            AggregateError::InvalidArgument { .. } => Code::InvalidArgument,
+            AggregateError::OrgNotFound(_) => Code::NotFound,
+            AggregateError::Storage(s) => match s.code() {
+                c @ (Code::Unauthenticated
+                | Code::PermissionDenied
+                | Code::NotFound
+                | Code::InvalidArgument
+                | Code::FailedPrecondition) => c,
+                Code::Unavailable => Code::Unavailable,
+                _ => Code::Internal,
+            },
+            AggregateError::Unreachable(_) => Code::Unavailable,
+            AggregateError::BadData(_) | AggregateError::Export(_) => Code::Internal,
+        };
+        if code == Code::Internal {
+            tracing::error!(error = %e, "aggregation failed");
+        }
+        let message = match &e {
+            AggregateError::Storage(s) => s.message().to_string(),
+            other => other.to_string(),
+        };
+        tonic::Status::new(code, message)
+    }
+}
+
+impl From<tonic::Status> for AggregateError {
+    fn from(s: tonic::Status) -> Self {
+        AggregateError::Storage(s)
+    }
+}

@@ -1,0 +1,24 @@
+//! Adding up the reports of a subtree of offices, and telling who filed.
+//!
+//! The pure part (no IO) is in [`rollup`] (the roll-up, mixed editions), [`filing`]
+//! (completeness and timeliness), [`quality`] (findings, cross-year checks, review marks),
+//! [`indicators`], [`compare`] and [`export`] (CSV, XLSX, JSON).
+//!
+//! The gRPC [`AggregationService`](service::AggregateService) reads reports only through the
+//! storage service ([`source`]), forwarding the caller's `authorization` metadata so that access
+//! control stays in storage. Mount it with [`server`].
+
+pub mod compare;
+pub mod error;
+pub mod export;
+pub mod filing;
+pub mod indicators;
+pub mod quality;
+pub mod rollup;
+pub mod service;
+pub mod source;
+mod wire;
+
+pub use error::AggregateError;
+pub use rollup::{Aggregate, Included, Input, NotSummed, edition_of_year, rollup};
+pub use service::{AggregateService, server};

@@ -1,0 +1,168 @@
+//! Quality: the findings of each office's current revision, cross-year checks and outliers,
+//! and the review marks that explain a warning while its cells stay unchanged.
+
+use nianbao_model::rules::{self, Finding, RuleContext, Severity};
+use nianbao_model::{Report, Value};
+use rust_decimal::Decimal;
+use sha2::{Digest, Sha256};
+
+/// The rules that compare a report with the previous year's.
+pub const CROSS_YEAR_RULES: [&str; 3] = ["R5", "R7", "W5"];
+
+/// The id of the outlier warning.
+pub const OUTLIER_RULE: &str = "Q1";
+
+/// A cell jumps when it grows (or shrinks) by this factor or more between two years…
+pub const JUMP_FACTOR: i64 = 10;
+/// …or when it goes from 0 to at least this much.
+pub const JUMP_FROM_ZERO: i64 = 50;
+
+/// A review mark on a warning (storage `FindingMark`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mark {
+    /// The finding's fingerprint (`Finding::fingerprint`).
+    pub fingerprint: String,
+    /// [`cells_digest`] of the finding's cells when marked.
+    pub cells_digest: String,
+    /// Why the warning is fine.
+    pub reason: String,
+}
+
+/// A finding with its review state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reviewed {
+    /// The finding.
+    pub finding: Finding,
+    /// The reason of a mark that still holds; `None` when not explained.
+    pub explained: Option<String>,
+}
+
+/// SHA-256 (hex) of the values of `cells` in `report`, as the storage service computes it when a
+/// mark is made: for each cell in the finding's order, `key=value;` with the value's debug form
+/// (`Count(3)`), an absent cell written as `key=;`. A mark lapses when any of these values changes.
+pub fn cells_digest(report: &Report, cells: &[String]) -> String {
+    let mut hasher = Sha256::new();
+    for key in cells {
+        let value = report
+            .cells
+            .get(key.as_str())
+            .map(|v| format!("{v:?}"))
+            .unwrap_or_default();
+        hasher.update(key.as_bytes());
+        hasher.update(b"=");
+        hasher.update(value.as_bytes());
+        hasher.update(b";");
+    }
+    hex::encode(hasher.finalize())
+}
+
+/// Marks each finding as explained when it is a warning with a mark whose digest still matches
+/// the report's current values. Errors are never explained.
+pub fn apply_marks(report: &Report, findings: Vec<Finding>, marks: &[Mark]) -> Vec<Reviewed> {
+    findings
+        .into_iter()
+        .map(|finding| {
+            let explained = if finding.severity == Severity::Warning {
+                let fp = finding.fingerprint();
+                let digest = cells_digest(report, &finding.cells);
+                marks
+                    .iter()
+                    .find(|m| m.fingerprint == fp && m.cells_digest == digest)
+                    .map(|m| m.reason.clone())
+            } else {
+                None
+            };
+            Reviewed { finding, explained }
+        })
+        .collect()
+}
+
+fn as_decimal(v: &Value) -> Decimal {
+    match v {
+        Value::Count(n) => Decimal::from(*n),
+        Value::Money(m) => m.amount,
+    }
+}
+
+/// Cells that jump between last year and this year: ×[`JUMP_FACTOR`] or more up or down
+/// (both non-zero), or from 0 to [`JUMP_FROM_ZERO`] or more. Money is compared in this year's unit.
+pub fn outliers(report: &Report, previous: &Report) -> Vec<Finding> {
+    let schema = report.schema();
+    let factor = Decimal::from(JUMP_FACTOR);
+    let mut out = Vec::new();
+    for (key, value) in &report.cells {
+        let Some(prev) = previous.cells.get(key) else {
+            continue;
+        };
+        let prev_value = match (value, prev) {
+            (Value::Money(m), Value::Money(p)) => p.in_unit(m.unit).amount,
+            (Value::Count(_), Value::Count(_)) => as_decimal(prev),
+            _ => continue,
+        };
+        let now = as_decimal(value);
+        let jump = if prev_value.is_zero() {
+            now >= Decimal::from(JUMP_FROM_ZERO)
+        } else if now.is_zero() || now.is_sign_negative() || prev_value.is_sign_negative() {
+            false
+        } else {
+            now >= prev_value * factor || prev_value >= now * factor
+        };
+        if !jump {
+            continue;
+        }
+        let label = schema
+            .cell(key)
+            .map(|c| schema.label_zh(c))
+            .unwrap_or_else(|| key.to_string());
+        out.push(Finding {
+            rule: OUTLIER_RULE.into(),
+            severity: Severity::Warning,
+            cells: vec![key.to_string()],
+            expected: Some(prev_value.to_string()),
+            actual: Some(now.to_string()),
+            message_zh: format!(
+                "{OUTLIER_RULE} {label}：{} 年为 {prev_value}，{} 年为 {now}，变化异常",
+                previous.year, report.year
+            ),
+            message_en: format!(
+                "{OUTLIER_RULE} {key}: {prev_value} in {} but {now} in {}, an unusual jump",
+                previous.year, report.year
+            ),
+        });
+    }
+    out
+}
+
+/// The cross-year findings of a report against last year's: R5, R7, W5 and the outliers.
+pub fn cross_year(report: &Report, previous: &Report) -> Vec<Finding> {
+    let ctx = RuleContext {
+        report,
+        previous: Some(previous),
+        deadline: None,
+    };
+    let mut out: Vec<Finding> = rules::check(&ctx)
+        .into_iter()
+        .filter(|f| CROSS_YEAR_RULES.contains(&f.rule.as_str()))
+        .collect();
+    out.extend(outliers(report, previous));
+    out
+}
+
+/// The quality of one office-year: the findings stored with its current revision, the cross-year
+/// findings when last year's report is known, each with its review state.
+pub fn office_quality(
+    report: &Report,
+    stored: Vec<Finding>,
+    previous: Option<&Report>,
+    marks: &[Mark],
+) -> Vec<Reviewed> {
+    let mut findings = stored;
+    if let Some(prev) = previous {
+        for f in cross_year(report, prev) {
+            if !findings.iter().any(|g| g.fingerprint() == f.fingerprint()) {
+                findings.push(f);
+            }
+        }
+    }
+    apply_marks(report, findings, marks)
+}

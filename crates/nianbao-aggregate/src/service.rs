@@ -1,0 +1,394 @@
+//! The gRPC `AggregationService`: thin handlers over the pure modules, reading through storage.
+
+use std::collections::{HashMap, HashSet};
+use std::pin::Pin;
+
+use futures::{Stream, StreamExt};
+use nianbao_model::Severity;
+use nianbao_proto::aggregate::v1 as apb;
+use nianbao_proto::aggregate::v1::aggregation_service_server::{
+    AggregationService, AggregationServiceServer,
+};
+use tokio::sync::mpsc;
+use tonic::transport::Channel;
+use tonic::{Request, Response, Status};
+
+use crate::compare::compare;
+use crate::error::{AggregateError, AggregateResult};
+use crate::export::{ExportRow, Exporter, Format};
+use crate::filing::{Deadlines, OfficeNode, completeness, subtree};
+use crate::indicators::indicators;
+use crate::quality::office_quality;
+use crate::rollup::{Aggregate, edition_of_year, rollup};
+use crate::source::{Auth, Selection, StorageSource};
+use crate::wire;
+
+/// Chunks of an export are sent once they reach this size.
+const CHUNK: usize = 64 * 1024;
+
+/// The aggregation service. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct AggregateService {
+    storage: StorageSource,
+    deadlines: Deadlines,
+}
+
+/// The tonic server of an [`AggregateService`], ready to mount in a `tonic::transport::Server`.
+pub fn server(service: AggregateService) -> AggregationServiceServer<AggregateService> {
+    AggregationServiceServer::new(service).max_decoding_message_size(16 * 1024 * 1024)
+}
+
+fn auth<T>(req: &Request<T>) -> Auth {
+    req.metadata().get("authorization").cloned()
+}
+
+impl AggregateService {
+    /// A service reading from the storage service behind `channel`.
+    pub fn new(channel: Channel) -> AggregateService {
+        AggregateService {
+            storage: StorageSource::new(channel),
+            deadlines: Deadlines::default(),
+        }
+    }
+
+    /// A service reading from the storage service at `url` (connects on first use).
+    pub fn from_url(url: &str) -> AggregateResult<AggregateService> {
+        Ok(AggregateService {
+            storage: StorageSource::from_url(url)?,
+            deadlines: Deadlines::default(),
+        })
+    }
+
+    /// Replaces the filing deadlines.
+    pub fn with_deadlines(mut self, deadlines: Deadlines) -> AggregateService {
+        self.deadlines = deadlines;
+        self
+    }
+
+    /// The offices of the subtree of `org`, root first; `NotFound` when `org` is not visible.
+    async fn tree(&self, org: &str, auth: &Auth) -> AggregateResult<Vec<OfficeNode>> {
+        let offices = self.storage.offices(org, auth).await?;
+        let tree: Vec<OfficeNode> = subtree(&offices, org).into_iter().cloned().collect();
+        if tree.is_empty() {
+            return Err(AggregateError::OrgNotFound(org.to_string()));
+        }
+        Ok(tree)
+    }
+
+    async fn rollup_of(
+        &self,
+        tree: &[OfficeNode],
+        year: i32,
+        selection: Selection,
+        auth: &Auth,
+    ) -> AggregateResult<Aggregate> {
+        let root = &tree[0];
+        let codes: HashSet<&str> = tree.iter().map(|o| o.code.as_str()).collect();
+        let reports = self
+            .storage
+            .all_reports(&root.code, year, selection, auth)
+            .await?
+            .into_iter()
+            .filter(|s| codes.contains(s.report.office.code.as_str()))
+            .collect();
+        let org = wire::org_office(&root.code, &root.name);
+        Ok(rollup(
+            edition_of_year(year),
+            year,
+            &org,
+            &wire::inputs(reports),
+        ))
+    }
+}
+
+impl AggregateService {
+    /// Per office with a submitted report: errors, and warnings not explained by a review mark,
+    /// over the findings of its latest submitted revision plus the cross-year findings.
+    async fn quality(
+        &self,
+        org: &str,
+        year: i32,
+        auth: &Auth,
+    ) -> AggregateResult<HashMap<String, (i32, i32, Option<chrono::NaiveDate>)>> {
+        let now = self
+            .storage
+            .all_reports(org, year, Selection::LatestSubmitted, auth)
+            .await?;
+        let before: HashMap<String, nianbao_model::Report> = self
+            .storage
+            .all_reports(org, year - 1, Selection::LatestSubmitted, auth)
+            .await?
+            .into_iter()
+            .map(|s| (s.report.office.code.clone(), s.report))
+            .collect();
+        let mut out = HashMap::new();
+        for s in now {
+            let code = s.report.office.code.clone();
+            let marks = match self.storage.marks(&code, year, auth).await {
+                Ok(m) => m,
+                Err(e) => {
+                    tracing::warn!(office = %code, error = %e, "review marks not readable");
+                    Vec::new()
+                }
+            };
+            let published = s.report.published_date;
+            let reviewed = office_quality(&s.report, s.findings, before.get(&code), &marks);
+            let count = |sev: Severity| {
+                reviewed
+                    .iter()
+                    .filter(|r| r.finding.severity == sev && r.explained.is_none())
+                    .count()
+            };
+            let clamp = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+            out.insert(
+                code,
+                (
+                    clamp(count(Severity::Error)),
+                    clamp(count(Severity::Warning)),
+                    published,
+                ),
+            );
+        }
+        Ok(out)
+    }
+}
+
+type ExportStream = Pin<Box<dyn Stream<Item = Result<apb::ExportResponse, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl AggregationService for AggregateService {
+    #[tracing::instrument(skip_all, fields(rpc = "Aggregate", org = tracing::field::Empty, year = tracing::field::Empty))]
+    async fn aggregate(
+        &self,
+        request: Request<apb::AggregateRequest>,
+    ) -> Result<Response<apb::AggregateResponse>, Status> {
+        let auth = auth(&request);
+        let r = request.into_inner();
+        let (org, year) = wire::org_year(&r.org, r.year)?;
+        tracing::Span::current()
+            .record("org", org.as_str())
+            .record("year", year);
+        let tree = self.tree(&org, &auth).await?;
+        let agg = self
+            .rollup_of(&tree, year, wire::selection(r.selection), &auth)
+            .await?;
+        let offices = i64::try_from(agg.included.len()).unwrap_or(i64::MAX);
+        let ind = indicators(&agg.report, offices);
+        Ok(Response::new(wire::aggregate_response(&agg, &ind)))
+    }
+
+    #[tracing::instrument(skip_all, fields(rpc = "Completeness", org = tracing::field::Empty, year = tracing::field::Empty))]
+    async fn completeness(
+        &self,
+        request: Request<apb::CompletenessRequest>,
+    ) -> Result<Response<apb::CompletenessResponse>, Status> {
+        let auth = auth(&request);
+        let r = request.into_inner();
+        let (org, year) = wire::org_year(&r.org, r.year)?;
+        tracing::Span::current()
+            .record("org", org.as_str())
+            .record("year", year);
+        let tree = self.tree(&org, &auth).await?;
+        let mut summaries = self.storage.summaries(&org, year, &auth).await?;
+        let quality = self.quality(&org, year, &auth).await?;
+        for s in &mut summaries {
+            s.published_date = quality.get(&s.office_code).and_then(|q| q.2);
+        }
+        let mut c = completeness(&org, year, &tree, &summaries, &self.deadlines);
+        for f in &mut c.offices {
+            if let Some((errors, warnings, _)) = quality.get(&f.office_code) {
+                f.errors = *errors;
+                f.warnings = *warnings;
+            }
+        }
+        Ok(Response::new(wire::completeness_response(&c)))
+    }
+
+    #[tracing::instrument(skip_all, fields(rpc = "Compare", org = tracing::field::Empty))]
+    async fn compare(
+        &self,
+        request: Request<apb::CompareRequest>,
+    ) -> Result<Response<apb::CompareResponse>, Status> {
+        let auth = auth(&request);
+        let r = request.into_inner();
+        let first = r.years.first().copied().unwrap_or(0);
+        let (org, _) = wire::org_year(&r.org, first)?;
+        for y in &r.years {
+            wire::org_year(&org, *y)?;
+        }
+        tracing::Span::current().record("org", org.as_str());
+        let tree = self.tree(&org, &auth).await?;
+        let cmp = if r.years.len() == 1 {
+            let reports = self
+                .storage
+                .all_reports(&org, first, Selection::LatestSubmitted, &auth)
+                .await?;
+            let labelled: Vec<(String, &nianbao_model::Report)> = reports
+                .iter()
+                .map(|s| (s.report.office.code.clone(), &s.report))
+                .collect();
+            compare(&labelled, &r.cells)
+        } else {
+            let mut aggs = Vec::new();
+            for y in &r.years {
+                aggs.push((
+                    y.to_string(),
+                    self.rollup_of(&tree, *y, Selection::LatestSubmitted, &auth)
+                        .await?,
+                ));
+            }
+            let labelled: Vec<(String, &nianbao_model::Report)> =
+                aggs.iter().map(|(y, a)| (y.clone(), &a.report)).collect();
+            compare(&labelled, &r.cells)
+        };
+        Ok(Response::new(wire::compare_response(&cmp)))
+    }
+
+    type ExportStream = ExportStream;
+
+    #[tracing::instrument(skip_all, fields(rpc = "Export", org = tracing::field::Empty, year = tracing::field::Empty))]
+    async fn export(
+        &self,
+        request: Request<apb::ExportRequest>,
+    ) -> Result<Response<Self::ExportStream>, Status> {
+        let auth = auth(&request);
+        let r = request.into_inner();
+        let (org, year) = wire::org_year(&r.org, r.year)?;
+        let format = wire::format(r.format)?;
+        tracing::Span::current()
+            .record("org", org.as_str())
+            .record("year", year);
+        let tree = self.tree(&org, &auth).await?;
+        let summaries = self.storage.summaries(&org, year, &auth).await?;
+        let stream = self
+            .storage
+            .reports(&org, year, wire::selection(r.selection), &auth)
+            .await?;
+        let (tx, rx) = mpsc::channel(4);
+        let job = ExportJob {
+            tree,
+            status: summaries
+                .into_iter()
+                .map(|s| (s.office_code, s.status.as_str().to_string()))
+                .collect(),
+            year,
+            format,
+        };
+        tokio::spawn(async move {
+            if let Err(e) = job.run(stream, &tx).await {
+                let _ = tx.send(Err(Status::from(e))).await;
+            }
+        });
+        Ok(Response::new(Box::pin(
+            tokio_stream::wrappers::ReceiverStream::new(rx),
+        )))
+    }
+}
+
+/// One export in progress: rows are written as storage streams the reports.
+struct ExportJob {
+    tree: Vec<OfficeNode>,
+    status: HashMap<String, String>,
+    year: i32,
+    format: Format,
+}
+
+type Sender = mpsc::Sender<Result<apb::ExportResponse, Status>>;
+
+impl ExportJob {
+    async fn send(&self, tx: &Sender, chunk: Vec<u8>, first: &mut bool) -> AggregateResult<()> {
+        for piece in chunk.chunks(1024 * 1024) {
+            let content_type = if std::mem::take(first) {
+                self.format.content_type().to_string()
+            } else {
+                String::new()
+            };
+            tx.send(Ok(apb::ExportResponse {
+                content_type,
+                chunk: piece.to_vec(),
+            }))
+            .await
+            .map_err(|_| {
+                AggregateError::Unreachable("the client went away / 客户端已断开".into())
+            })?;
+        }
+        Ok(())
+    }
+
+    async fn run(
+        self,
+        stream: impl Stream<Item = AggregateResult<crate::source::StoredReport>>,
+        tx: &Sender,
+    ) -> AggregateResult<()> {
+        futures::pin_mut!(stream);
+        let edition = edition_of_year(self.year);
+        let mut exporter = Exporter::new(self.format, edition, self.year);
+        let parents: HashMap<&str, &OfficeNode> =
+            self.tree.iter().map(|o| (o.code.as_str(), o)).collect();
+        let keep = self.format != Format::Csv;
+        let mut kept = Vec::new();
+        let mut seen = HashSet::new();
+        let mut first = true;
+        while let Some(item) = stream.next().await {
+            let s = item?;
+            let code = s.report.office.code.clone();
+            let Some(node) = parents.get(code.as_str()) else {
+                continue;
+            };
+            if !seen.insert(code.clone()) {
+                continue;
+            }
+            let status = self
+                .status
+                .get(&code)
+                .map(String::as_str)
+                .unwrap_or("submitted");
+            exporter.row(&ExportRow {
+                office_code: &code,
+                office_name: &node.name,
+                parent_code: node.parent_code.as_deref().unwrap_or(""),
+                status,
+                revision: s.revision,
+                report: Some(&s.report),
+            })?;
+            if keep {
+                kept.push(crate::rollup::Input {
+                    report: s.report,
+                    revision: s.revision,
+                });
+            }
+            if exporter.pending() >= CHUNK || first {
+                let chunk = exporter.take_chunk();
+                self.send(tx, chunk, &mut first).await?;
+            }
+        }
+        for o in self.tree.iter().filter(|o| !seen.contains(&o.code)) {
+            let status = self
+                .status
+                .get(&o.code)
+                .map(String::as_str)
+                .unwrap_or("missing");
+            exporter.row(&ExportRow {
+                office_code: &o.code,
+                office_name: &o.name,
+                parent_code: o.parent_code.as_deref().unwrap_or(""),
+                status,
+                revision: 0,
+                report: None,
+            })?;
+        }
+        let total = keep.then(|| {
+            let root = &self.tree[0];
+            rollup(
+                edition,
+                self.year,
+                &wire::org_office(&root.code, &root.name),
+                &kept,
+            )
+            .report
+        });
+        exporter.finish(total.as_ref())?;
+        let rest = exporter.take_chunk();
+        self.send(tx, rest, &mut first).await
+    }
+}

@@ -1,0 +1,250 @@
+//! Reading from the storage service: offices, report summaries, the selected revision of every
+//! office-year in a subtree, and review marks. Every call carries the caller's `authorization`.
+
+use chrono::DateTime;
+use futures::{Stream, StreamExt};
+use nianbao_model::{Finding, Report};
+use nianbao_proto::storage::v1 as spb;
+use spb::storage_service_client::StorageServiceClient;
+use tonic::metadata::{Ascii, MetadataValue};
+use tonic::transport::Channel;
+
+use crate::error::{AggregateError, AggregateResult};
+use crate::filing::{OfficeNode, ReportStatus, Summary};
+use crate::quality::Mark;
+
+/// The caller's `authorization` header, forwarded to storage as is.
+pub type Auth = Option<MetadataValue<Ascii>>;
+
+/// Which revision of each office-year to read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Selection {
+    /// The accepted (or published) revision; others are skipped.
+    Accepted,
+    /// The latest submitted (non-draft) revision.
+    LatestSubmitted,
+}
+
+/// One office-year read from storage.
+#[derive(Clone, Debug)]
+pub struct StoredReport {
+    /// The report.
+    pub report: Report,
+    /// Its revision number.
+    pub revision: i64,
+    /// The findings stored with the revision.
+    pub findings: Vec<Finding>,
+    /// The status of the office-year, when storage sent it.
+    pub status: Option<ReportStatus>,
+}
+
+/// A storage client.
+#[derive(Clone, Debug)]
+pub struct StorageSource {
+    channel: Channel,
+}
+
+fn request<T>(msg: T, auth: &Auth) -> tonic::Request<T> {
+    let mut req = tonic::Request::new(msg);
+    if let Some(a) = auth {
+        req.metadata_mut().insert("authorization", a.clone());
+    }
+    req
+}
+
+/// The model status of a storage status.
+pub fn status_from_pb(value: i32) -> Option<ReportStatus> {
+    match spb::ReportStatus::try_from(value).ok()? {
+        spb::ReportStatus::Draft => Some(ReportStatus::Draft),
+        spb::ReportStatus::Submitted => Some(ReportStatus::Submitted),
+        spb::ReportStatus::Returned => Some(ReportStatus::Returned),
+        spb::ReportStatus::Accepted => Some(ReportStatus::Accepted),
+        spb::ReportStatus::Published => Some(ReportStatus::Published),
+        spb::ReportStatus::Unspecified => None,
+    }
+}
+
+fn office_from_pb(o: spb::OfficeInfo) -> OfficeNode {
+    OfficeNode {
+        code: o.code,
+        name: o.name,
+        kind: o.kind,
+        parent_code: Some(o.parent_code).filter(|p| !p.is_empty()),
+        must_report: o.must_report,
+        exempt_years: o.exempt_years,
+    }
+}
+
+fn summary_from_pb(s: spb::ReportSummary) -> Option<Summary> {
+    Some(Summary {
+        status: status_from_pb(s.status)?,
+        first_submitted_at: DateTime::parse_from_rfc3339(&s.first_submitted_at).ok(),
+        published_date: None,
+        errors: s.error_count,
+        warnings: s.warning_count,
+        office_code: s.office_code,
+    })
+}
+
+impl StorageSource {
+    /// A client over an existing channel.
+    pub fn new(channel: Channel) -> StorageSource {
+        StorageSource { channel }
+    }
+
+    /// A client of the storage service at `url`; connects on first use.
+    pub fn from_url(url: &str) -> AggregateResult<StorageSource> {
+        let endpoint = tonic::transport::Endpoint::from_shared(url.to_string()).map_err(|e| {
+            AggregateError::Unreachable(format!(
+                "invalid storage URL / 存储服务地址无效 {url}: {e}"
+            ))
+        })?;
+        Ok(StorageSource::new(endpoint.connect_lazy()))
+    }
+
+    fn client(&self) -> StorageServiceClient<Channel> {
+        StorageServiceClient::new(self.channel.clone()).max_decoding_message_size(64 * 1024 * 1024)
+    }
+
+    /// The offices of the subtree under `under` (the caller's own subtree when empty).
+    pub async fn offices(&self, under: &str, auth: &Auth) -> AggregateResult<Vec<OfficeNode>> {
+        let resp = self
+            .client()
+            .list_offices(request(
+                spb::ListOfficesRequest {
+                    under: under.to_string(),
+                },
+                auth,
+            ))
+            .await?;
+        Ok(resp
+            .into_inner()
+            .offices
+            .into_iter()
+            .map(office_from_pb)
+            .collect())
+    }
+
+    /// Every report summary of `year` under `under`, all pages.
+    pub async fn summaries(
+        &self,
+        under: &str,
+        year: i32,
+        auth: &Auth,
+    ) -> AggregateResult<Vec<Summary>> {
+        let mut out = Vec::new();
+        let mut page_token = String::new();
+        loop {
+            let resp = self
+                .client()
+                .list_reports(request(
+                    spb::ListReportsRequest {
+                        under: under.to_string(),
+                        year: Some(year),
+                        status: None,
+                        page_size: 1000,
+                        page_token: page_token.clone(),
+                    },
+                    auth,
+                ))
+                .await?
+                .into_inner();
+            out.extend(resp.reports.into_iter().filter_map(summary_from_pb));
+            if resp.next_page_token.is_empty() || resp.next_page_token == page_token {
+                return Ok(out);
+            }
+            page_token = resp.next_page_token;
+        }
+    }
+
+    /// The selected revision of every office-year of `year` under `under`, as storage streams them.
+    pub async fn reports(
+        &self,
+        under: &str,
+        year: i32,
+        selection: Selection,
+        auth: &Auth,
+    ) -> AggregateResult<impl Stream<Item = AggregateResult<StoredReport>> + Send + 'static> {
+        let selection = match selection {
+            Selection::Accepted => spb::Selection::Accepted,
+            Selection::LatestSubmitted => spb::Selection::LatestSubmitted,
+        };
+        let stream = self
+            .client()
+            .stream_reports(request(
+                spb::StreamReportsRequest {
+                    under: under.to_string(),
+                    year,
+                    selection: selection as i32,
+                },
+                auth,
+            ))
+            .await?
+            .into_inner();
+        Ok(stream.map(|item| {
+            let item = item?;
+            let report = item.report.ok_or_else(|| {
+                AggregateError::BadData("StreamReportsResponse.report missing".into())
+            })?;
+            let report =
+                Report::try_from(report).map_err(|e| AggregateError::BadData(e.to_string()))?;
+            let (revision, findings) = match item.revision {
+                Some(r) => (
+                    r.number,
+                    r.findings
+                        .into_iter()
+                        .filter_map(|f| Finding::try_from(f).ok())
+                        .collect(),
+                ),
+                None => (0, Vec::new()),
+            };
+            Ok(StoredReport {
+                report,
+                revision,
+                findings,
+                status: item.summary.and_then(|s| status_from_pb(s.status)),
+            })
+        }))
+    }
+
+    /// All stored reports of `year` under `under`, collected.
+    pub async fn all_reports(
+        &self,
+        under: &str,
+        year: i32,
+        selection: Selection,
+        auth: &Auth,
+    ) -> AggregateResult<Vec<StoredReport>> {
+        let stream = self.reports(under, year, selection, auth).await?;
+        futures::pin_mut!(stream);
+        let mut out = Vec::new();
+        while let Some(item) = stream.next().await {
+            out.push(item?);
+        }
+        Ok(out)
+    }
+
+    /// The review marks of an office-year.
+    pub async fn marks(&self, office: &str, year: i32, auth: &Auth) -> AggregateResult<Vec<Mark>> {
+        let resp = self
+            .client()
+            .list_finding_marks(request(
+                spb::ListFindingMarksRequest {
+                    office_code: office.to_string(),
+                    year,
+                },
+                auth,
+            ))
+            .await?;
+        Ok(resp
+            .into_inner()
+            .marks
+            .into_iter()
+            .map(|m| Mark {
+                fingerprint: m.fingerprint,
+                cells_digest: m.cells_digest,
+                reason: m.reason,
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,33 @@
+//! The database migrations of the nianbao storage service.
+//!
+//! One migration per file, named `mYYYYMMDD_HHMMSS_<verb>_<object>.rs`: `DeriveMigrationName`
+//! records a migration under its file name. Only the portable `SchemaManager` API is used, so the
+//! same migrations run on SQLite and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261130_000001_create_offices;
+mod m20261130_000002_create_office_history;
+mod m20261130_000003_create_reports;
+mod m20261130_000004_create_revisions;
+mod m20261130_000005_create_tokens;
+mod m20261130_000006_create_audit_events;
+mod m20261130_000007_create_finding_marks;
+
+/// Every migration, in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261130_000001_create_offices::Migration),
+            Box::new(m20261130_000002_create_office_history::Migration),
+            Box::new(m20261130_000003_create_reports::Migration),
+            Box::new(m20261130_000004_create_revisions::Migration),
+            Box::new(m20261130_000005_create_tokens::Migration),
+            Box::new(m20261130_000006_create_audit_events::Migration),
+            Box::new(m20261130_000007_create_finding_marks::Migration),
+        ]
+    }
+}

@@ -1,0 +1,9 @@
+//! The sea-orm entities. They never leave this crate: handlers convert them to protobuf in `wire`.
+
+pub mod audit_event;
+pub mod finding_mark;
+pub mod office;
+pub mod office_history;
+pub mod report;
+pub mod revision;
+pub mod token;

@@ -1,0 +1,36 @@
+//! `revisions`: immutable; inserted once, never updated.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "revisions")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub report_id: i64,
+    pub office_id: i64,
+    pub year: i32,
+    pub number: i64,
+    pub draft: bool,
+    /// Canonical interchange JSON.
+    #[sea_orm(column_type = "Text")]
+    pub content: String,
+    pub checksum: String,
+    pub submitted_by: String,
+    pub client: String,
+    pub request_id: String,
+    /// JSON array of findings.
+    #[sea_orm(column_type = "Text")]
+    pub findings: String,
+    /// JSON array of cell keys.
+    #[sea_orm(column_type = "Text")]
+    pub changed_cells: String,
+    pub error_count: i32,
+    pub warning_count: i32,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,103 @@
+//! The gRPC edge of the storage service: `Storage` (authentication and audited refusals) and the
+//! `StorageService` handlers in [`handlers`], which decode, call `repo` and encode. No SQL here.
+
+mod handlers;
+
+use std::pin::Pin;
+
+use nianbao_proto::storage::v1 as pb;
+use sea_orm::DatabaseConnection;
+use tokio_stream::Stream;
+use tonic::{Request, Status};
+
+use crate::auth::{self, Caller};
+use crate::error::{StorageError, StorageResult};
+use crate::repo::{audit, tokens};
+use crate::validate;
+
+/// The storage service over a database connection.
+#[derive(Clone, Debug)]
+pub struct Storage {
+    pub(crate) db: DatabaseConnection,
+}
+
+impl Storage {
+    /// A service over a connected, migrated database.
+    pub fn new(db: DatabaseConnection) -> Storage {
+        Storage { db }
+    }
+
+    /// The caller of a request; a refusal is audited.
+    pub(crate) async fn caller<T>(&self, req: &Request<T>, action: &str) -> Result<Caller, Status> {
+        let result = match auth::bearer(req.metadata()) {
+            Ok(secret) => tokens::authenticate(&self.db, &secret).await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(caller) => Ok(caller),
+            Err(e) => Err(self.refuse("anonymous", action, "", e).await),
+        }
+    }
+
+    /// Passes a result through, auditing a refusal.
+    pub(crate) async fn done<T>(
+        &self,
+        caller: &Caller,
+        action: &str,
+        target: &str,
+        result: StorageResult<T>,
+    ) -> Result<T, Status> {
+        match result {
+            Ok(v) => Ok(v),
+            Err(e) => Err(self.refuse(&caller.token_id, action, target, e).await),
+        }
+    }
+
+    async fn refuse(&self, actor: &str, action: &str, target: &str, e: StorageError) -> Status {
+        if let Some(outcome) = e.audit_outcome() {
+            tracing::info!(actor, action, target, outcome, code = ?e.code(), "request refused");
+            if let Err(audit_error) =
+                audit::record(&self.db, actor, action, target, outcome, &e.to_string()).await
+            {
+                tracing::error!(error = %audit_error, "cannot write the audit log");
+            }
+        }
+        e.into()
+    }
+}
+
+pub(crate) fn page_size(requested: i32) -> u64 {
+    match requested {
+        n if n <= 0 => 100,
+        n => n.min(1000) as u64,
+    }
+}
+
+pub(crate) fn page_token(token: &str) -> StorageResult<i64> {
+    if token.is_empty() {
+        return Ok(0);
+    }
+    token.parse().map_err(|_| {
+        StorageError::invalid(
+            "page_token",
+            "not a token from a previous page / 分页标记无效",
+        )
+    })
+}
+
+pub(crate) fn optional_code(code: &str) -> StorageResult<Option<&str>> {
+    if code.is_empty() {
+        Ok(None)
+    } else {
+        validate::office_code("under", code)?;
+        Ok(Some(code))
+    }
+}
+
+pub(crate) fn office_year(code: &str, year: i32) -> StorageResult<()> {
+    validate::office_code("office_code", code)?;
+    validate::year("year", year)
+}
+
+pub(crate) type ReportStream =
+    Pin<Box<dyn Stream<Item = Result<pb::StreamReportsResponse, Status>> + Send>>;

@@ -1,0 +1,92 @@
+//! The nianbao storage service: the system of record for offices, reports, revisions, tokens and
+//! the audit log, served as `nianbao.storage.v1.StorageService` over gRPC.
+//!
+//! - Every submission is a new immutable revision, written in one transaction with the report
+//!   row and its audit event; the checksum is the SHA-256 of the canonical interchange JSON.
+//! - Reports are checked with the model's rules on the server; errors refuse a submission
+//!   (`INVALID_ARGUMENT`, one field violation per cell) unless it is saved as a draft.
+//! - Access is by bearer token (stored as a SHA-256 hash) bound to a role and an office; an
+//!   office the caller may not see looks exactly like one that does not exist.
+//!
+//! SQLite by default (`sqlite://data/nianbao.db?mode=rwc`, WAL), PostgreSQL when the URL says so;
+//! migrations run at start.
+
+pub mod auth;
+pub mod config;
+mod db;
+mod entity;
+pub mod error;
+mod grpc;
+mod repo;
+mod validate;
+mod wire;
+
+use std::future::Future;
+
+use nianbao_common::{DEFAULT_MAX_MESSAGE_BYTES, GrpcServer, ServeError};
+use nianbao_proto::storage::v1::storage_service_server::StorageServiceServer;
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+
+pub use auth::Role;
+pub use config::{DEFAULT_DATABASE_URL, DatabaseSettings, StorageSettings};
+pub use db::is_sqlite;
+pub use error::{StorageError, StorageResult};
+pub use grpc::Storage;
+
+/// Connects to the database and runs the migrations.
+pub async fn connect(settings: &DatabaseSettings) -> StorageResult<DatabaseConnection> {
+    db::connect(&settings.url, settings.max_connections).await
+}
+
+/// Runs the migrations on a database URL and closes the connection.
+pub async fn migrate(url: &str) -> StorageResult<()> {
+    let db = db::connect(url, 1).await?;
+    db.close().await?;
+    Ok(())
+}
+
+/// The generated gRPC server of the storage service, with the message size limits.
+pub fn service(db: DatabaseConnection) -> StorageServiceServer<Storage> {
+    StorageServiceServer::new(Storage::new(db))
+        .max_decoding_message_size(DEFAULT_MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(DEFAULT_MAX_MESSAGE_BYTES)
+}
+
+/// Serves the storage service (with health and reflection) on `listener` until `shutdown`.
+pub async fn run(
+    db: DatabaseConnection,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), ServeError> {
+    GrpcServer::new()
+        .file_descriptor_set(nianbao_proto::FILE_DESCRIPTOR_SET)
+        .add_service(service(db))
+        .serve(listener, shutdown)
+        .await
+}
+
+/// A token created straight on the database (to bootstrap the first admin).
+#[derive(Clone, Debug)]
+pub struct BootstrapToken {
+    /// The token id.
+    pub id: String,
+    /// The secret, shown once.
+    pub secret: String,
+}
+
+/// Creates a token straight on the database at `url` (migrating it first), audited as `bootstrap`.
+pub async fn bootstrap_token(
+    url: &str,
+    role: Role,
+    office_code: Option<&str>,
+    label: &str,
+) -> StorageResult<BootstrapToken> {
+    let db = db::connect(url, 1).await?;
+    let (view, secret) = repo::tokens::create(&db, "bootstrap", role, office_code, label).await?;
+    db.close().await?;
+    Ok(BootstrapToken {
+        id: view.model.id,
+        secret,
+    })
+}

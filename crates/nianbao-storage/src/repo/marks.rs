@@ -1,0 +1,109 @@
+//! Finding marks: a warning explained by a reviewer; the mark lapses when its cells change.
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
+
+use crate::auth::Caller;
+use crate::entity::finding_mark;
+use crate::error::{StorageError, StorageResult};
+use crate::repo::{audit, offices, stored, submit};
+
+/// Marks a warning of the latest revision as explained.
+pub async fn mark(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    code: &str,
+    year: i32,
+    fingerprint: &str,
+    reason: &str,
+) -> StorageResult<finding_mark::Model> {
+    if reason.trim().is_empty() {
+        return Err(StorageError::invalid(
+            "reason",
+            "a reason is needed / 须说明理由",
+        ));
+    }
+    let txn = db.begin().await?;
+    let tree = offices::load_tree(&txn).await?;
+    let office = tree.resolve(caller, code, |o| caller.can_review(&tree, o.id))?;
+    let row = submit::find_report(&txn, office.id, year)
+        .await?
+        .ok_or_else(|| {
+            StorageError::NotFound(format!(
+                "office {code} year {year}: no report / 无该年度报表"
+            ))
+        })?;
+    let rev = submit::find_revision(&txn, row.id, row.latest_revision).await?;
+    let finding = stored::findings_from_json(&rev.findings)?
+        .into_iter()
+        .find(|f| f.fingerprint() == fingerprint)
+        .ok_or_else(|| {
+            StorageError::invalid(
+                "fingerprint",
+                format!("no finding {fingerprint} in the latest revision / 最新版本中无此提示"),
+            )
+        })?;
+    let report = stored::parse_content(&rev.content)?;
+    let digest = stored::cells_digest(&report, &finding.cells);
+    let existing = finding_mark::Entity::find()
+        .filter(finding_mark::Column::ReportId.eq(row.id))
+        .filter(finding_mark::Column::Fingerprint.eq(fingerprint))
+        .one(&txn)
+        .await?;
+    let now = super::now();
+    let model = match existing {
+        Some(m) => {
+            let mut active = m.into_active_model();
+            active.reason = Set(reason.to_string());
+            active.marked_by = Set(caller.token_id.clone());
+            active.marked_at = Set(now);
+            active.cells_digest = Set(digest);
+            active.update(&txn).await?
+        }
+        None => {
+            finding_mark::ActiveModel {
+                report_id: Set(row.id),
+                fingerprint: Set(fingerprint.to_string()),
+                reason: Set(reason.to_string()),
+                marked_by: Set(caller.token_id.clone()),
+                marked_at: Set(now),
+                cells_digest: Set(digest),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?
+        }
+    };
+    audit::record(
+        &txn,
+        &caller.token_id,
+        "finding.mark",
+        &format!("{code}/{year}"),
+        audit::OK,
+        fingerprint,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// The marks of an office-year.
+pub async fn list(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    code: &str,
+    year: i32,
+) -> StorageResult<Vec<finding_mark::Model>> {
+    let tree = offices::load_tree(db).await?;
+    let office = tree.resolve(caller, code, |o| caller.can_read(&tree, o.id))?;
+    let Some(row) = submit::find_report(db, office.id, year).await? else {
+        return Ok(Vec::new());
+    };
+    Ok(finding_mark::Entity::find()
+        .filter(finding_mark::Column::ReportId.eq(row.id))
+        .order_by_asc(finding_mark::Column::Fingerprint)
+        .all(db)
+        .await?)
+}

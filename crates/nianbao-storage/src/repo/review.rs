@@ -1,0 +1,93 @@
+//! The review workflow: submitted → returned(reason) | accepted → published; reopen unlocks.
+
+use sea_orm::{ActiveModelTrait, DatabaseConnection, IntoActiveModel, Set, TransactionTrait};
+
+use crate::auth::Caller;
+use crate::error::{StorageError, StorageResult};
+use crate::repo::read::{self, Summary};
+use crate::repo::{audit, offices, status, submit};
+
+/// A review step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Submitted → accepted (locks).
+    Accept,
+    /// Submitted → returned, with a reason.
+    Return,
+    /// Accepted → published.
+    Publish,
+    /// Accepted or published → submitted (unlocks).
+    Reopen,
+}
+
+impl Action {
+    fn name(self) -> &'static str {
+        match self {
+            Action::Accept => "accept",
+            Action::Return => "return",
+            Action::Publish => "publish",
+            Action::Reopen => "reopen",
+        }
+    }
+}
+
+/// Applies a review step to an office-year within the caller's subtree.
+pub async fn review(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    code: &str,
+    year: i32,
+    action: Action,
+    reason: &str,
+) -> StorageResult<Summary> {
+    if action == Action::Return && reason.trim().is_empty() {
+        return Err(StorageError::invalid(
+            "reason",
+            "a returned report needs a reason / 退回须说明理由",
+        ));
+    }
+    let txn = db.begin().await?;
+    let tree = offices::load_tree(&txn).await?;
+    let office = tree
+        .resolve(caller, code, |o| caller.can_review(&tree, o.id))?
+        .clone();
+    let row = submit::find_report(&txn, office.id, year)
+        .await?
+        .ok_or_else(|| {
+            StorageError::NotFound(format!(
+                "office {code} year {year}: no report / 单位 {code} 无 {year} 年度报表"
+            ))
+        })?;
+    let from = row.status.clone();
+    let (to, accepted) = match (action, from.as_str()) {
+        (Action::Accept, status::SUBMITTED) => (status::ACCEPTED, row.latest_submitted_revision),
+        (Action::Return, status::SUBMITTED) => (status::RETURNED, row.accepted_revision),
+        (Action::Publish, status::ACCEPTED) => (status::PUBLISHED, row.accepted_revision),
+        (Action::Reopen, status::ACCEPTED | status::PUBLISHED) => (status::SUBMITTED, 0),
+        _ => {
+            return Err(StorageError::FailedPrecondition(format!(
+                "cannot {} a report that is {from} / 当前状态（{from}）不能执行该操作",
+                action.name()
+            )));
+        }
+    };
+    let mut active = row.into_active_model();
+    active.status = Set(to.to_string());
+    active.accepted_revision = Set(accepted);
+    if action == Action::Return {
+        active.return_reason = Set(reason.to_string());
+    }
+    active.updated_at = Set(super::now());
+    let row = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        &caller.token_id,
+        &format!("report.{}", action.name()),
+        &format!("{code}/{year}"),
+        audit::OK,
+        &format!("{from} -> {to} {reason}"),
+    )
+    .await?;
+    txn.commit().await?;
+    read::summary(db, &office, row).await
+}

@@ -1,0 +1,146 @@
+//! Tokens: create, list, revoke, authenticate. Only the secret's SHA-256 is stored.
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+
+use crate::auth::{self, Caller, Role};
+use crate::entity::token;
+use crate::error::{StorageError, StorageResult};
+use crate::repo::{audit, offices};
+
+/// A token as shown (never with its secret).
+#[derive(Clone, Debug)]
+pub struct TokenView {
+    /// The row.
+    pub model: token::Model,
+    /// The office code, empty when none.
+    pub office_code: String,
+}
+
+/// The caller behind a secret: unknown and revoked tokens are refused alike.
+pub async fn authenticate(db: &impl ConnectionTrait, secret: &str) -> StorageResult<Caller> {
+    let hash = auth::hash_secret(secret);
+    let row = token::Entity::find()
+        .filter(token::Column::SecretHash.eq(hash.clone()))
+        .one(db)
+        .await?
+        .ok_or(StorageError::Unauthenticated)?;
+    if !auth::constant_time_eq(row.secret_hash.as_bytes(), hash.as_bytes()) || row.revoked {
+        return Err(StorageError::Unauthenticated);
+    }
+    let role = Role::parse(&row.role)
+        .ok_or_else(|| StorageError::Internal(format!("token {} has role {}", row.id, row.role)))?;
+    Ok(Caller {
+        token_id: row.id,
+        role,
+        office_id: row.office_id,
+    })
+}
+
+/// Creates a token; returns it with its secret (shown once). `actor` is the creating token id
+/// (or `bootstrap`); the caller checks that the actor may do this.
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &str,
+    role: Role,
+    office_code: Option<&str>,
+    label: &str,
+) -> StorageResult<(TokenView, String)> {
+    let txn = db.begin().await?;
+    let tree = offices::load_tree(&txn).await?;
+    let office = match office_code.filter(|c| !c.is_empty()) {
+        Some(code) => Some(tree.by_code(code).ok_or_else(|| {
+            StorageError::invalid("office_code", format!("unknown office {code} / 单位不存在"))
+        })?),
+        None if role == Role::Admin => None,
+        None => {
+            return Err(StorageError::invalid(
+                "office_code",
+                "office and city tokens need an office / 单位与市级令牌须指定单位",
+            ));
+        }
+    };
+    let secret = auth::new_secret();
+    let model = token::ActiveModel {
+        id: Set(auth::new_token_id()),
+        secret_hash: Set(auth::hash_secret(&secret)),
+        office_id: Set(office.map(|o| o.id)),
+        role: Set(role.as_str().to_string()),
+        label: Set(label.to_string()),
+        revoked: Set(false),
+        created_at: Set(super::now()),
+        revoked_at: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        "token.create",
+        &model.id,
+        audit::OK,
+        &format!(
+            "role={} office={}",
+            role.as_str(),
+            office.map(|o| o.code.as_str()).unwrap_or("")
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    let office_code = office.map(|o| o.code.clone()).unwrap_or_default();
+    Ok((TokenView { model, office_code }, secret))
+}
+
+/// Every token, oldest first.
+pub async fn list(db: &DatabaseConnection) -> StorageResult<Vec<TokenView>> {
+    let tree = offices::load_tree(db).await?;
+    let rows = token::Entity::find()
+        .order_by_asc(token::Column::CreatedAt)
+        .order_by_asc(token::Column::Id)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|model| {
+            let office_code = model
+                .office_id
+                .and_then(|id| tree.get(id))
+                .map(|o| o.code.clone())
+                .unwrap_or_default();
+            TokenView { model, office_code }
+        })
+        .collect())
+}
+
+/// Revokes a token at once.
+pub async fn revoke(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: &str,
+) -> StorageResult<TokenView> {
+    caller.require_admin()?;
+    let txn = db.begin().await?;
+    let row = token::Entity::find_by_id(id.to_string())
+        .one(&txn)
+        .await?
+        .ok_or_else(|| StorageError::NotFound(format!("token {id}: not found / 令牌不存在")))?;
+    let model = if row.revoked {
+        row
+    } else {
+        let mut active = row.into_active_model();
+        active.revoked = Set(true);
+        active.revoked_at = Set(Some(super::now()));
+        active.update(&txn).await?
+    };
+    audit::record(&txn, &caller.token_id, "token.revoke", id, audit::OK, "").await?;
+    let tree = offices::load_tree(&txn).await?;
+    txn.commit().await?;
+    let office_code = model
+        .office_id
+        .and_then(|i| tree.get(i))
+        .map(|o| o.code.clone())
+        .unwrap_or_default();
+    Ok(TokenView { model, office_code })
+}
