@@ -2,7 +2,7 @@
 CARGO ?= cargo
 export NIANBAO_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: help setup demo test fmt lint unit build bench
+.PHONY: help setup demo test fmt lint unit build bench deploy-check backup-restore-test
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -11,10 +11,12 @@ setup: ## install the system packages and Python tools the tests use
 	bash scripts/setup.sh
 
 build: ## build every binary
-	$(CARGO) build --workspace
+	$(CARGO) build --workspace --bins
 
-demo: build ## run the main job (the demo city on embedded SQLite)
-	$(CARGO) run -q -p nianbao-cli -- check demo/shangdang-sifaju-2023.json
+demo: ## run the main job: the demo city end to end on embedded SQLite, documents into ./out/
+	NIANBAO_SETUP_PYTHON=0 bash scripts/setup.sh
+	$(CARGO) build -p nianbao-cli
+	./target/debug/nianbao demo --out out
 
 fmt: ## format the code
 	$(CARGO) fmt --all
@@ -26,7 +28,13 @@ lint: ## format check and clippy with warnings as errors
 unit: ## all tests
 	$(CARGO) nextest run --workspace --no-fail-fast
 
-test: setup lint unit ## everything CI runs
+deploy-check: ## lint and validate deploy/ (Dockerfile, kustomize, checkov, compose); tools from PyPI into .venv-deploy/
+	bash scripts/deploy-check.sh
+
+backup-restore-test: build ## dump, restore into a fresh PostgreSQL database and compare every revision
+	NIANBAO_BIN=target/debug/nianbao REPORT_JSON=demo/shangdang-sifaju-2023.json bash scripts/test-backup-restore.sh
+
+test: setup lint unit deploy-check backup-restore-test ## everything CI runs
 
 bench: ## benchmarks (numbers go to BENCHMARKS.md)
 	$(CARGO) bench --workspace

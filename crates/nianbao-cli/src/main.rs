@@ -1,5 +1,6 @@
 //! `nianbao`: the command line of nianbao.
 
+mod client;
 mod cmd;
 mod output;
 

@@ -1,0 +1,54 @@
+//! Connecting to the services: `--server URL --token T` (or `NIANBAO_SERVER`, `NIANBAO_TOKEN`) on every client command.
+
+use anyhow::Context;
+use tonic::metadata::{Ascii, MetadataValue};
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::{Channel, Endpoint};
+
+/// Where the server is and who we are. Flatten into every client command's args.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ClientArgs {
+    /// Server URL, e.g. http://127.0.0.1:50051.
+    #[arg(long, env = "NIANBAO_SERVER", default_value = "http://127.0.0.1:50051")]
+    pub server: String,
+    /// Bearer token (from `nianbao token create`).
+    #[arg(long, env = "NIANBAO_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+}
+
+/// Adds `authorization: Bearer <token>` to every request.
+#[derive(Clone)]
+pub struct Auth(Option<MetadataValue<Ascii>>);
+
+impl tonic::service::Interceptor for Auth {
+    fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(v) = &self.0 {
+            req.metadata_mut().insert("authorization", v.clone());
+        }
+        Ok(req)
+    }
+}
+
+/// A channel with the token attached.
+pub type AuthChannel = InterceptedService<Channel, Auth>;
+
+impl ClientArgs {
+    /// Connects to the server.
+    pub async fn connect(&self) -> anyhow::Result<AuthChannel> {
+        let endpoint = Endpoint::from_shared(self.server.clone())
+            .with_context(|| format!("invalid server URL {} / 服务器地址无效", self.server))?;
+        let channel = endpoint.connect().await.with_context(|| {
+            format!(
+                "cannot connect to {} / 无法连接服务器 (is `nianbao serve` running?)",
+                self.server
+            )
+        })?;
+        let auth = match &self.token {
+            Some(t) => Some(format!("Bearer {t}").parse().context(
+                "the token contains characters not allowed in a header / 令牌含非法字符",
+            )?),
+            None => None,
+        };
+        Ok(InterceptedService::new(channel, Auth(auth)))
+    }
+}

@@ -1,0 +1,125 @@
+//! `nianbao import`: published reports (text, Markdown, HTML, PDF, DOCX) to interchange JSON.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use nianbao_model::{Severity, interchange, rules};
+
+use super::load::read_bytes;
+use crate::output;
+
+/// Import published reports into interchange JSON, one file per input.
+///
+/// Exit status: 0 every file imported, 2 a file could not be imported (the others go on).
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Examples:\n  nianbao import --out imported/ 2023.pdf 2023.html\n  nianbao import --json report.docx > report.json\n  nianbao import --office-code 140404-sfj --out out/ report.txt"
+)]
+pub struct Args {
+    /// Directory to write one `<name>.json` per input into (created if missing).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Print the interchange JSON of a single input on stdout (no summary table).
+    #[arg(long)]
+    json: bool,
+    /// The office code to record (default: a stable code derived from the office name).
+    #[arg(long)]
+    office_code: Option<String>,
+    /// Documents to import.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if args.json && args.files.len() != 1 {
+        eprintln!("error: --json takes exactly one file / --json 只能用于单个文件");
+        return Ok(ExitCode::from(output::EXIT_USAGE));
+    }
+    if !args.json && args.out.is_none() {
+        eprintln!("error: give --out DIR or --json / 请指定 --out 目录或 --json");
+        return Ok(ExitCode::from(output::EXIT_USAGE));
+    }
+    if let Some(dir) = &args.out {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut rows = Vec::new();
+    let mut failed = false;
+    for file in &args.files {
+        match import_one(file, &args) {
+            Ok(row) => rows.push(row),
+            Err(e) => {
+                failed = true;
+                eprintln!("error: {e}");
+                rows.push(vec![
+                    file.display().to_string(),
+                    output::paint("failed / 失败", 31),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    e,
+                ]);
+            }
+        }
+    }
+    if !args.json {
+        output::table(
+            &[
+                "file",
+                "office",
+                "year",
+                "edition",
+                "cells",
+                "diagnostics",
+                "findings",
+            ],
+            &rows,
+        );
+    }
+    Ok(ExitCode::from(if failed {
+        output::EXIT_USAGE
+    } else {
+        output::EXIT_OK
+    }))
+}
+
+fn import_one(file: &Path, args: &Args) -> Result<Vec<String>, String> {
+    let bytes = read_bytes(file)?;
+    let hint = file.file_name().and_then(|n| n.to_str());
+    let mut imported =
+        nianbao_import::import(&bytes, hint).map_err(|e| format!("{}: {e}", file.display()))?;
+    if let Some(code) = &args.office_code {
+        imported.report.office.code = code.clone();
+    }
+    let report = &imported.report;
+    let json = interchange::to_json(report);
+    if args.json {
+        println!("{json}");
+        for d in &imported.diagnostics {
+            eprintln!("note: {d}");
+        }
+    }
+    if let Some(dir) = &args.out {
+        let stem = file
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("report");
+        let path = dir.join(format!("{stem}.json"));
+        std::fs::write(&path, &json)
+            .map_err(|e| format!("{}: cannot write / 无法写入: {e}", path.display()))?;
+    }
+    let findings = rules::check_report(report);
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    Ok(vec![
+        file.display().to_string(),
+        report.office.name.clone(),
+        report.year.to_string(),
+        report.edition.to_string(),
+        report.cells.len().to_string(),
+        imported.diagnostics.len().to_string(),
+        format!("{errors} error(s), {} warning(s)", findings.len() - errors),
+    ])
+}

@@ -1,0 +1,350 @@
+//! Report commands: `submit`, `status`, `history`, `accept`, `return`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use nianbao_proto::report::v1 as rpb;
+use nianbao_proto::storage::v1 as pb;
+
+use super::remote::{self, block_on, refused, status_name};
+use crate::client::ClientArgs;
+use crate::output;
+
+/// Submit a report (interchange JSON) as a new revision.
+///
+/// Exit status: 0 saved, 1 refused (each violated cell is printed), 2 unreadable file or no server.
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Examples:\n  nianbao submit 2023.json\n  nianbao submit --draft 2023.json\n  nianbao submit --request-id 2023-final-1 2023.json   # safe to retry: the same id returns the same revision\n  nianbao submit --base 2 2023.json                     # refused if someone saved revision 3 meanwhile"
+)]
+pub struct SubmitArgs {
+    #[command(flatten)]
+    client: ClientArgs,
+    /// The report, as interchange JSON.
+    file: PathBuf,
+    /// Save as a draft even with errors.
+    #[arg(long)]
+    draft: bool,
+    /// Idempotency key: a retry with the same id returns the original revision.
+    #[arg(long)]
+    request_id: Option<String>,
+    /// The revision this file was edited from; refused when it is no longer the latest.
+    #[arg(long)]
+    base: Option<i64>,
+    /// Machine-readable output on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn submit(args: SubmitArgs) -> anyhow::Result<ExitCode> {
+    let text = match std::fs::read_to_string(&args.file) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!(
+                "error: {}: cannot read / 无法读取: {e}",
+                args.file.display()
+            );
+            return Ok(ExitCode::from(output::EXIT_USAGE));
+        }
+    };
+    let report = match nianbao_model::interchange::from_json(&text) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {}: {e}", args.file.display());
+            return Ok(ExitCode::from(output::EXIT_USAGE));
+        }
+    };
+    block_on(async move {
+        let mut c = remote::storage(&args.client).await?;
+        let request = pb::SubmitReportRequest {
+            report: Some(rpb::Report::from(&report)),
+            request_id: args.request_id.clone().unwrap_or_default(),
+            base_revision: args.base,
+            draft: args.draft,
+            client: format!("nianbao-cli {}", env!("CARGO_PKG_VERSION")),
+        };
+        let r = match c.submit_report(request).await {
+            Ok(r) => r.into_inner(),
+            Err(e) => return Ok(refused(&e, args.json)),
+        };
+        let rev = r.revision.unwrap_or_default();
+        if args.json {
+            println!(
+                "{}",
+                serde_json::json!({"revision": revision_json(&rev), "status": status_name(r.status), "replayed": r.replayed})
+            );
+        } else {
+            println!(
+                "{} {} revision {}{}: {}{}",
+                rev.office_code,
+                rev.year,
+                rev.number,
+                if rev.draft { " (draft)" } else { "" },
+                status_name(r.status),
+                if r.replayed {
+                    " (already saved: replayed)"
+                } else {
+                    ""
+                }
+            );
+            println!("checksum {}", rev.checksum);
+            for f in &rev.findings {
+                println!(
+                    "  {} {} {} / {}",
+                    f.rule,
+                    f.cells.first().map(String::as_str).unwrap_or(""),
+                    f.message_zh,
+                    f.message_en
+                );
+            }
+        }
+        Ok(ExitCode::from(output::EXIT_OK))
+    })?
+}
+
+fn revision_json(r: &pb::Revision) -> serde_json::Value {
+    serde_json::json!({
+        "number": r.number,
+        "office": r.office_code,
+        "year": r.year,
+        "draft": r.draft,
+        "submitted_by": r.submitted_by,
+        "submitted_at": r.submitted_at,
+        "client": r.client,
+        "checksum": r.checksum,
+        "request_id": r.request_id,
+        "changed_cells": r.changed_cells,
+        "findings": r.findings.iter().map(|f| serde_json::json!({
+            "rule": f.rule,
+            "severity": if f.severity == rpb::Severity::Error as i32 { "error" } else { "warning" },
+            "cells": f.cells,
+            "message_zh": f.message_zh,
+            "message_en": f.message_en,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// An office-year.
+#[derive(clap::Args, Debug)]
+pub struct OfficeYearArgs {
+    #[command(flatten)]
+    client: ClientArgs,
+    /// Office code.
+    #[arg(long)]
+    office: String,
+    /// The year reported on.
+    #[arg(long)]
+    year: i32,
+    /// Machine-readable output on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Show where an office-year stands.
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Examples:\n  nianbao status --office 140404-sfj --year 2023\n  nianbao status --office 140404-sfj --year 2023 --json"
+)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    target: OfficeYearArgs,
+}
+
+pub fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
+    let a = args.target;
+    block_on(async move {
+        let mut c = remote::storage(&a.client).await?;
+        let request = pb::ListReportsRequest {
+            under: a.office.clone(),
+            year: Some(a.year),
+            status: None,
+            page_size: 1000,
+            page_token: String::new(),
+        };
+        let reports = match c.list_reports(request).await {
+            Ok(r) => r.into_inner().reports,
+            Err(e) => return Ok(refused(&e, a.json)),
+        };
+        let Some(s) = reports.into_iter().find(|s| s.office_code == a.office) else {
+            if a.json {
+                println!(
+                    "{}",
+                    serde_json::json!({"office": a.office, "year": a.year, "status": "none"})
+                );
+            } else {
+                println!("{} {}: no report / 尚无报表", a.office, a.year);
+            }
+            return Ok(ExitCode::from(output::EXIT_REFUSED));
+        };
+        if a.json {
+            println!("{}", summary_json(&s));
+        } else {
+            println!(
+                "{} {} {}: {}",
+                s.office_code,
+                s.office_name,
+                s.year,
+                status_name(s.status)
+            );
+            println!(
+                "latest revision {}  latest submitted {}  accepted {}",
+                s.latest_revision, s.latest_submitted_revision, s.accepted_revision
+            );
+            println!(
+                "first submitted {}  last submitted {}",
+                dash(&s.first_submitted_at),
+                dash(&s.last_submitted_at)
+            );
+            println!("errors {}  warnings {}", s.error_count, s.warning_count);
+            if !s.return_reason.is_empty() {
+                println!("returned: {}", s.return_reason);
+            }
+        }
+        Ok(ExitCode::from(output::EXIT_OK))
+    })?
+}
+
+fn dash(s: &str) -> &str {
+    if s.is_empty() { "-" } else { s }
+}
+
+fn summary_json(s: &pb::ReportSummary) -> serde_json::Value {
+    serde_json::json!({
+        "office": s.office_code,
+        "office_name": s.office_name,
+        "year": s.year,
+        "status": status_name(s.status),
+        "latest_revision": s.latest_revision,
+        "latest_submitted_revision": s.latest_submitted_revision,
+        "accepted_revision": s.accepted_revision,
+        "first_submitted_at": s.first_submitted_at,
+        "last_submitted_at": s.last_submitted_at,
+        "return_reason": s.return_reason,
+        "errors": s.error_count,
+        "warnings": s.warning_count,
+    })
+}
+
+/// List every revision of an office-year: who, when, what changed.
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Examples:\n  nianbao history --office 140404-sfj --year 2023\n  nianbao history --office 140404-sfj --year 2023 --json"
+)]
+pub struct HistoryArgs {
+    #[command(flatten)]
+    target: OfficeYearArgs,
+}
+
+pub fn history(args: HistoryArgs) -> anyhow::Result<ExitCode> {
+    let a = args.target;
+    block_on(async move {
+        let mut c = remote::storage(&a.client).await?;
+        let revisions = match c
+            .list_revisions(pb::ListRevisionsRequest {
+                office_code: a.office.clone(),
+                year: a.year,
+            })
+            .await
+        {
+            Ok(r) => r.into_inner().revisions,
+            Err(e) => return Ok(refused(&e, a.json)),
+        };
+        if a.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(
+                    &revisions.iter().map(revision_json).collect::<Vec<_>>()
+                )?
+            );
+        } else {
+            let rows: Vec<Vec<String>> = revisions
+                .iter()
+                .map(|r| {
+                    let errors = r
+                        .findings
+                        .iter()
+                        .filter(|f| f.severity == rpb::Severity::Error as i32)
+                        .count();
+                    vec![
+                        r.number.to_string(),
+                        if r.draft {
+                            "draft".into()
+                        } else {
+                            "submitted".into()
+                        },
+                        r.submitted_by.clone(),
+                        r.submitted_at.clone(),
+                        format!("{}/{}", errors, r.findings.len() - errors),
+                        summarize_cells(&r.changed_cells),
+                    ]
+                })
+                .collect();
+            output::table(
+                &["rev", "kind", "by", "at", "err/warn", "changed cells"],
+                &rows,
+            );
+        }
+        Ok(ExitCode::from(output::EXIT_OK))
+    })?
+}
+
+fn summarize_cells(cells: &[String]) -> String {
+    match cells.len() {
+        0 => "-".into(),
+        n if n <= 3 => cells.join(", "),
+        n => format!("{}, … ({n} cells)", cells[..3].join(", ")),
+    }
+}
+
+/// Accept an office-year (city role over its subtree); an accepted report is locked.
+#[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:\n  nianbao accept --office 140404-sfj --year 2023")]
+pub struct AcceptArgs {
+    #[command(flatten)]
+    target: OfficeYearArgs,
+}
+
+/// Return an office-year to its office with a reason (city role over its subtree).
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Examples:\n  nianbao return --office 140404-sfj --year 2023 --reason '表三第（七）行合计有误'"
+)]
+pub struct ReturnArgs {
+    #[command(flatten)]
+    target: OfficeYearArgs,
+    /// Why it is returned.
+    #[arg(long)]
+    reason: String,
+}
+
+pub fn accept(args: AcceptArgs) -> anyhow::Result<ExitCode> {
+    review(args.target, pb::ReviewAction::Accept, String::new())
+}
+
+pub fn return_report(args: ReturnArgs) -> anyhow::Result<ExitCode> {
+    review(args.target, pb::ReviewAction::Return, args.reason)
+}
+
+fn review(a: OfficeYearArgs, action: pb::ReviewAction, reason: String) -> anyhow::Result<ExitCode> {
+    block_on(async move {
+        let mut c = remote::storage(&a.client).await?;
+        let request = pb::ReviewReportRequest {
+            office_code: a.office.clone(),
+            year: a.year,
+            action: action as i32,
+            reason,
+        };
+        match c.review_report(request).await {
+            Ok(r) => {
+                let s = r.into_inner().summary.unwrap_or_default();
+                if a.json {
+                    println!("{}", summary_json(&s));
+                } else {
+                    println!("{} {}: {}", s.office_code, s.year, status_name(s.status));
+                }
+                Ok(ExitCode::from(output::EXIT_OK))
+            }
+            Err(e) => Ok(refused(&e, a.json)),
+        }
+    })?
+}

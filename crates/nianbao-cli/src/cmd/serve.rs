@@ -1,0 +1,337 @@
+//! `nianbao serve all|storage|render|aggregate` and `nianbao health`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use nianbao_common::GrpcServer;
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
+
+use crate::client::ClientArgs;
+use crate::output;
+
+/// Run services.
+#[derive(clap::Subcommand, Debug)]
+pub enum Serve {
+    /// Every service in one process.
+    #[command(
+        after_help = "Examples:\n  nianbao serve all --listen 127.0.0.1:50051 --database sqlite://data/nianbao.db"
+    )]
+    All(ServeArgs),
+    /// The storage service: offices, reports and revisions, review, tokens, audit log.
+    #[command(
+        after_help = "Examples:\n  nianbao serve storage --listen 127.0.0.1:50051 --database sqlite://data/nianbao.db\n  nianbao serve storage --database postgres://nianbao@db:5432/nianbao\n  NIANBAO_DATABASE__URL=postgres://… nianbao serve storage --config nianbao.toml"
+    )]
+    Storage(ServeArgs),
+    /// The rendering service (stateless; reads stored reports from storage).
+    #[command(
+        after_help = "Examples:\n  nianbao serve render --listen 127.0.0.1:50052 --storage-url http://127.0.0.1:50051"
+    )]
+    Render(ServeArgs),
+    /// The aggregation service (stateless; reads reports only through the storage service).
+    #[command(
+        after_help = "Examples:\n  nianbao serve aggregate --listen 127.0.0.1:50053 --storage-url http://127.0.0.1:50051"
+    )]
+    Aggregate(ServeArgs),
+}
+
+/// Where to listen and which database; flags win over `--config` and `NIANBAO_*` variables.
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on (default 127.0.0.1:50051; port 0 picks a free one).
+    #[arg(long)]
+    listen: Option<String>,
+    /// Database URL: sqlite://PATH or postgres://USER@HOST:PORT/DB (default sqlite://data/nianbao.db).
+    #[arg(long)]
+    database: Option<String>,
+    /// A TOML settings file (listen, [database] url, [log], [render]/[aggregate] storage_url, [metrics] listen, [tls]).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Where the rendering and aggregation services find storage (default http://127.0.0.1:50051).
+    #[arg(long)]
+    storage_url: Option<String>,
+}
+
+/// Which services a `serve` command runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Services {
+    All,
+    Storage,
+    Render,
+    Aggregate,
+}
+
+/// Settings of `nianbao serve`: defaults, then `--config FILE`, then `NIANBAO_<SECTION>__<KEY>`, then flags.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// The address to listen on (`NIANBAO_LISTEN`).
+    pub listen: Option<String>,
+    /// The database of the storage service (`NIANBAO_DATABASE__URL`).
+    pub database: nianbao_storage::DatabaseSettings,
+    /// Logging (`NIANBAO_LOG__FILTER`, `NIANBAO_LOG__JSON`).
+    pub log: nianbao_common::LogSettings,
+    /// Where the rendering service finds storage (`NIANBAO_RENDER__STORAGE_URL`).
+    pub render: Upstream,
+    /// Where the aggregation service finds storage (`NIANBAO_AGGREGATE__STORAGE_URL`).
+    pub aggregate: Upstream,
+    /// The Prometheus endpoint (`NIANBAO_METRICS__LISTEN`, e.g. `0.0.0.0:9464`); off when unset.
+    pub metrics: MetricsSettings,
+    /// TLS (`NIANBAO_TLS__CERT_FILE`, `NIANBAO_TLS__KEY_FILE`, `NIANBAO_TLS__CLIENT_CA_FILE`).
+    pub tls: nianbao_common::TlsSettings,
+}
+
+/// Where a stateless service finds the storage service.
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Upstream {
+    /// The storage service URL.
+    pub storage_url: String,
+}
+
+impl Default for Upstream {
+    fn default() -> Self {
+        Upstream {
+            storage_url: "http://127.0.0.1:50051".into(),
+        }
+    }
+}
+
+/// The metrics endpoint.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// Address of the `/metrics` HTTP endpoint.
+    pub listen: Option<String>,
+}
+
+pub fn run(cmd: Serve) -> anyhow::Result<ExitCode> {
+    let (services, args) = match cmd {
+        Serve::All(a) => (Services::All, a),
+        Serve::Storage(a) => (Services::Storage, a),
+        Serve::Render(a) => (Services::Render, a),
+        Serve::Aggregate(a) => (Services::Aggregate, a),
+    };
+    // Settings variables have a section (`NIANBAO_DATABASE__URL`) or are `NIANBAO_LISTEN`; client
+    // variables such as `NIANBAO_SERVER` and `NIANBAO_TOKEN` are not settings of a server.
+    let env = nianbao_common::process_env()
+        .into_iter()
+        .filter(|(k, _)| k.contains("__") || k == "NIANBAO_LISTEN")
+        .collect();
+    let mut settings: Settings = nianbao_common::load_settings(args.config.as_deref(), env)?;
+    if let Some(listen) = args.listen {
+        settings.listen = Some(listen);
+    }
+    if let Some(url) = args.database {
+        settings.database.url = url;
+    }
+    if let Some(url) = args.storage_url {
+        settings.render.storage_url = url.clone();
+        settings.aggregate.storage_url = url;
+    }
+    nianbao_common::init_tracing(&settings.log);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(serve(services, settings))?;
+    Ok(ExitCode::from(output::EXIT_OK))
+}
+
+fn default_listen(services: Services) -> &'static str {
+    match services {
+        Services::All | Services::Storage => "127.0.0.1:50051",
+        Services::Render => "127.0.0.1:50052",
+        Services::Aggregate => "127.0.0.1:50053",
+    }
+}
+
+async fn serve(services: Services, settings: Settings) -> anyhow::Result<()> {
+    let listen = settings
+        .listen
+        .clone()
+        .unwrap_or_else(|| default_listen(services).to_string());
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen} / 无法监听"))?;
+    let addr = listener.local_addr()?;
+    if let Some(metrics) = &settings.metrics.listen {
+        let m = tokio::net::TcpListener::bind(metrics)
+            .await
+            .with_context(|| format!("cannot listen on {metrics} / 无法监听"))?;
+        tracing::info!(addr = %metrics, "metrics endpoint listening");
+        tokio::spawn(nianbao_common::metrics::serve(m));
+    }
+    let server = build(services, &settings).await?.tls(settings.tls.load()?);
+    println!("nianbao listening on {addr}");
+    server
+        .serve(listener, nianbao_common::server::shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+/// The gRPC server for a set of services.
+async fn build(services: Services, settings: &Settings) -> anyhow::Result<GrpcServer> {
+    let mut server = GrpcServer::new().file_descriptor_set(nianbao_proto::FILE_DESCRIPTOR_SET);
+    let (mut render_url, mut aggregate_url) = (
+        settings.render.storage_url.clone(),
+        settings.aggregate.storage_url.clone(),
+    );
+    if matches!(services, Services::All | Services::Storage) {
+        let db = nianbao_storage::connect(&settings.database)
+            .await
+            .with_context(|| "cannot open the database / 无法打开数据库")?;
+        if services == Services::All {
+            // In one process, rendering and aggregation reach storage over a loopback-only listener.
+            let internal = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            let url = format!("http://{}", internal.local_addr()?);
+            let inner = GrpcServer::new().add_service(nianbao_storage::service(db.clone()));
+            tokio::spawn(async move {
+                if let Err(e) = inner.serve(internal, std::future::pending()).await {
+                    tracing::error!(error = %e, "internal storage listener failed");
+                }
+            });
+            (render_url, aggregate_url) = (url.clone(), url);
+        }
+        server = server.add_service(nianbao_storage::service(db));
+    }
+    if matches!(services, Services::All | Services::Render) {
+        server = server
+            .add_service(nianbao_render::server(&render_url).map_err(|e| anyhow::anyhow!("{e}"))?);
+    }
+    if matches!(services, Services::All | Services::Aggregate) {
+        let svc = nianbao_aggregate::AggregateService::from_url(&aggregate_url)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        server = server.add_service(nianbao_aggregate::server(svc));
+    }
+    Ok(server)
+}
+
+/// Every service in this process on a loopback port, for `nianbao demo`.
+pub struct InProcess {
+    /// The server URL.
+    pub url: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl InProcess {
+    /// Stops the server and waits for the requests in flight.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}
+
+/// Starts `serve all` on 127.0.0.1 (a free port) over `database`.
+pub async fn start_all(database: &str) -> anyhow::Result<InProcess> {
+    let mut settings = Settings::default();
+    settings.database.url = database.to_string();
+    let server = build(Services::All, &settings).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let shutdown = async {
+            let _ = stopped.await;
+        };
+        if let Err(e) = server.serve(listener, shutdown).await {
+            tracing::error!(error = %e, "demo server failed");
+        }
+    });
+    Ok(InProcess { url, stop, task })
+}
+
+/// Check that every service behind a server reports SERVING.
+///
+/// Exit status: 0 serving, 1 not serving, 2 cannot connect.
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Examples:\n  nianbao health --server http://127.0.0.1:50051\n  nianbao health --server http://127.0.0.1:50051 --service nianbao.storage.v1.StorageService"
+)]
+pub struct HealthArgs {
+    #[command(flatten)]
+    client: ClientArgs,
+    /// Check these services only (default: the server as a whole, i.e. every service it runs).
+    #[arg(long)]
+    service: Vec<String>,
+    /// Machine-readable output on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn health(args: HealthArgs) -> anyhow::Result<ExitCode> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(check_health(args))
+}
+
+async fn check_health(args: HealthArgs) -> anyhow::Result<ExitCode> {
+    let channel = args.client.connect().await?;
+    let mut client = HealthClient::new(channel);
+    let names = if args.service.is_empty() {
+        vec![String::new()]
+    } else {
+        args.service.clone()
+    };
+    let mut all = true;
+    let mut results = Vec::new();
+    for name in names {
+        let status = match client
+            .check(HealthCheckRequest {
+                service: name.clone(),
+            })
+            .await
+        {
+            Ok(r) => match ServingStatus::try_from(r.into_inner().status) {
+                Ok(s) => s.as_str_name().to_string(),
+                Err(_) => "UNKNOWN".to_string(),
+            },
+            Err(e) if e.code() == tonic::Code::Unavailable => {
+                eprintln!(
+                    "error: cannot reach {} / 无法连接服务器: {}",
+                    args.client.server,
+                    e.message()
+                );
+                return Ok(ExitCode::from(output::EXIT_USAGE));
+            }
+            Err(e) => format!("{:?}", e.code()),
+        };
+        all &= status == "SERVING";
+        results.push((name, status));
+    }
+    if args.json {
+        let doc: serde_json::Map<String, serde_json::Value> = results
+            .iter()
+            .map(|(n, s)| {
+                (
+                    if n.is_empty() {
+                        "*".to_string()
+                    } else {
+                        n.clone()
+                    },
+                    s.clone().into(),
+                )
+            })
+            .collect();
+        println!("{}", serde_json::json!({"serving": all, "services": doc}));
+    } else {
+        for (name, status) in &results {
+            println!(
+                "{}  {status}",
+                if name.is_empty() {
+                    "(all services)"
+                } else {
+                    name
+                }
+            );
+        }
+    }
+    Ok(ExitCode::from(if all {
+        output::EXIT_OK
+    } else {
+        output::EXIT_REFUSED
+    }))
+}

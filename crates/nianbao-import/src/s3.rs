@@ -1,0 +1,288 @@
+//! Table 三: row labels matched in template order, values read between them; when the
+//! layout separates labels from number rows, number rows zipped with a standard row set;
+//! the reading under which R1–R3 hold is kept.
+
+use std::collections::BTreeMap;
+
+use nianbao_model::schema::{RowDef, RowRole};
+use nianbao_model::{Schema, TableId, Value};
+
+use crate::How;
+use crate::doc::Stream;
+use crate::tables::{RowRead, Sink, find_row, label_of, r2, read_row};
+use crate::tokens::{Tok, tokens};
+/// The values of the rows of table 三 (row key → 7 columns).
+pub type Grid = BTreeMap<&'static str, Vec<Option<i64>>>;
+
+/// Counts violations of R1–R3 among the printed cells of a grid.
+pub fn violations(schema: &Schema, grid: &Grid) -> usize {
+    let ncols = schema.s3_cols().len();
+    let mut bad = 0;
+    for vals in grid.values() {
+        if let Some(all) = vals.iter().copied().collect::<Option<Vec<i64>>>()
+            && all[..ncols - 1].iter().sum::<i64>() != all[ncols - 1]
+        {
+            bad += 1;
+        }
+    }
+    let rows: Vec<&RowDef> = schema.s3_rows(|_| true).collect();
+    let results: Vec<&'static str> = rows
+        .iter()
+        .filter(|r| match r.role {
+            RowRole::Result => true,
+            RowRole::Subtotal(group) => !rows.iter().any(|o| {
+                o.group == Some(group) && o.role == RowRole::Result && grid.contains_key(o.key)
+            }),
+            _ => false,
+        })
+        .filter(|r| grid.contains_key(r.key))
+        .map(|r| r.key)
+        .collect();
+    let get = |k: &str, c: usize| grid.get(k).and_then(|v| v[c]);
+    for c in 0..ncols {
+        if let (Some(a), Some(b), Some(t), Some(o)) = (
+            get("new_received", c),
+            get("carried_in", c),
+            get("total_processed", c),
+            get("carried_out", c),
+        ) && a + b != t + o
+        {
+            bad += 1;
+        }
+        if let Some(t) = get("total_processed", c) {
+            let parts: Option<Vec<i64>> = results.iter().map(|k| get(k, c)).collect();
+            if let Some(p) = parts
+                && p.iter().sum::<i64>() != t
+            {
+                bad += 1;
+            }
+        }
+    }
+    bad
+}
+
+/// Table 三. Returns the grid chosen and how each cell was read.
+pub fn read_s3(s: &Stream, from: usize, to: usize, sink: &mut Sink<'_>) {
+    let schema = sink.schema;
+    let rows: Vec<&'static RowDef> = schema.s3_rows(|_| true).collect();
+    let ncols = schema.s3_cols().len();
+    let total_col = schema.s3_cols().iter().position(|c| c.is_total);
+    // Labels in order.
+    let mut matches: Vec<(&'static RowDef, usize, usize)> = Vec::new();
+    let mut pos = from;
+    for row in &rows {
+        if let Some((a, e)) = find_row(s, row, pos, to, true) {
+            matches.push((row, a, e));
+            pos = e;
+        }
+    }
+    // Positional reading.
+    let mut grid: Grid = BTreeMap::new();
+    let mut hows: BTreeMap<&'static str, Vec<How>> = BTreeMap::new();
+    let mut ambiguous: Vec<(&'static str, Vec<Vec<i64>>)> = Vec::new();
+    let mut problems: Vec<(&'static str, String)> = Vec::new();
+    for (i, &(row, _, end)) in matches.iter().enumerate() {
+        let stop = matches.get(i + 1).map_or(to, |m| m.1);
+        let toks = tokens(&s.chars, end, stop, false);
+        match read_row(&toks, ncols, total_col, r2) {
+            RowRead::Values(v, h) => {
+                grid.insert(row.key, v);
+                hows.insert(row.key, h);
+            }
+            RowRead::Candidates(c) if c.len() == 1 => {
+                grid.insert(row.key, c[0].iter().map(|&x| Some(x)).collect());
+                hows.insert(row.key, vec![How::SplitByRules; ncols]);
+            }
+            RowRead::Candidates(c) if c.is_empty() => {
+                problems.push((row.key, "no split satisfies R2 / 没有满足 R2 的拆分".into()))
+            }
+            RowRead::Candidates(c) => ambiguous.push((row.key, c)),
+            RowRead::Nothing => {}
+            RowRead::Bad(why) => problems.push((row.key, why)),
+        }
+    }
+    resolve_by_columns(schema, &mut grid, &mut hows, &mut ambiguous);
+    let positional_cells: usize = grid.values().map(Vec::len).sum();
+    // Reading by template order: number rows zipped with the rows of a standard row set.
+    if let Some((ogrid, ohows)) = by_order(s, from, to, schema, &matches, total_col)
+        && (violations(schema, &ogrid), usize::MAX - ogrid.len() * ncols)
+            < (violations(schema, &grid), usize::MAX - positional_cells)
+    {
+        sink.diag(
+            "rows_by_template_order",
+            None,
+            "表三的标签与数值行错位，数值行按模板行序对应".into(),
+            "table 3 labels and number rows are out of step; number rows were assigned in template order".into(),
+        );
+        grid = ogrid;
+        hows = ohows;
+        ambiguous.clear();
+        problems.retain(|(k, _)| !grid.contains_key(k));
+    }
+    for (key, vals) in &grid {
+        for (c, v) in vals.iter().enumerate() {
+            let (Some(v), Some(cell)) = (v, schema.key(TableId::S3, key, schema.s3_cols()[c].key))
+            else {
+                continue;
+            };
+            let how = hows
+                .get(key)
+                .and_then(|h| h.get(c))
+                .copied()
+                .unwrap_or(How::Printed);
+            sink.put(cell, Value::Count(*v), how, &v.to_string());
+            match how {
+                How::BlankAsZero => sink.diag(
+                    "blank_as_zero",
+                    Some(cell),
+                    format!("{}：单元格空白，按 0 读取", label_of(schema, cell)),
+                    format!("{cell}: blank cell read as 0"),
+                ),
+                How::TotalFromRow => sink.diag(
+                    "total_from_row",
+                    Some(cell),
+                    format!(
+                        "{}：总计空白，按本行各列之和 {v} 填入",
+                        label_of(schema, cell)
+                    ),
+                    format!("{cell}: blank total filled with the row sum {v}"),
+                ),
+                _ => {}
+            }
+        }
+    }
+    for (key, cands) in ambiguous {
+        let first = schema.key(TableId::S3, key, schema.s3_cols()[0].key);
+        sink.diag(
+            "ambiguous_run",
+            first,
+            format!(
+                "表三“{key}”行：数字串有 {} 种拆分满足规则，无法确定，留空",
+                cands.len()
+            ),
+            format!(
+                "table 3 row {key}: {} splits satisfy the rules; left absent",
+                cands.len()
+            ),
+        );
+    }
+    for (key, why) in problems {
+        let first = schema.key(TableId::S3, key, schema.s3_cols()[0].key);
+        sink.diag(
+            "row_unreadable",
+            first,
+            format!("表三“{key}”行无法读取：{why}"),
+            format!("table 3 row {key} could not be read: {why}"),
+        );
+    }
+}
+
+/// Chooses among the R2-valid splits of ambiguous rows the one combination under which
+/// R1 and R3 hold for every column, when there is exactly one.
+fn resolve_by_columns(
+    schema: &Schema,
+    grid: &mut Grid,
+    hows: &mut BTreeMap<&'static str, Vec<How>>,
+    ambiguous: &mut Vec<(&'static str, Vec<Vec<i64>>)>,
+) {
+    if ambiguous.is_empty() {
+        return;
+    }
+    let combos: usize = ambiguous.iter().map(|(_, c)| c.len()).product();
+    if combos > 100_000 {
+        return;
+    }
+    let mut good: Vec<Vec<usize>> = Vec::new();
+    let mut idx = vec![0usize; ambiguous.len()];
+    'outer: loop {
+        let mut trial = grid.clone();
+        for (k, (key, cands)) in ambiguous.iter().enumerate() {
+            trial.insert(key, cands[idx[k]].iter().map(|&x| Some(x)).collect());
+        }
+        if violations(schema, &trial) == 0 {
+            good.push(idx.clone());
+            if good.len() > 1 {
+                return;
+            }
+        }
+        for k in 0..idx.len() {
+            idx[k] += 1;
+            if idx[k] < ambiguous[k].1.len() {
+                continue 'outer;
+            }
+            idx[k] = 0;
+        }
+        break;
+    }
+    if let [choice] = good.as_slice() {
+        let ncols = schema.s3_cols().len();
+        for (k, (key, cands)) in ambiguous.iter().enumerate() {
+            grid.insert(key, cands[choice[k]].iter().map(|&x| Some(x)).collect());
+            hows.insert(key, vec![How::SplitByRules; ncols]);
+        }
+        ambiguous.clear();
+    }
+}
+
+/// Lines of the region that print exactly one row of numbers, zipped with a standard row set
+/// of the same length.
+fn by_order(
+    s: &Stream,
+    from: usize,
+    to: usize,
+    schema: &'static Schema,
+    matches: &[(&'static RowDef, usize, usize)],
+    total_col: Option<usize>,
+) -> Option<(Grid, BTreeMap<&'static str, Vec<How>>)> {
+    let ncols = schema.s3_cols().len();
+    let toks = tokens(&s.chars, from, to, false);
+    let mut lines: Vec<Vec<Tok>> = Vec::new();
+    for t in toks {
+        match lines.last_mut() {
+            Some(l) if l[0].line() == t.line() => l.push(t),
+            _ => lines.push(vec![t]),
+        }
+    }
+    let groups: Vec<Vec<Tok>> = lines
+        .into_iter()
+        .filter(|l| {
+            let nums = l.iter().filter(|t| t.num().is_some()).count();
+            nums == ncols || l.len() == ncols
+        })
+        .collect();
+    if groups.len() < 3 {
+        return None;
+    }
+    let all: Vec<&'static RowDef> = schema.s3_rows(|_| true).collect();
+    let base: Vec<&'static RowDef> = all.iter().copied().filter(|r| !r.optional).collect();
+    let matched = |k: &str| matches.iter().any(|m| m.0.key == k);
+    let mut sets: Vec<Vec<&'static RowDef>> =
+        vec![matches.iter().map(|m| m.0).collect(), base.clone()];
+    if let Some(other) = all.iter().find(|r| r.optional) {
+        let subs = |r: &&RowDef| matches!(other.role, RowRole::Subtotal(g) if r.group == Some(g));
+        let single: Vec<&'static RowDef> = all.iter().copied().filter(|r| !subs(r)).collect();
+        let with_subtotal: Vec<&'static RowDef> = all.clone();
+        if matched(other.key) && !all.iter().filter(|r| subs(r)).any(|r| matched(r.key)) {
+            sets.push(single);
+        } else {
+            sets.push(with_subtotal);
+        }
+    }
+    let set = sets.into_iter().find(|set| set.len() == groups.len())?;
+    let mut grid = Grid::new();
+    let mut hows = BTreeMap::new();
+    for (row, g) in set.iter().zip(&groups) {
+        if let RowRead::Values(v, h) = read_row(g, ncols, total_col, r2) {
+            let h = h
+                .into_iter()
+                .map(|how| match how {
+                    How::Printed => How::TemplateOrder,
+                    other => other,
+                })
+                .collect();
+            grid.insert(row.key, v);
+            hows.insert(row.key, h);
+        }
+    }
+    Some((grid, hows))
+}

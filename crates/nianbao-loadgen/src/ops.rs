@@ -1,0 +1,212 @@
+//! The workers: each picks an operation by weight, sends it, and records how long it took.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use nianbao_model::{Office, Report, SectionKey, interchange};
+use nianbao_proto::aggregate::v1 as agg;
+use nianbao_proto::aggregate::v1::aggregation_service_client::AggregationServiceClient;
+use nianbao_proto::render::v1 as render;
+use nianbao_proto::render::v1::render_service_client::RenderServiceClient;
+use nianbao_proto::report::v1 as report_pb;
+use nianbao_proto::storage::v1 as pb;
+use nianbao_proto::storage::v1::storage_service_client::StorageServiceClient;
+use rand::{Rng, SeedableRng, rngs::StdRng};
+use tonic::transport::Channel;
+
+use crate::mix::{Mix, Op};
+use crate::setup::{Identities, Identity, authed, channel};
+use crate::stats::Recorder;
+
+/// The years submissions rotate over.
+pub const YEARS: [i32; 4] = [2021, 2022, 2023, 2024];
+
+/// The demo report every submission is derived from (about 9 KB of interchange JSON).
+pub fn base_report() -> anyhow::Result<Report> {
+    Ok(interchange::from_json(include_str!(
+        "../../../demo/shangdang-sifaju-2023.json"
+    ))?)
+}
+
+/// The `seq`-th report of an office: its own office, a year in rotation, prose unique to it.
+pub fn report_for(base: &Report, who: &Identity, seq: u64) -> Report {
+    let mut r = base.clone();
+    r.office = Office {
+        code: who.code.clone(),
+        name: who.name.clone(),
+    };
+    r.signature = Some(who.name.clone());
+    r.year = YEARS[(seq % YEARS.len() as u64) as usize];
+    let other = r
+        .sections
+        .get(SectionKey::OTHER)
+        .cloned()
+        .unwrap_or_default();
+    r.sections.insert(
+        SectionKey::OTHER.to_string(),
+        format!("{other}（压力测试第 {seq} 次提交）"),
+    );
+    r
+}
+
+/// Where the services are.
+#[derive(Clone, Debug)]
+pub struct Targets {
+    /// Storage service URL.
+    pub storage: String,
+    /// Aggregation service URL, when aggregation is in the mix.
+    pub aggregate: Option<String>,
+    /// Render service URL, when rendering is in the mix.
+    pub render: Option<String>,
+}
+
+/// What every worker shares.
+pub struct Plan {
+    /// Service URLs.
+    pub targets: Targets,
+    /// Tokens.
+    pub ids: Identities,
+    /// The operation mix.
+    pub mix: Mix,
+    /// The base report.
+    pub base: Report,
+    /// Distinguishes this run's request ids from earlier runs'.
+    pub nonce: String,
+}
+
+/// One worker's clients.
+pub struct Worker {
+    index: usize,
+    plan: Arc<Plan>,
+    storage: StorageServiceClient<Channel>,
+    aggregate: Option<AggregationServiceClient<Channel>>,
+    render: Option<RenderServiceClient<Channel>>,
+    rng: StdRng,
+    seq: u64,
+}
+
+impl Worker {
+    /// A worker with its own connections.
+    pub fn new(index: usize, plan: Arc<Plan>) -> anyhow::Result<Worker> {
+        let storage = StorageServiceClient::new(channel(&plan.targets.storage)?);
+        let aggregate = match &plan.targets.aggregate {
+            Some(url) => Some(AggregationServiceClient::new(channel(url)?)),
+            None => None,
+        };
+        let render = match &plan.targets.render {
+            Some(url) => Some(RenderServiceClient::new(channel(url)?)),
+            None => None,
+        };
+        Ok(Worker {
+            index,
+            plan,
+            storage,
+            aggregate,
+            render,
+            rng: StdRng::from_os_rng(),
+            seq: 0,
+        })
+    }
+
+    fn me(&self) -> &Identity {
+        &self.plan.ids.offices[self.index % self.plan.ids.offices.len()]
+    }
+
+    /// Sends operations until `until`.
+    pub async fn run(mut self, until: Instant) -> Recorder {
+        let mut rec = Recorder::default();
+        while Instant::now() < until {
+            let Some(op) = self.plan.mix.pick(self.rng.random()) else {
+                break;
+            };
+            let started = Instant::now();
+            match self.call(op).await {
+                Ok(()) => rec.success(op, started.elapsed()),
+                Err(s) => rec.failure(op, s.code()),
+            }
+        }
+        rec
+    }
+
+    /// Sends one operation.
+    pub async fn call(&mut self, op: Op) -> Result<(), tonic::Status> {
+        let bad_token = |e: anyhow::Error| tonic::Status::invalid_argument(e.to_string());
+        let me = self.me().clone();
+        let year = YEARS[self.rng.random_range(0..YEARS.len())];
+        match op {
+            Op::Submit => {
+                self.seq += 1;
+                let report = report_for(&self.plan.base, &me, self.seq);
+                let req = pb::SubmitReportRequest {
+                    report: Some(report_pb::Report::from(&report)),
+                    request_id: format!("lg-{}-{}-{}", self.plan.nonce, self.index, self.seq),
+                    base_revision: None,
+                    draft: false,
+                    client: "nianbao-loadgen".into(),
+                };
+                self.storage
+                    .submit_report(authed(&me.token, req).map_err(bad_token)?)
+                    .await?;
+            }
+            Op::Get => {
+                let req = pb::GetReportRequest {
+                    office_code: me.code.clone(),
+                    year,
+                    revision: None,
+                };
+                self.storage
+                    .get_report(authed(&me.token, req).map_err(bad_token)?)
+                    .await?;
+            }
+            Op::List => {
+                let req = pb::ListRevisionsRequest {
+                    office_code: me.code.clone(),
+                    year,
+                };
+                self.storage
+                    .list_revisions(authed(&me.token, req).map_err(bad_token)?)
+                    .await?;
+            }
+            Op::Aggregate => {
+                let (org, token) = self
+                    .plan
+                    .ids
+                    .city
+                    .clone()
+                    .ok_or_else(|| tonic::Status::failed_precondition("no city token"))?;
+                let client = self
+                    .aggregate
+                    .as_mut()
+                    .ok_or_else(|| tonic::Status::unavailable("no aggregate server"))?;
+                let req = agg::AggregateRequest {
+                    org,
+                    year,
+                    selection: agg::Selection::LatestSubmitted as i32,
+                };
+                client
+                    .aggregate(authed(&token, req).map_err(bad_token)?)
+                    .await?;
+            }
+            Op::Render => {
+                let report = report_for(&self.plan.base, &me, self.seq);
+                let client = self
+                    .render
+                    .as_mut()
+                    .ok_or_else(|| tonic::Status::unavailable("no render server"))?;
+                let req = render::RenderRequest {
+                    source: Some(render::render_request::Source::Report(
+                        report_pb::Report::from(&report),
+                    )),
+                    format: render::Format::Html as i32,
+                    review: false,
+                };
+                let mut stream = client
+                    .render(authed(&me.token, req).map_err(bad_token)?)
+                    .await?
+                    .into_inner();
+                while stream.message().await?.is_some() {}
+            }
+        }
+        Ok(())
+    }
+}

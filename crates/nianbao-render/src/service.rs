@@ -1,0 +1,245 @@
+//! The gRPC `nianbao.render.v1.RenderService`: renders an inline or a stored report and streams it in chunks.
+
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
+
+use futures::Stream;
+use nianbao_model::Report;
+use nianbao_model::rules::check_report;
+use nianbao_proto::render::v1 as pb;
+use nianbao_proto::render::v1::render_service_server::{RenderService, RenderServiceServer};
+use nianbao_proto::storage::v1::GetReportRequest;
+use nianbao_proto::storage::v1::storage_service_client::StorageServiceClient;
+use tonic::metadata::MetadataValue;
+use tonic::transport::{Channel, Endpoint};
+use tonic::{Request, Response, Status};
+
+use crate::{Format, RenderError, RenderOptions, render};
+
+/// The size of each streamed chunk.
+pub const CHUNK: usize = 64 * 1024;
+
+/// The render service; stored reports come from the storage service at `storage`.
+#[derive(Clone)]
+pub struct RenderSvc {
+    storage_endpoint: String,
+    endpoint: Endpoint,
+    /// Made on first use, inside the server's runtime.
+    storage: Arc<OnceLock<Channel>>,
+}
+
+impl RenderSvc {
+    /// A service that fetches stored reports from `storage_endpoint` (connected lazily, on first use).
+    pub fn new(storage_endpoint: &str) -> Result<RenderSvc, RenderError> {
+        let endpoint = Endpoint::from_shared(storage_endpoint.to_string()).map_err(|e| {
+            RenderError::StorageUnavailable {
+                endpoint: storage_endpoint.to_string(),
+                reason: e.to_string(),
+            }
+        })?;
+        Ok(RenderSvc {
+            storage_endpoint: storage_endpoint.to_string(),
+            endpoint,
+            storage: Arc::new(OnceLock::new()),
+        })
+    }
+
+    async fn fetch(
+        &self,
+        r: pb::ReportRef,
+        auth: Option<MetadataValue<tonic::metadata::Ascii>>,
+    ) -> Result<Report, RenderError> {
+        let what = format!(
+            "{}:{}{}",
+            r.office_code,
+            r.year,
+            r.revision.map(|n| format!(":{n}")).unwrap_or_default()
+        );
+        if r.office_code.trim().is_empty() {
+            return Err(RenderError::BadReport {
+                field: "ref.office_code".into(),
+                reason: "must not be empty / 不能为空".into(),
+            });
+        }
+        let mut req = Request::new(GetReportRequest {
+            office_code: r.office_code,
+            year: r.year,
+            revision: r.revision,
+        });
+        if let Some(a) = auth {
+            req.metadata_mut().insert("authorization", a);
+        }
+        let channel = self
+            .storage
+            .get_or_init(|| self.endpoint.connect_lazy())
+            .clone();
+        let mut client = StorageServiceClient::new(channel);
+        let resp = client.get_report(req).await.map_err(|s| match s.code() {
+            tonic::Code::NotFound => RenderError::NotFound(what.clone()),
+            tonic::Code::Unavailable => RenderError::StorageUnavailable {
+                endpoint: self.storage_endpoint.clone(),
+                reason: s.message().to_string(),
+            },
+            _ => RenderError::Storage(s),
+        })?;
+        let report = resp
+            .into_inner()
+            .report
+            .ok_or_else(|| RenderError::NotFound(what))?;
+        Report::try_from(report).map_err(bad_report)
+    }
+}
+
+fn bad_report(e: nianbao_proto::ConversionError) -> RenderError {
+    RenderError::BadReport {
+        field: e.field(),
+        reason: e.to_string(),
+    }
+}
+
+/// The model format of a protobuf format value.
+pub fn format_from_pb(value: i32) -> Result<Format, RenderError> {
+    match pb::Format::try_from(value) {
+        Ok(pb::Format::Html) => Ok(Format::Html),
+        Ok(pb::Format::Docx) => Ok(Format::Docx),
+        Ok(pb::Format::Pdf) => Ok(Format::Pdf),
+        Ok(pb::Format::Markdown) => Ok(Format::Markdown),
+        Ok(pb::Format::Text) => Ok(Format::Text),
+        Ok(pb::Format::Unspecified) | Err(_) => Err(RenderError::UnknownFormat {
+            field: "format".into(),
+            value: value.to_string(),
+        }),
+    }
+}
+
+/// The protobuf format value of a format.
+pub fn format_to_pb(format: Format) -> pb::Format {
+    match format {
+        Format::Html => pb::Format::Html,
+        Format::Docx => pb::Format::Docx,
+        Format::Pdf => pb::Format::Pdf,
+        Format::Markdown => pb::Format::Markdown,
+        Format::Text => pb::Format::Text,
+    }
+}
+
+/// Every error of the service mapped to a gRPC status, in one place.
+impl From<RenderError> for Status {
+    fn from(e: RenderError) -> Status {
+        let msg = e.to_string();
+        match e {
+            RenderError::UnknownFormat { .. } | RenderError::BadReport { .. } => {
+                Status::invalid_argument(msg)
+            }
+            RenderError::NotFound(_) => Status::not_found(msg),
+            RenderError::Storage(s) => Status::new(s.code(), msg),
+            RenderError::StorageUnavailable { .. } => Status::unavailable(msg),
+            RenderError::NoFonts => Status::failed_precondition(msg),
+            RenderError::Typeset(_) | RenderError::Docx(_) | RenderError::Internal(_) => {
+                Status::internal(msg)
+            }
+        }
+    }
+}
+
+type ChunkStream = Pin<Box<dyn Stream<Item = Result<pb::RenderResponse, Status>> + Send>>;
+
+/// The document cut into messages; the first carries the content type.
+pub fn chunks(bytes: Vec<u8>, format: Format) -> Vec<pb::RenderResponse> {
+    let mut out: Vec<pb::RenderResponse> = bytes
+        .chunks(CHUNK)
+        .map(|c| pb::RenderResponse {
+            content_type: String::new(),
+            chunk: c.to_vec(),
+        })
+        .collect();
+    if out.is_empty() {
+        out.push(pb::RenderResponse::default());
+    }
+    out[0].content_type = format.content_type().to_string();
+    out
+}
+
+#[tonic::async_trait]
+impl RenderService for RenderSvc {
+    type RenderStream = ChunkStream;
+
+    #[tracing::instrument(skip_all, fields(format = req.get_ref().format, review = req.get_ref().review, bytes))]
+    async fn render(
+        &self,
+        req: Request<pb::RenderRequest>,
+    ) -> Result<Response<Self::RenderStream>, Status> {
+        let auth = req.metadata().get("authorization").cloned();
+        let msg = req.into_inner();
+        let format = format_from_pb(msg.format)?;
+        let report = match msg.source {
+            Some(pb::render_request::Source::Report(r)) => {
+                Report::try_from(r).map_err(bad_report)?
+            }
+            Some(pb::render_request::Source::Ref(r)) => self.fetch(r, auth).await?,
+            None => Err(RenderError::BadReport {
+                field: "source".into(),
+                reason: "set report or ref / 需要 report 或 ref".into(),
+            })?,
+        };
+        let review = msg.review;
+        let bytes = tokio::task::spawn_blocking(move || {
+            let findings = if review {
+                check_report(&report)
+            } else {
+                Vec::new()
+            };
+            let opts = RenderOptions {
+                review,
+                findings,
+                annex: None,
+            };
+            render(&report, format, &opts)
+        })
+        .await
+        .map_err(|e| RenderError::Internal(e.to_string()))??;
+        tracing::Span::current().record("bytes", bytes.len());
+        let stream = tokio_stream::iter(chunks(bytes, format).into_iter().map(Ok));
+        Ok(Response::new(Box::pin(stream)))
+    }
+}
+
+/// The tonic server of the render service, ready to mount (`Server::builder().add_service(..)`).
+pub fn server(storage_endpoint: &str) -> Result<RenderServiceServer<RenderSvc>, RenderError> {
+    Ok(RenderServiceServer::new(RenderSvc::new(storage_endpoint)?)
+        .max_encoding_message_size(4 * CHUNK))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn construction_needs_no_runtime_and_checks_the_endpoint() {
+        assert!(server("http://127.0.0.1:1").is_ok());
+        assert!(matches!(
+            RenderSvc::new("not a uri"),
+            Err(RenderError::StorageUnavailable { .. })
+        ));
+    }
+
+    #[test]
+    fn chunks_carry_the_content_type_once() {
+        let c = chunks(vec![7; CHUNK * 2 + 1], Format::Pdf);
+        assert_eq!(c.len(), 3);
+        assert_eq!(c[0].content_type, "application/pdf");
+        assert!(c[1].content_type.is_empty() && c[2].chunk.len() == 1);
+        assert_eq!(chunks(Vec::new(), Format::Html).len(), 1);
+    }
+
+    #[test]
+    fn errors_map_to_codes() {
+        let s: Status = format_from_pb(42).err().map(Into::into).expect("err");
+        assert_eq!(s.code(), tonic::Code::InvalidArgument);
+        assert!(s.message().starts_with("format"));
+        let s: Status = RenderError::NotFound("x:2023".into()).into();
+        assert_eq!(s.code(), tonic::Code::NotFound);
+        let s: Status = RenderError::Storage(Status::permission_denied("no")).into();
+        assert_eq!(s.code(), tonic::Code::PermissionDenied);
+    }
+}

@@ -1,0 +1,312 @@
+//! The office → city flow with split services: submit, reject, correct, accept, aggregate, render,
+//! export; the storage process is killed with SIGKILL mid-way and restarted, and nothing is lost.
+
+use serde_json::Value;
+
+use crate::support::{PgDatabase, Service, free_port, last_line, ok, run};
+
+/// The seed report with three requests granted in full (consistent under every rule).
+fn demo_report() -> Value {
+    let text = include_str!("../../demo/shangdang-sifaju-2023.json");
+    let mut doc: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("demo report: {e}"));
+    for row in ["new_received", "granted", "total_processed"] {
+        for col in ["natural_person", "total"] {
+            doc["cells"][format!("s3.{row}.{col}")] = 3.into();
+        }
+    }
+    doc
+}
+
+fn write(dir: &std::path::Path, name: &str, doc: &Value) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, doc.to_string()).unwrap_or_else(|e| panic!("write: {e}"));
+    path.display().to_string()
+}
+
+fn flow(database: &str) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tmp: {e}"));
+    let d = dir.path();
+    let admin = last_line(&ok(
+        &["token", "create", "--role", "admin", "--database", database],
+        &[],
+    ));
+    assert!(admin.len() >= 20, "token: {admin}");
+    let mut storage = Service::start("storage", free_port(), &["--database", database], &[], d);
+    let s = storage.url.clone();
+    let render = Service::start(
+        "render",
+        free_port(),
+        &[],
+        &[("NIANBAO_RENDER__STORAGE_URL", s.as_str())],
+        d,
+    );
+    let aggregate = Service::start(
+        "aggregate",
+        free_port(),
+        &[],
+        &[("NIANBAO_AGGREGATE__STORAGE_URL", s.as_str())],
+        d,
+    );
+    let as_admin = [
+        ("NIANBAO_SERVER", s.as_str()),
+        ("NIANBAO_TOKEN", admin.as_str()),
+    ];
+
+    ok(
+        &["orgs", "add", "1404", "长治市人民政府", "--kind", "city"],
+        &as_admin,
+    );
+    ok(
+        &[
+            "orgs",
+            "add",
+            "140404",
+            "长治市上党区人民政府",
+            "--parent",
+            "1404",
+            "--kind",
+            "district",
+        ],
+        &as_admin,
+    );
+    ok(
+        &[
+            "orgs",
+            "add",
+            "140404-sfj",
+            "长治市上党区司法局",
+            "--parent",
+            "140404",
+            "--kind",
+            "department",
+        ],
+        &as_admin,
+    );
+    ok(
+        &[
+            "orgs",
+            "add",
+            "140404-jyj",
+            "长治市上党区教育局",
+            "--parent",
+            "140404",
+            "--kind",
+            "department",
+        ],
+        &as_admin,
+    );
+    let office = last_line(&ok(
+        &[
+            "token",
+            "create",
+            "--office",
+            "140404-sfj",
+            "--role",
+            "office",
+        ],
+        &as_admin,
+    ));
+    let other = last_line(&ok(
+        &[
+            "token",
+            "create",
+            "--office",
+            "140404-jyj",
+            "--role",
+            "office",
+        ],
+        &as_admin,
+    ));
+    let city = last_line(&ok(
+        &["token", "create", "--office", "1404", "--role", "city"],
+        &as_admin,
+    ));
+    let as_office = [
+        ("NIANBAO_SERVER", s.as_str()),
+        ("NIANBAO_TOKEN", office.as_str()),
+    ];
+    let as_other = [
+        ("NIANBAO_SERVER", s.as_str()),
+        ("NIANBAO_TOKEN", other.as_str()),
+    ];
+    let as_city = [
+        ("NIANBAO_SERVER", s.as_str()),
+        ("NIANBAO_TOKEN", city.as_str()),
+    ];
+
+    // An arithmetic error is rejected, naming the cell.
+    let mut report = demo_report();
+    report["cells"]["s3.granted.natural_person"] = 2.into();
+    let bad = write(d, "bad.json", &report);
+    let out = run(&["submit", &bad, "--request-id", "e2e-1"], &as_office);
+    assert_eq!(out.status.code(), Some(1), "rejected submission exits 1");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("s3.granted"),
+        "the rejection names the cell: {text}"
+    );
+
+    // Another office cannot submit this office's report.
+    let good = write(d, "good.json", &demo_report());
+    assert_eq!(run(&["submit", &good], &as_other).status.code(), Some(1));
+
+    // The corrected report goes in; a retry with the same request id returns the same revision.
+    let first = ok(
+        &["submit", &good, "--request-id", "e2e-2", "--json"],
+        &as_office,
+    );
+    let again = ok(
+        &["submit", &good, "--request-id", "e2e-2", "--json"],
+        &as_office,
+    );
+    let rev: Value =
+        serde_json::from_str(&first).unwrap_or_else(|e| panic!("submit --json: {e}: {first}"));
+    let rev2: Value =
+        serde_json::from_str(&again).unwrap_or_else(|e| panic!("submit --json: {e}: {again}"));
+    assert_eq!(rev["revision"]["checksum"], rev2["revision"]["checksum"]);
+    assert_eq!(rev["revision"]["number"], rev2["revision"]["number"]);
+
+    // Kill storage with SIGKILL and restart it: the acknowledged revision is still there.
+    storage.restart();
+    let history = ok(
+        &[
+            "history",
+            "--office",
+            "140404-sfj",
+            "--year",
+            "2023",
+            "--json",
+        ],
+        &as_office,
+    );
+    assert!(
+        history.contains(rev["revision"]["checksum"].as_str().unwrap_or("missing")),
+        "{history}"
+    );
+
+    // The city accepts, looks at completeness, aggregates, renders and exports.
+    ok(
+        &["accept", "--office", "140404-sfj", "--year", "2023"],
+        &as_city,
+    );
+    let status = ok(
+        &[
+            "status",
+            "--office",
+            "140404-sfj",
+            "--year",
+            "2023",
+            "--json",
+        ],
+        &as_city,
+    );
+    assert!(status.to_lowercase().contains("accepted"), "{status}");
+    let agg_env = [
+        ("NIANBAO_SERVER", aggregate.url.as_str()),
+        ("NIANBAO_TOKEN", city.as_str()),
+    ];
+    let completeness = ok(
+        &["completeness", "--org", "1404", "--year", "2023", "--json"],
+        &agg_env,
+    );
+    assert!(
+        completeness.contains("140404-jyj") && completeness.contains("140404-sfj"),
+        "{completeness}"
+    );
+    let aggregate_json = ok(
+        &[
+            "aggregate",
+            "--org",
+            "1404",
+            "--year",
+            "2023",
+            "--format",
+            "json",
+        ],
+        &agg_env,
+    );
+    let agg: Value = serde_json::from_str(&aggregate_json)
+        .unwrap_or_else(|e| panic!("aggregate json: {e}: {aggregate_json}"));
+    let cells = agg
+        .get("report")
+        .map(|r| &r["cells"])
+        .unwrap_or(&agg["cells"]);
+    assert_eq!(cells["s3.new_received.total"], 3, "{aggregate_json}");
+    assert_eq!(cells["s3.granted.natural_person"], 3, "{aggregate_json}");
+    let csv_path = d.join("city.csv");
+    ok(
+        &[
+            "export",
+            "--org",
+            "1404",
+            "--year",
+            "2023",
+            "--format",
+            "csv",
+            "-o",
+            &csv_path.display().to_string(),
+        ],
+        &agg_env,
+    );
+    let csv = std::fs::read_to_string(&csv_path).unwrap_or_default();
+    assert!(
+        csv.starts_with('\u{feff}') && csv.contains("140404-sfj"),
+        "{csv}"
+    );
+
+    let html = d.join("r.html");
+    let render_env = [
+        ("NIANBAO_SERVER", render.url.as_str()),
+        ("NIANBAO_TOKEN", city.as_str()),
+    ];
+    ok(
+        &[
+            "render",
+            "--report",
+            "140404-sfj:2023",
+            "--format",
+            "html",
+            "-o",
+            &html.display().to_string(),
+        ],
+        &render_env,
+    );
+    let page = std::fs::read_to_string(&html).unwrap_or_default();
+    assert!(
+        page.contains("长治市上党区司法局") && page.contains("三、收到和处理政府信息公开申请情况")
+    );
+
+    // No token ever appears in a service log.
+    for svc in [&storage, &render, &aggregate] {
+        let log = svc.log_text();
+        for t in [&admin, &office, &other, &city] {
+            assert!(
+                !log.contains(t.as_str()),
+                "a token leaked into {}",
+                svc.log.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn office_to_city_flow_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tmp: {e}"));
+    flow(&format!(
+        "sqlite://{}/e2e.db?mode=rwc",
+        dir.path().display()
+    ));
+}
+
+#[test]
+fn office_to_city_flow_on_postgres() {
+    let Some(db) = PgDatabase::create("flow") else {
+        eprintln!("NIANBAO_TEST_POSTGRES_URL is not set: PostgreSQL end-to-end test not run");
+        return;
+    };
+    flow(&db.url);
+}

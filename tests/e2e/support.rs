@@ -1,0 +1,206 @@
+//! Helpers for the end-to-end tests: run the `nianbao` binary, start services as child processes
+//! on free loopback ports, wait until they are healthy, and stop them (politely or with SIGKILL).
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The `nianbao` binary built by cargo for this test run.
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_nianbao"))
+}
+
+/// A free port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(0)
+}
+
+/// Runs `nianbao ARGS` to completion with extra environment.
+pub fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(bin());
+    cmd.args(args)
+        .env_remove("NIANBAO_SERVER")
+        .env_remove("NIANBAO_TOKEN")
+        .env("NO_COLOR", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    match cmd.output() {
+        Ok(o) => o,
+        Err(e) => panic!("cannot run {}: {e}", bin().display()),
+    }
+}
+
+/// Runs and asserts success; returns stdout.
+pub fn ok(args: &[&str], env: &[(&str, &str)]) -> String {
+    let out = run(args, env);
+    assert!(
+        out.status.success(),
+        "nianbao {args:?} failed ({:?})\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The last non-empty line of a command's stdout (where `token create` prints the token).
+pub fn last_line(text: &str) -> String {
+    text.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+/// A service running as a child process.
+pub struct Service {
+    pub child: Child,
+    pub url: String,
+    pub args: Vec<String>,
+    pub env: Vec<(String, String)>,
+    pub log: PathBuf,
+}
+
+impl Service {
+    /// Starts `nianbao serve KIND --listen 127.0.0.1:PORT EXTRA…` and waits until healthy.
+    #[allow(dead_code)]
+    pub fn start(
+        kind: &str,
+        port: u16,
+        extra: &[&str],
+        env: &[(&str, &str)],
+        log_dir: &Path,
+    ) -> Service {
+        let mut args = vec![
+            "serve".to_string(),
+            kind.to_string(),
+            "--listen".into(),
+            format!("127.0.0.1:{port}"),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let log = log_dir.join(format!("{kind}-{port}.log"));
+        let child = spawn(&args, &env, &log);
+        let s = Service {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            args,
+            env,
+            log,
+        };
+        s.wait_healthy();
+        s
+    }
+
+    fn wait_healthy(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if run(&["health", "--server", &self.url], &[])
+                .status
+                .success()
+            {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!(
+            "{} did not become healthy; log:\n{}",
+            self.url,
+            std::fs::read_to_string(&self.log).unwrap_or_default()
+        );
+    }
+
+    /// Kills the process with SIGKILL (no chance to clean up) and waits for it.
+    #[allow(dead_code)]
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the same service again with the same arguments.
+    #[allow(dead_code)]
+    pub fn restart(&mut self) {
+        self.kill();
+        self.child = spawn(&self.args, &self.env, &self.log);
+        self.wait_healthy();
+    }
+
+    /// The service's log so far.
+    #[allow(dead_code)]
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+fn spawn(args: &[String], env: &[(String, String)], log: &Path) -> Child {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .unwrap_or_else(|e| panic!("log {}: {e}", log.display()));
+    let err = file.try_clone().unwrap_or_else(|e| panic!("log: {e}"));
+    let mut cmd = Command::new(bin());
+    cmd.args(args).stdin(Stdio::null()).stdout(file).stderr(err);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin().display()))
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A fresh PostgreSQL database for one test, dropped at the end; `None` when no server is configured.
+pub struct PgDatabase {
+    pub url: String,
+    admin: String,
+    name: String,
+}
+
+impl PgDatabase {
+    /// Creates `nianbao_e2e_<random>` on the server in `NIANBAO_TEST_POSTGRES_URL`.
+    #[allow(dead_code)]
+    pub fn create(tag: &str) -> Option<PgDatabase> {
+        let admin = std::env::var("NIANBAO_TEST_POSTGRES_URL").ok()?;
+        let name = format!("nianbao_e2e_{tag}_{}_{}", std::process::id(), free_port());
+        let status = Command::new("psql")
+            .args([admin.as_str(), "-qc", &format!("CREATE DATABASE {name}")])
+            .status()
+            .ok()?;
+        assert!(status.success(), "cannot create database {name}");
+        let base = admin
+            .rsplit_once('/')
+            .map(|(b, _)| b.to_string())
+            .unwrap_or(admin.clone());
+        Some(PgDatabase {
+            url: format!("{base}/{name}"),
+            admin,
+            name,
+        })
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let _ = Command::new("psql")
+            .args([
+                self.admin.as_str(),
+                "-qc",
+                &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+            ])
+            .status();
+    }
+}
