@@ -101,6 +101,57 @@ pub fn office_refused(code: &str) -> StorageError {
     ))
 }
 
+/// Failed authentications allowed from one client address within [`FAILURE_WINDOW`].
+pub const MAX_FAILURES: u32 = 50;
+/// The window over which failures are counted.
+pub const FAILURE_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Counts failed authentications per client address; past [`MAX_FAILURES`] within
+/// [`FAILURE_WINDOW`], every request from that address is refused (`RESOURCE_EXHAUSTED`) until
+/// the window ends, so tokens cannot be guessed by brute force.
+#[derive(Debug, Default)]
+pub struct FailureLimiter {
+    seen: std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, (u32, std::time::Instant)>>,
+}
+
+impl FailureLimiter {
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut std::collections::HashMap<std::net::IpAddr, (u32, std::time::Instant)>) -> T,
+    ) -> T {
+        let mut guard = match self.seen.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        f(&mut guard)
+    }
+
+    /// Records one failure from `peer`.
+    pub fn record(&self, peer: Option<std::net::IpAddr>) {
+        let Some(ip) = peer else { return };
+        let now = std::time::Instant::now();
+        self.with(|seen| {
+            if seen.len() > 100_000 {
+                seen.retain(|_, (_, since)| now.duration_since(*since) < FAILURE_WINDOW);
+            }
+            let entry = seen.entry(ip).or_insert((0, now));
+            if now.duration_since(entry.1) >= FAILURE_WINDOW {
+                *entry = (0, now);
+            }
+            entry.0 += 1;
+        });
+    }
+
+    /// Whether `peer` has failed too often lately.
+    pub fn blocked(&self, peer: Option<std::net::IpAddr>) -> bool {
+        let Some(ip) = peer else { return false };
+        self.with(|seen| {
+            seen.get(&ip)
+                .is_some_and(|(n, since)| *n >= MAX_FAILURES && since.elapsed() < FAILURE_WINDOW)
+        })
+    }
+}
+
 /// A new secret: `nbt_` and 32 random bytes in hex.
 pub fn new_secret() -> String {
     let mut bytes = [0u8; 32];

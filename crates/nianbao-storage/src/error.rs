@@ -11,6 +11,12 @@ pub enum StorageError {
     /// No token, a malformed one, an unknown one or a revoked one.
     #[error("missing, unknown or revoked token / 令牌缺失、无效或已吊销")]
     Unauthenticated,
+    /// Too many failed authentications from one client address in a short time.
+    #[error("too many failed attempts, try again later / 失败次数过多，请稍后再试")]
+    TooManyFailures,
+    /// The database cannot be reached right now; the client may retry.
+    #[error("the database is unavailable, retry later / 数据库暂不可用，请稍后重试")]
+    Unavailable,
     /// The caller may not do this. For an office the caller may not see, the message is the same
     /// as for an office that does not exist.
     #[error("{0}")]
@@ -43,6 +49,26 @@ pub enum StorageError {
     Internal(String),
 }
 
+/// Whether a database error means the database cannot be reached (rather than a bad query).
+pub fn is_connection_error(e: &DbErr) -> bool {
+    match e {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        other => {
+            let text = other.to_string().to_lowercase();
+            [
+                "connection refused",
+                "connection reset",
+                "broken pipe",
+                "pool timed out",
+                "terminating connection",
+                "closed",
+            ]
+            .iter()
+            .any(|m| text.contains(m))
+        }
+    }
+}
+
 /// The result of a storage call.
 pub type StorageResult<T> = Result<T, StorageError>;
 
@@ -51,6 +77,9 @@ impl StorageError {
     pub fn code(&self) -> Code {
         match self {
             StorageError::Unauthenticated => Code::Unauthenticated,
+            StorageError::TooManyFailures => Code::ResourceExhausted,
+            StorageError::Unavailable => Code::Unavailable,
+            StorageError::Database(e) if is_connection_error(e) => Code::Unavailable,
             StorageError::Denied(_) => Code::PermissionDenied,
             StorageError::NotFound(_) => Code::NotFound,
             StorageError::Invalid { .. } | StorageError::Rejected(_) => Code::InvalidArgument,
@@ -71,13 +100,17 @@ impl StorageError {
     /// The audit outcome of a refusal (`denied` or `rejected`), or `None` for server faults.
     pub fn audit_outcome(&self) -> Option<&'static str> {
         match self {
-            StorageError::Unauthenticated | StorageError::Denied(_) => Some("denied"),
+            StorageError::Unauthenticated
+            | StorageError::Denied(_)
+            | StorageError::TooManyFailures => Some("denied"),
             StorageError::NotFound(_)
             | StorageError::Invalid { .. }
             | StorageError::Rejected(_)
             | StorageError::FailedPrecondition(_)
             | StorageError::AlreadyExists(_) => Some("rejected"),
-            StorageError::Database(_) | StorageError::Internal(_) => None,
+            StorageError::Database(_) | StorageError::Internal(_) | StorageError::Unavailable => {
+                None
+            }
         }
     }
 }
@@ -86,6 +119,10 @@ impl From<StorageError> for tonic::Status {
     fn from(e: StorageError) -> Self {
         let code = e.code();
         match &e {
+            StorageError::Database(db) if code == Code::Unavailable => {
+                tracing::warn!(error = %db, "database unavailable");
+                tonic::Status::new(code, StorageError::Unavailable.to_string())
+            }
             StorageError::Database(db) => {
                 tracing::error!(error = %db, "database error");
                 tonic::Status::new(code, "database error / 数据库错误")

@@ -114,8 +114,8 @@ pub fn run(cmd: Serve) -> anyhow::Result<ExitCode> {
         Serve::Render(a) => (Services::Render, a),
         Serve::Aggregate(a) => (Services::Aggregate, a),
     };
-    // Settings variables have a section (`NIANBAO_DATABASE__URL`) or are `NIANBAO_LISTEN`; client
-    // variables such as `NIANBAO_SERVER` and `NIANBAO_TOKEN` are not settings of a server.
+    // Settings variables have a section (`NIANBAO_DATABASE__URL`) or are `NIANBAO_LISTEN`; the
+    // client variables (server URL, token) and other variables without a section are not settings.
     let env = nianbao_common::process_env()
         .into_iter()
         .filter(|(k, _)| k.contains("__") || k == "NIANBAO_LISTEN")

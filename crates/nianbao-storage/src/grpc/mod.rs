@@ -19,23 +19,38 @@ use crate::validate;
 #[derive(Clone, Debug)]
 pub struct Storage {
     pub(crate) db: DatabaseConnection,
+    failures: std::sync::Arc<crate::auth::FailureLimiter>,
 }
 
 impl Storage {
     /// A service over a connected, migrated database.
     pub fn new(db: DatabaseConnection) -> Storage {
-        Storage { db }
+        Storage {
+            db,
+            failures: Default::default(),
+        }
     }
 
     /// The caller of a request; a refusal is audited.
     pub(crate) async fn caller<T>(&self, req: &Request<T>, action: &str) -> Result<Caller, Status> {
+        let peer = req.remote_addr().map(|a| a.ip());
+        if self.failures.blocked(peer) {
+            return Err(self
+                .refuse("anonymous", action, "", StorageError::TooManyFailures)
+                .await);
+        }
         let result = match auth::bearer(req.metadata()) {
             Ok(secret) => tokens::authenticate(&self.db, &secret).await,
             Err(e) => Err(e),
         };
         match result {
             Ok(caller) => Ok(caller),
-            Err(e) => Err(self.refuse("anonymous", action, "", e).await),
+            Err(e) => {
+                if matches!(e, StorageError::Unauthenticated) {
+                    self.failures.record(peer);
+                }
+                Err(self.refuse("anonymous", action, "", e).await)
+            }
         }
     }
 

@@ -231,3 +231,34 @@ fn check(role: &str, action: &str, target: &str, result: Result<(), Status>, all
         }
     }
 }
+
+#[tokio::test]
+async fn repeated_failures_are_rate_limited() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir);
+    let server = Server::start(&url).await;
+    let t = setup(&url, &server).await;
+    let mut c = server.client().await;
+    let who = || pb::WhoAmIRequest {};
+    let mut codes = Vec::new();
+    for i in 0..(nianbao_storage::auth::MAX_FAILURES + 5) {
+        let status = c
+            .who_am_i(req(&format!("guess-{i}"), who()))
+            .await
+            .unwrap_err();
+        codes.push(status.code());
+    }
+    let limit = nianbao_storage::auth::MAX_FAILURES as usize;
+    assert!(
+        codes[..limit].iter().all(|c| *c == Code::Unauthenticated),
+        "{codes:?}"
+    );
+    assert!(
+        codes[limit..].iter().all(|c| *c == Code::ResourceExhausted),
+        "{codes:?}"
+    );
+    // While the address is blocked even a right token is refused, so guessing gains nothing.
+    let status = c.who_am_i(req(&t.admin, who())).await.unwrap_err();
+    assert_eq!(status.code(), Code::ResourceExhausted);
+    server.stop().await;
+}
