@@ -2,7 +2,7 @@
 CARGO ?= cargo
 export NIANBAO_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: help setup demo test fmt lint unit build bench deploy-check backup-restore-test
+.PHONY: help setup demo test fmt lint unit build bench deploy-check backup-restore-test crash-full fuzz-smoke snapshots
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -38,3 +38,12 @@ test: setup lint unit deploy-check backup-restore-test ## everything CI runs
 
 bench: ## benchmarks (numbers go to BENCHMARKS.md)
 	$(CARGO) bench --workspace
+
+crash-full: ## crash safety at full size: 32 clients, 50 SIGKILLs, SQLite and PostgreSQL (about 20 minutes)
+	NIANBAO_CRASH_FULL=1 $(CARGO) test -p nianbao-cli --test crash -- --nocapture
+
+fuzz-smoke: ## every fuzz target briefly (nightly toolchain and cargo-fuzz)
+	bash scripts/fuzz-smoke.sh 10
+
+snapshots: ## refresh the PNG pictures of the rendered documents in docs/
+	bash scripts/snapshots.sh
