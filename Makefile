@@ -7,8 +7,8 @@ export NIANBAO_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-setup: ## install the system packages and Python tools the tests use
-	bash scripts/setup.sh
+setup: ## install the system packages (fonts, poppler, LibreOffice) and Python tools the tests use
+	NIANBAO_SETUP_LIBREOFFICE=1 bash scripts/setup.sh
 
 build: ## build every binary
 	$(CARGO) build --workspace --bins

@@ -163,6 +163,21 @@ fn fields<'a>(
     path: &str,
     allowed: Option<&[&str]>,
 ) -> Result<Vec<(&'a str, &'a Raw<'a>)>, InterchangeError> {
+    let out = entries(raw, path, allowed)?;
+    let mut sorted: Vec<&str> = out.iter().map(|(k, _)| *k).collect();
+    sorted.sort_unstable();
+    if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
+        return Err(err(join(path, w[0]), "键重复出现", "duplicate key"));
+    }
+    Ok(out)
+}
+
+/// The fields of an object, checked for unknown keys; the caller checks duplicates.
+fn entries<'a>(
+    raw: &'a Raw<'a>,
+    path: &str,
+    allowed: Option<&[&str]>,
+) -> Result<Vec<(&'a str, &'a Raw<'a>)>, InterchangeError> {
     let Raw::Obj(pairs) = raw else {
         return Err(err(
             path,
@@ -183,11 +198,6 @@ fn fields<'a>(
             ));
         }
         out.push((k, v));
-    }
-    let mut sorted: Vec<&str> = out.iter().map(|(k, _)| *k).collect();
-    sorted.sort_unstable();
-    if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
-        return Err(err(join(path, w[0]), "键重复出现", "duplicate key"));
     }
     Ok(out)
 }
@@ -324,29 +334,38 @@ pub fn from_json(text: &str) -> Result<Report, InterchangeError> {
     }
     let schema = edition.schema();
     if let Some(cells) = get("cells") {
-        for (k, v) in fields(cells, "cells", None)? {
-            let path = join("cells", k);
+        // Duplicates are seen as the cells go in (one pass instead of a sort of every key).
+        let mut nulls: Vec<&str> = Vec::new();
+        for (k, v) in entries(cells, "cells", None)? {
+            let path = || join("cells", k);
+            let duplicate = || err(path(), "键重复出现", "duplicate key");
             let def = schema.cell(k).ok_or_else(|| {
                 err(
-                    &path,
+                    path(),
                     format!("{edition} 版格式中没有这个单元格"),
                     format!("no such cell in the {edition} edition"),
                 )
             })?;
             let value = match (def.kind, v) {
-                (_, Raw::Null) => continue,
+                (_, Raw::Null) => {
+                    if nulls.contains(&def.key) || report.cells.contains_key(def.key) {
+                        return Err(duplicate());
+                    }
+                    nulls.push(def.key);
+                    continue;
+                }
                 (ValueKind::Count | ValueKind::SignedCount, Raw::Int(n)) => Value::Count(
-                    i64::try_from(*n).map_err(|_| err(&path, "数值过大", "number too large"))?,
+                    i64::try_from(*n).map_err(|_| err(path(), "数值过大", "number too large"))?,
                 ),
                 (ValueKind::Count | ValueKind::SignedCount, other) => {
                     return Err(err(
-                        &path,
+                        path(),
                         format!("件数应为整数，实为 {}", other.type_name()),
                         format!("a count must be an integer, found {}", other.type_name()),
                     ));
                 }
                 (ValueKind::Money(unit), Raw::Str(s)) => {
-                    Value::Money(Money::parse(s, unit).map_err(|e| err(&path, "金额无效", e))?)
+                    Value::Money(Money::parse(s, unit).map_err(|e| err(path(), "金额无效", e))?)
                 }
                 (ValueKind::Money(unit), Raw::Int(n)) => Value::Money(Money {
                     amount: (*n as i64).into(),
@@ -354,7 +373,7 @@ pub fn from_json(text: &str) -> Result<Report, InterchangeError> {
                 }),
                 (ValueKind::Money(_), other) => {
                     return Err(err(
-                        &path,
+                        path(),
                         format!("金额应写作小数字符串，实为 {}", other.type_name()),
                         format!(
                             "money must be a decimal string, found {}",
@@ -363,7 +382,9 @@ pub fn from_json(text: &str) -> Result<Report, InterchangeError> {
                     ));
                 }
             };
-            report.cells.insert(def.key, value);
+            if report.cells.insert(def.key, value).is_some() || nulls.contains(&def.key) {
+                return Err(duplicate());
+            }
         }
     }
     if let Some(notes) = get("cell_notes") {

@@ -73,6 +73,17 @@ fn duplicate_keys() {
     assert_eq!(e.path, "cells.s3.granted.total");
     assert!(e.message_en.contains("duplicate"));
     assert_eq!(rejected(&doc(r#","year":2024"#, "")).path, "year");
+    for cells in [
+        r#""s3.granted.total":null,"s3.granted.total":1"#,
+        r#""s3.granted.total":1,"s3.granted.total":null"#,
+        r#""s3.granted.total":null,"s3.granted.total":null"#,
+    ] {
+        assert_eq!(
+            rejected(&doc("", cells)).path,
+            "cells.s3.granted.total",
+            "{cells}"
+        );
+    }
 }
 
 #[test]
