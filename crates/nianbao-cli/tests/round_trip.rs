@@ -1,0 +1,134 @@
+//! Render → import gives the same cells: every corpus report (from its hand-checked truth file),
+//! rendered by `nianbao-render` to HTML, DOCX, PDF, Markdown and text, then read back by
+//! `nianbao-import`.
+//!
+//! HTML and DOCX must come back cell for cell. PDF, Markdown and plain text do not all come back
+//! whole yet (the importer loses table 四 of our plain text, the year of some of our Markdown and a
+//! few rows of some PDFs, and in one PDF reads a blank row the report does not print); their scores
+//! are printed, and a cell the report prints must never come back with another value. A cell the report does not print is rendered blank and
+//! reads back as 0, said so by a `blank_as_zero` diagnostic (blank and absent look alike on paper).
+
+use std::path::PathBuf;
+
+use nianbao_model::{Report, interchange};
+use nianbao_render::{Format, RenderOptions, render};
+use serde_json::{Value, json};
+
+fn truth_reports() -> Vec<(String, Report)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/truth");
+    assert!(dir.is_dir(), "the corpus is expected at {}", dir.display());
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("truth dir") {
+        let path = entry.expect("entry").path();
+        let truth: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("x")
+            .to_string();
+        let doc = json!({
+            "office": {"code": format!("corpus-{stem}"), "name": truth["agency"]},
+            "year": truth["year"],
+            "edition": truth["edition"],
+            "published_date": truth["published_date"],
+            "sections": {"overview": "本报告为往返测试而生成。", "problems": "无。", "other": "本年度未收取信息处理费。"},
+            "cells": truth["cells"],
+        });
+        out.push((
+            stem,
+            interchange::from_json(&doc.to_string()).expect("truth as interchange"),
+        ));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+#[test]
+fn render_then_import_gives_the_same_cells() {
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (stem, report) in truth_reports() {
+        for format in [
+            Format::Html,
+            Format::Docx,
+            Format::Pdf,
+            Format::Markdown,
+            Format::Text,
+        ] {
+            checked += 1;
+            let bytes = render(&report, format, &RenderOptions::default()).expect("render");
+            let name = format!("{stem}.{}", format.extension());
+            match nianbao_import::import(&bytes, Some(&name)) {
+                Ok(imported) => {
+                    let got = &imported.report;
+                    let wrong: Vec<_> = report
+                        .cells
+                        .iter()
+                        .filter(|(k, v)| got.cells.get(*k) != Some(*v))
+                        .map(|(k, v)| format!("{k}: {v} → {:?}", got.cells.get(*k)))
+                        .collect();
+                    // A cell the report does not print is rendered blank, and a blank cell reads
+                    // back as 0 with a `blank_as_zero` diagnostic; anything else extra is wrong.
+                    let said_blank = |k: &str| {
+                        imported
+                            .diagnostics
+                            .iter()
+                            .any(|d| d.code == "blank_as_zero" && d.cell == Some(k))
+                    };
+                    let extra: Vec<_> = got
+                        .cells
+                        .iter()
+                        .filter(|(k, v)| {
+                            !(report.cells.contains_key(*k)
+                                || (v.count() == Some(0) && said_blank(k)))
+                        })
+                        .map(|(k, _)| *k)
+                        .collect();
+                    println!(
+                        "{name}: {}/{} cells right",
+                        report.cells.len() - wrong.len(),
+                        report.cells.len()
+                    );
+                    let misread: Vec<_> = report
+                        .cells
+                        .iter()
+                        .filter(|(k, v)| got.cells.get(*k).is_some_and(|g| g != *v))
+                        .map(|(k, v)| format!("{k}: {v} → {:?}", got.cells.get(*k)))
+                        .collect();
+                    let whole = matches!(format, Format::Html | Format::Docx);
+                    if !misread.is_empty() || (whole && !extra.is_empty()) {
+                        failures.push(format!("{name}: misread {misread:?}, extra {extra:?}"));
+                        continue;
+                    }
+                    if !extra.is_empty() {
+                        println!("{name}: cells read that the report does not print: {extra:?}");
+                    }
+                    if whole
+                        && (!wrong.is_empty()
+                            || got.year != report.year
+                            || got.edition != report.edition)
+                    {
+                        failures.push(format!(
+                            "{name}: {} wrong {:?}, extra {:?}",
+                            wrong.len(),
+                            wrong.iter().take(3).collect::<Vec<_>>(),
+                            extra
+                        ));
+                    }
+                }
+                Err(e) if matches!(format, Format::Html | Format::Docx) => {
+                    failures.push(format!("{name}: import failed: {e}"))
+                }
+                Err(e) => println!("{name}: not read back yet: {e}"),
+            }
+        }
+    }
+    assert!(checked >= 45, "only {checked} documents");
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} round trips differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Rendering and aggregation benchmarks with their comparison baselines, in one run:
+#   - our PDF rendering against LibreOffice headless converting the same DOCX to PDF;
+#   - our Aggregate RPC against pandas loading our CSV export of the same reports and summing
+#     every numeric column.
+# It measures and prints; it asserts nothing. Needs: soffice, sqlite3, python3 with pandas
+# (pip install pandas), and target/release/nianbao (cargo build --release -p nianbao-cli).
+#
+# Usage: scripts/bench-baselines.sh [render|aggregate|all]   (default all)
+# Environment: NIANBAO_BENCH_PROVINCE (default 10000,30000,100000), NIANBAO_BENCH_RUNS (default 5),
+#              SOFFICE_RUNS (default 10), NIANBAO_BENCH_OUT (default a new temporary directory),
+#              NIANBAO_BENCH_NO_BUILD=1 (run the built bench executables without cargo).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+what="${1:-all}"
+out="${NIANBAO_BENCH_OUT:-$(mktemp -d /tmp/nianbao-bench.XXXXXX)}"
+mkdir -p "$out"
+export NIANBAO_BENCH_OUT="$out"
+soffice_runs="${SOFFICE_RUNS:-10}"
+
+echo "machine: $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB RAM; $(uname -sr)"
+echo "load at start: $(uptime)"
+echo "output directory: $out"
+
+# Runs a bench target: through cargo, or (NIANBAO_BENCH_NO_BUILD=1) the newest already built
+# executable in target/release/deps, when another build holds the cargo lock.
+bench() {
+    if [ -n "${NIANBAO_BENCH_NO_BUILD:-}" ]; then
+        "$(ls -t target/release/deps/"$2"-* | grep -v '\.d$' | head -1)"
+    else
+        cargo bench -q -p "nianbao-$1" --bench "$2"
+    fi
+}
+
+# The value of `RESULT name value` in a bench output file.
+result() { awk -v k="$2" '$1 == "RESULT" && $2 == k {print $3}' "$1"; }
+
+render_bench() {
+    echo "== rendering (cargo bench -p nianbao-render --bench render)"
+    bench render render | tee "$out/render.txt"
+
+    echo "== LibreOffice headless, DOCX -> PDF (same DOCX files)"
+    lo_home="$(mktemp -d /tmp/nianbao-lo-home.XXXXXX)"
+    for name in seed corpus13; do
+        docx="$out/$name.docx"
+        conv="$out/lo-$name"
+        mkdir -p "$conv"
+        t0=$(date +%s.%N)
+        HOME="$lo_home" soffice --headless --convert-to pdf --outdir "$conv" "$docx" >/dev/null 2>&1
+        t1=$(date +%s.%N)
+        for _ in $(seq "$soffice_runs"); do
+            HOME="$lo_home" soffice --headless --convert-to pdf --outdir "$conv" "$docx" >/dev/null 2>&1
+        done
+        t2=$(date +%s.%N)
+        ours=$(result "$out/render.txt" "${name}_pdf_per_s")
+        python3 - "$name" "$t0" "$t1" "$t2" "$soffice_runs" "$ours" "$conv/$name.pdf" <<'EOF'
+import os, sys
+name, t0, t1, t2, runs, ours, pdf = sys.argv[1], *map(float, sys.argv[2:5]), int(sys.argv[5]), float(sys.argv[6]), sys.argv[7]
+first, per = t1 - t0, (t2 - t1) / runs
+ok = os.path.exists(pdf)
+print(f"{name}: soffice first conversion {first:.2f} s, then {per:.2f} s per conversion "
+      f"({runs} runs; PDF written: {ok}); ours {1 / ours * 1e3:.1f} ms per PDF = "
+      f"{per * ours:.0f}x LibreOffice's steady-state speed")
+EOF
+    done
+    rm -rf "$lo_home"
+}
+
+aggregate_bench() {
+    if [ ! -x target/release/nianbao ]; then
+        echo "target/release/nianbao is missing: run cargo build --release -p nianbao-cli" >&2
+        exit 2
+    fi
+    echo "== aggregation (cargo bench -p nianbao-aggregate --bench aggregate)"
+    bench aggregate aggregate | tee "$out/aggregate.txt" ||
+        echo "the aggregation bench failed; comparing the exports it wrote"
+    echo "load after the aggregation bench: $(uptime)"
+
+    echo "== pandas on our CSV export of the same reports (read_csv + sum of every numeric column)"
+    for csv in "$out"/*.csv; do
+        label="$(basename "$csv" .csv)"
+        ours=$(result "$out/aggregate.txt" "${label}_aggregate_min_ms")
+        [ -n "$ours" ] || continue
+        python3 - "$csv" "$ours" <<'EOF'
+import sys, time
+import pandas as pd
+path, ours = sys.argv[1], float(sys.argv[2])
+with_read, sum_only = [], []
+for _ in range(5):
+    t0 = time.perf_counter()
+    df = pd.read_csv(path)
+    t1 = time.perf_counter()
+    totals = df.select_dtypes("number").sum()
+    t2 = time.perf_counter()
+    with_read.append(t2 - t0)
+    sum_only.append(t2 - t1)
+wr, so = min(with_read) * 1e3, min(sum_only) * 1e3
+print(f"{path.rsplit('/', 1)[-1]}: {len(df)} rows x {len(df.columns)} columns; pandas {pd.__version__} "
+      f"read_csv + sum {wr:.1f} ms (sum alone {so:.2f} ms), min of 5; ours (Aggregate RPC, min) {ours:.1f} ms "
+      f"= {ours / wr:.1f}x pandas' time with the CSV read, {ours / so:.0f}x pandas' sum alone")
+EOF
+    done
+}
+
+case "$what" in
+    render) render_bench ;;
+    aggregate) aggregate_bench ;;
+    all) render_bench; aggregate_bench ;;
+    *) echo "usage: $0 [render|aggregate|all]" >&2; exit 2 ;;
+esac
+echo "load at end: $(uptime)"
