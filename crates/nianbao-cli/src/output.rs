@@ -63,3 +63,46 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) {
         println!("{}", line(row.clone()));
     }
 }
+
+/// A one-line progress bar on stderr for long work; silent when stderr is not a terminal or the
+/// work is a single item.
+pub struct Progress {
+    total: usize,
+    shown: bool,
+}
+
+impl Progress {
+    /// A bar over `total` items.
+    pub fn new(total: usize) -> Progress {
+        Progress {
+            total,
+            shown: total > 1 && std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// Shows that item `index` (from 0) is being worked on.
+    pub fn step(&self, index: usize, what: &str) {
+        if !self.shown {
+            return;
+        }
+        let done = index * 30 / self.total.max(1);
+        let name: String = what
+            .chars()
+            .rev()
+            .take(40)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        eprint!(
+            "\r\x1b[2K[{}{}] {}/{} {name}",
+            "#".repeat(done),
+            " ".repeat(30 - done),
+            index + 1,
+            self.total
+        );
+        if index + 1 == self.total {
+            eprintln!();
+        }
+    }
+}

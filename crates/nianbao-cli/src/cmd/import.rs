@@ -44,7 +44,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let mut rows = Vec::new();
     let mut failed = false;
-    for file in &args.files {
+    let progress = output::Progress::new(args.files.len());
+    for (i, file) in args.files.iter().enumerate() {
+        progress.step(i, &file.display().to_string());
         match import_one(file, &args) {
             Ok(row) => rows.push(row),
             Err(e) => {
