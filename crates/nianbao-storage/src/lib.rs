@@ -46,11 +46,15 @@ pub async fn migrate(url: &str) -> StorageResult<()> {
     Ok(())
 }
 
+/// The largest response (the office list of a province runs to several MiB); requests stay
+/// within [`DEFAULT_MAX_MESSAGE_BYTES`].
+pub const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+
 /// The generated gRPC server of the storage service, with the message size limits.
 pub fn service(db: DatabaseConnection) -> StorageServiceServer<Storage> {
     StorageServiceServer::new(Storage::new(db))
         .max_decoding_message_size(DEFAULT_MAX_MESSAGE_BYTES)
-        .max_encoding_message_size(DEFAULT_MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(MAX_RESPONSE_BYTES)
 }
 
 /// Serves the storage service (with health and reflection) on `listener` until `shutdown`.
