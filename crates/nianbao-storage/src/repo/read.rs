@@ -167,25 +167,75 @@ pub async fn select(
 ) -> StorageResult<Vec<Fetched>> {
     let tree = offices::load_tree(db).await?;
     let root = offices::scope_root(&tree, caller, under)?;
-    let mut out = Vec::new();
-    for office in tree
+    let visible: Vec<&office::Model> = tree
         .subtree(root)
         .into_iter()
         .filter(|o| caller.can_read(&tree, o.id))
-    {
-        let Some(row) = submit::find_report(db, office.id, year).await? else {
+        .collect();
+    let wanted: std::collections::HashSet<i64> = visible.iter().map(|o| o.id).collect();
+    // A few queries for the whole subtree, not a few per office: the rows of the year, then the
+    // revisions they need in chunks.
+    let mut rows: std::collections::HashMap<i64, report::Model> = report::Entity::find()
+        .filter(report::Column::Year.eq(year))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|r| wanted.contains(&r.office_id))
+        .map(|r| (r.office_id, r))
+        .collect();
+    let chosen = |row: &report::Model| match selection {
+        Selection::Accepted => row.accepted_revision,
+        Selection::LatestSubmitted => row.latest_submitted_revision,
+    };
+    let needed: Vec<(i64, i64)> = rows
+        .values()
+        .filter(|r| chosen(r) > 0)
+        .flat_map(|r| [(r.id, chosen(r)), (r.id, r.latest_revision)])
+        .collect();
+    let mut revisions: std::collections::HashMap<(i64, i64), revision::Model> =
+        std::collections::HashMap::new();
+    for chunk in needed.chunks(200) {
+        let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
+        let numbers: std::collections::BTreeSet<i64> = chunk.iter().map(|(_, n)| *n).collect();
+        let pairs: std::collections::HashSet<(i64, i64)> = chunk.iter().copied().collect();
+        for rev in revision::Entity::find()
+            .filter(revision::Column::ReportId.is_in(ids))
+            .filter(revision::Column::Number.is_in(numbers))
+            .all(db)
+            .await?
+        {
+            if pairs.contains(&(rev.report_id, rev.number)) {
+                revisions.insert((rev.report_id, rev.number), rev);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for office in visible {
+        let Some(row) = rows.remove(&office.id) else {
             continue;
         };
-        let number = match selection {
-            Selection::Accepted => row.accepted_revision,
-            Selection::LatestSubmitted => row.latest_submitted_revision,
-        };
+        let number = chosen(&row);
         if number == 0 {
             continue;
         }
-        let revision = find_revision(db, row.id, number).await?;
+        let missing =
+            || StorageError::NotFound(format!("revision {number}: not found / 版本不存在"));
+        let revision = revisions
+            .get(&(row.id, number))
+            .cloned()
+            .ok_or_else(missing)?;
         let report = stored::parse_content(&revision.content)?;
-        let summary = summary(db, office, row).await?;
+        let (error_count, warning_count) = revisions
+            .get(&(row.id, row.latest_revision))
+            .map(|r| (r.error_count, r.warning_count))
+            .unwrap_or((0, 0));
+        let summary = Summary {
+            office_code: office.code.clone(),
+            office_name: office.name.clone(),
+            error_count,
+            warning_count,
+            row,
+        };
         out.push(Fetched {
             report,
             revision,
