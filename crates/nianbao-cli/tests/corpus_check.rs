@@ -2,20 +2,11 @@
 //! the errors are exactly the R1–R4 inconsistencies the truth file lists, and no others.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::process::Command;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
-fn shared() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
-    assert!(
-        dir.join("corpus/truth").is_dir(),
-        "the corpus is expected at {}",
-        dir.display()
-    );
-    dir
-}
+mod common;
 
 /// The (rule, cell) pairs a truth file lists as arithmetic errors, e.g. "R4, s4.review.total: …".
 fn listed_errors(truth: &Value) -> BTreeSet<(String, String)> {
@@ -46,22 +37,7 @@ fn listed_errors(truth: &Value) -> BTreeSet<(String, String)> {
 fn check_reports_exactly_the_published_inconsistencies() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut seen = 0;
-    for entry in std::fs::read_dir(shared().join("corpus/truth")).expect("truth dir") {
-        let path = entry.expect("entry").path();
-        let truth: Value =
-            serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
-        let stem = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("x")
-            .to_string();
-        let doc = json!({
-            "office": {"code": format!("corpus-{stem}"), "name": truth["agency"]},
-            "year": truth["year"],
-            "edition": truth["edition"],
-            "published_date": truth["published_date"],
-            "cells": truth["cells"],
-        });
+    for (stem, truth, doc) in common::truth_documents() {
         let file = dir.path().join(format!("{stem}.json"));
         std::fs::write(&file, doc.to_string()).expect("write");
         let out = Command::new(env!("CARGO_BIN_EXE_nianbao"))

@@ -8,40 +8,21 @@
 //! are printed, and a cell the report prints must never come back with another value. A cell the report does not print is rendered blank and
 //! reads back as 0, said so by a `blank_as_zero` diagnostic (blank and absent look alike on paper).
 
-use std::path::PathBuf;
-
 use nianbao_model::{Report, interchange};
 use nianbao_render::{Format, RenderOptions, render};
-use serde_json::{Value, json};
+use serde_json::json;
+
+mod common;
 
 fn truth_reports() -> Vec<(String, Report)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/truth");
-    assert!(dir.is_dir(), "the corpus is expected at {}", dir.display());
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(&dir).expect("truth dir") {
-        let path = entry.expect("entry").path();
-        let truth: Value =
-            serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
-        let stem = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("x")
-            .to_string();
-        let doc = json!({
-            "office": {"code": format!("corpus-{stem}"), "name": truth["agency"]},
-            "year": truth["year"],
-            "edition": truth["edition"],
-            "published_date": truth["published_date"],
-            "sections": {"overview": "本报告为往返测试而生成。", "problems": "无。", "other": "本年度未收取信息处理费。"},
-            "cells": truth["cells"],
-        });
-        out.push((
-            stem,
-            interchange::from_json(&doc.to_string()).expect("truth as interchange"),
-        ));
-    }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out
+    common::truth_documents()
+        .into_iter()
+        .map(|(stem, _, mut doc)| {
+            doc["sections"] = json!({"overview": "本报告为往返测试而生成。", "problems": "无。", "other": "本年度未收取信息处理费。"});
+            let report = interchange::from_json(&doc.to_string()).expect("truth as interchange");
+            (stem, report)
+        })
+        .collect()
 }
 
 #[test]
