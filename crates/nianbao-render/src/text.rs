@@ -146,8 +146,10 @@ pub fn markdown(doc: &Document, annex: Option<&Annex>) -> String {
             }
         }
     }
+    // Signature and date as plain paragraphs: Markdown has no right alignment, and HTML here
+    // would make the file read as HTML rather than Markdown.
     for line in [&doc.signature, &doc.date].into_iter().flatten() {
-        let _ = writeln!(s, "<div align=\"right\">{}</div>\n", md(line));
+        let _ = writeln!(s, "{}\n", md(line));
     }
     if doc.review {
         let _ = writeln!(s, "## {FINDINGS_HEADING}\n");
