@@ -2,7 +2,7 @@
 CARGO ?= cargo
 export NIANBAO_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: help setup demo test fmt lint unit build bench deploy-check backup-restore-test crash-full fuzz-smoke snapshots
+.PHONY: help setup demo test fmt lint unit build bench deploy-check backup-restore-test crash-full fuzz-smoke fuzz-long snapshots
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -44,6 +44,9 @@ crash-full: ## crash safety at full size: 32 clients, 50 SIGKILLs, SQLite and Po
 
 fuzz-smoke: ## every fuzz target briefly (nightly toolchain and cargo-fuzz)
 	bash scripts/fuzz-smoke.sh 10
+
+fuzz-long: ## every fuzz target to 1 000 000 executions, inputs <= 64 KB, 1 s and 512 MB limits, nice 19 (hours)
+	bash scripts/fuzz-long.sh
 
 snapshots: ## refresh the PNG pictures of the rendered documents in docs/
 	bash scripts/snapshots.sh

@@ -6,7 +6,10 @@
 # It measures and prints; it asserts nothing. Needs: soffice, sqlite3, python3 with pandas
 # (pip install pandas), and target/release/nianbao (cargo build --release -p nianbao-cli).
 #
-# Usage: scripts/bench-baselines.sh [render|aggregate|all]   (default all)
+#   - our import against python-docx reading the tables of the same DOCX files and pdfplumber
+#     extracting the text of the same PDF files (venv target/bench-venv, created when missing).
+#
+# Usage: scripts/bench-baselines.sh [render|aggregate|import|all]   (default all)
 # Environment: NIANBAO_BENCH_PROVINCE (default 10000,30000,100000), NIANBAO_BENCH_RUNS (default 5),
 #              SOFFICE_RUNS (default 10), NIANBAO_BENCH_OUT (default a new temporary directory),
 #              NIANBAO_BENCH_NO_BUILD=1 (run the built bench executables without cargo).
@@ -103,10 +106,61 @@ EOF
     done
 }
 
+import_bench() {
+    # Our DOCX and PDF of two reports (the render bench writes them), plus the corpus PDFs.
+    if [ ! -f "$out/seed.docx" ]; then
+        echo "== rendering the documents to import (cargo bench -p nianbao-render --bench render)"
+        bench render render > "$out/render.txt"
+    fi
+    mkdir -p "$out/import"
+    cp "$out"/*.docx "$out"/*.pdf "$out/import/"
+    echo "== import (cargo bench -p nianbao-import, NIANBAO_BENCH_DIR=$out/import)"
+    NIANBAO_BENCH_DIR="$out/import" bench import throughput | tee "$out/import.txt"
+
+    venv=target/bench-venv
+    if [ ! -x "$venv/bin/python" ]; then
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install -q --disable-pip-version-check python-docx pdfplumber
+    fi
+    echo "== Python baseline: python-docx (every table cell's text), pdfplumber (every page's text)"
+    files=("$out"/import/*.docx "$out"/import/*.pdf ../shared/corpus/[0-9]*.pdf)
+    "$venv/bin/python" - "$out/import.txt" "${files[@]}" <<'EOF'
+import os, sys, time
+import docx, pdfplumber
+
+def read_docx(path):
+    d = docx.Document(path)
+    return sum(len(c.text) for t in d.tables for r in t.rows for c in r.cells)
+
+def read_pdf(path):
+    with pdfplumber.open(path) as pdf:
+        return sum(len(p.extract_text() or "") for p in pdf.pages)
+
+ours = {}
+for line in open(sys.argv[1], encoding="utf-8"):
+    f = line.split()
+    if len(f) == 3 and f[0] == "RESULT":
+        ours[f[1]] = float(f[2])
+for path in sys.argv[2:]:
+    read = read_docx if path.endswith(".docx") else read_pdf
+    n, start = 0, time.perf_counter()
+    while time.perf_counter() - start < 0.7 or n < 3:
+        read(path)
+        n += 1
+    rate = n / (time.perf_counter() - start)
+    name = os.path.basename(path)
+    mine = ours.get(name)
+    ratio = f"ours {mine:.1f}/s = {mine / rate:.1f}x" if mine else "ours: not measured"
+    print(f"{name:<48} python {rate:8.1f}/s   {ratio}")
+    print(f"RESULT python_{name} {rate:.1f}")
+EOF
+}
+
 case "$what" in
     render) render_bench ;;
     aggregate) aggregate_bench ;;
-    all) render_bench; aggregate_bench ;;
-    *) echo "usage: $0 [render|aggregate|all]" >&2; exit 2 ;;
+    import) import_bench ;;
+    all) render_bench; aggregate_bench; import_bench ;;
+    *) echo "usage: $0 [render|aggregate|import|all]" >&2; exit 2 ;;
 esac
 echo "load at end: $(uptime)"

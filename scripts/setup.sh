@@ -22,8 +22,8 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 if [ "${NIANBAO_SETUP_PYTHON:-1}" = "1" ]; then
-  python3 - <<'PY' 2>/dev/null || python3 -m pip install -q --disable-pip-version-check python-docx openpyxl grpcio grpcio-tools grpcio-reflection grpcio-health-checking
-import docx, openpyxl, grpc, grpc_tools, grpc_reflection, grpc_health
+  python3 - <<'PY' 2>/dev/null || python3 -m pip install -q --disable-pip-version-check python-docx openpyxl pdfplumber grpcio grpcio-tools grpcio-reflection grpcio-health-checking
+import docx, openpyxl, pdfplumber, grpc, grpc_tools, grpc_reflection, grpc_health
 PY
 fi
 echo "setup: ok"

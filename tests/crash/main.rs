@@ -11,7 +11,9 @@
 //! CI size: 8 clients, 20 kills. `NIANBAO_CRASH_FULL=1`: 32 clients, 50 kills, longer gaps.
 //! `NIANBAO_CRASH_SEED=N` repeats a run's kill timing.
 
+mod hostile_requests;
 mod limits;
+mod pg_restart;
 mod process;
 mod verify;
 mod workload;
@@ -112,6 +114,31 @@ fn limits_postgres() {
     };
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tmp: {e}"));
     serial(limits::limits_run(&db.url, dir.path()));
+}
+
+#[test]
+fn hostile_requests_sqlite() {
+    let (dir, url) = sqlite("hostile.db");
+    serial(hostile_requests::hostile_requests_run(&url, dir.path()));
+}
+
+#[test]
+fn hostile_requests_postgres() {
+    let Some(db) = PgDatabase::create() else {
+        eprintln!("hostile_requests_postgres: NIANBAO_TEST_POSTGRES_URL is not set; skipped");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tmp: {e}"));
+    serial(hostile_requests::hostile_requests_run(&db.url, dir.path()));
+}
+
+#[test]
+fn pg_restart() {
+    let Some(cluster) = pg_restart::Cluster::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tmp: {e}"));
+    serial(pg_restart::pg_restart_run(&cluster, dir.path()));
 }
 
 async fn crash_run(backend: &str, database: &str, dir: &std::path::Path) {

@@ -171,6 +171,11 @@ impl Server {
         );
     }
 
+    /// The process id of the running service, if one runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().and_then(|c| c.id())
+    }
+
     /// SIGKILL: no chance to flush, close or roll back anything.
     pub async fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {

@@ -23,7 +23,9 @@ fn write(dir: &std::path::Path, name: &str, doc: &Value) -> String {
     path.display().to_string()
 }
 
-fn flow(database: &str) {
+/// The whole flow on `database`; the services get `service_env` too, and besides every token
+/// no string of `secrets` may appear in any service log.
+fn flow(database: &str, service_env: &[(&str, &str)], secrets: &[&str]) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tmp: {e}"));
     let d = dir.path();
     let admin = last_line(&ok(
@@ -31,20 +33,30 @@ fn flow(database: &str) {
         &[],
     ));
     assert!(admin.len() >= 20, "token: {admin}");
-    let mut storage = Service::start("storage", free_port(), &["--database", database], &[], d);
+    let mut storage = Service::start(
+        "storage",
+        free_port(),
+        &["--database", database],
+        service_env,
+        d,
+    );
     let s = storage.url.clone();
     let render = Service::start(
         "render",
         free_port(),
         &[],
-        &[("NIANBAO_RENDER__STORAGE_URL", s.as_str())],
+        &[&[("NIANBAO_RENDER__STORAGE_URL", s.as_str())], service_env].concat(),
         d,
     );
     let aggregate = Service::start(
         "aggregate",
         free_port(),
         &[],
-        &[("NIANBAO_AGGREGATE__STORAGE_URL", s.as_str())],
+        &[
+            &[("NIANBAO_AGGREGATE__STORAGE_URL", s.as_str())],
+            service_env,
+        ]
+        .concat(),
         d,
     );
     let as_admin = [
@@ -280,26 +292,39 @@ fn flow(database: &str) {
         page.contains("长治市上党区司法局") && page.contains("三、收到和处理政府信息公开申请情况")
     );
 
-    // No token ever appears in a service log.
+    // No token (nor any other secret) ever appears in a service log, in any line.
+    let mut lines = 0;
     for svc in [&storage, &render, &aggregate] {
         let log = svc.log_text();
-        for t in [&admin, &office, &other, &city] {
-            assert!(
-                !log.contains(t.as_str()),
-                "a token leaked into {}",
-                svc.log.display()
-            );
+        lines += log.lines().count();
+        for line in log.lines() {
+            for t in [&admin, &office, &other, &city] {
+                assert!(
+                    !line.contains(t.as_str()),
+                    "a token leaked into {}",
+                    svc.log.display()
+                );
+            }
+            for secret in secrets {
+                assert!(
+                    !line.contains(secret),
+                    "a secret leaked into {}",
+                    svc.log.display()
+                );
+            }
         }
     }
+    eprintln!("log scan: {lines} lines of 3 services, no token or secret");
 }
 
 #[test]
 fn office_to_city_flow_on_sqlite() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tmp: {e}"));
-    flow(&format!(
-        "sqlite://{}/e2e.db?mode=rwc",
-        dir.path().display()
-    ));
+    flow(
+        &format!("sqlite://{}/e2e.db?mode=rwc", dir.path().display()),
+        &[],
+        &[],
+    );
 }
 
 #[test]
@@ -308,5 +333,87 @@ fn office_to_city_flow_on_postgres() {
         eprintln!("NIANBAO_TEST_POSTGRES_URL is not set: PostgreSQL end-to-end test not run");
         return;
     };
-    flow(&db.url);
+    flow(&db.url, &[], &[]);
+}
+
+/// The flow on PostgreSQL as a role with a password in the URL, every service logging at
+/// `debug`: neither the password nor a token appears in any log line.
+#[test]
+fn no_secret_in_debug_logs_on_postgres() {
+    let Some(role) = PgRole::create() else {
+        eprintln!(
+            "NIANBAO_TEST_POSTGRES_URL is not set: log scan with a database password not run"
+        );
+        return;
+    };
+    flow(
+        &role.url,
+        &[("NIANBAO_LOG__FILTER", "debug"), ("RUST_LOG", "debug")],
+        &[role.password.as_str()],
+    );
+}
+
+/// A login role with a random password and a database it owns, on the server of
+/// `NIANBAO_TEST_POSTGRES_URL`; both dropped at the end.
+struct PgRole {
+    url: String,
+    password: String,
+    admin: String,
+    name: String,
+}
+
+impl PgRole {
+    fn create() -> Option<PgRole> {
+        let admin = std::env::var("NIANBAO_TEST_POSTGRES_URL")
+            .ok()
+            .filter(|u| !u.is_empty())?;
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let name = format!("nianbao_logscan_{}_{}", std::process::id(), free_port());
+        let password = format!(
+            "pw{:x}{:x}",
+            nanos,
+            std::process::id() as u128 * 0x9E37_79B9
+        );
+        let psql = |sql: &str| {
+            let status = std::process::Command::new("psql")
+                .args([admin.as_str(), "-qc", sql])
+                .status()
+                .unwrap_or_else(|e| panic!("cannot run psql: {e}"));
+            assert!(
+                status.success(),
+                "psql failed: {}",
+                sql.split(" PASSWORD").next().unwrap_or("")
+            );
+        };
+        psql(&format!("CREATE ROLE {name} LOGIN PASSWORD '{password}'"));
+        psql(&format!("CREATE DATABASE {name} OWNER {name}"));
+        let host = admin
+            .split_once("://")
+            .and_then(|(_, rest)| rest.split_once('@').map(|(_, h)| h).or(Some(rest)))
+            .and_then(|h| h.split('/').next())
+            .unwrap_or("127.0.0.1:5432")
+            .to_string();
+        Some(PgRole {
+            url: format!("postgres://{name}:{password}@{host}/{name}"),
+            password,
+            admin,
+            name,
+        })
+    }
+}
+
+impl Drop for PgRole {
+    fn drop(&mut self) {
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+            format!("DROP ROLE IF EXISTS {}", self.name),
+        ] {
+            let _ = std::process::Command::new("psql")
+                .args([self.admin.as_str(), "-qc", &sql])
+                .status();
+        }
+    }
 }

@@ -5,4 +5,6 @@
 mod support;
 
 mod flow;
+mod hostile_files;
+mod mtls;
 mod python_client;

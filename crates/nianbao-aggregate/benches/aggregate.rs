@@ -10,7 +10,7 @@
 //!    the demo seed report for every office, all through the gRPC API with many requests in
 //!    flight;
 //! 3. starts `nianbao serve aggregate --storage-url …` and times `Aggregate` on the city
-//!    (several runs; min and median), reads the aggregation process's VmRSS/VmHWM from /proc and
+//!    (several runs; min and median), reads the VmRSS/VmHWM of both services from /proc and
 //!    times the CSV `Export` (written to `NIANBAO_BENCH_OUT` for the pandas comparison);
 //! 4. for each province size in `NIANBAO_BENCH_PROVINCE` (default `10000,30000,100000`), copies
 //!    the city's offices, reports and revisions with SQL (`sqlite3`, the bulk path: the rows the
@@ -334,6 +334,17 @@ async fn measure(
         "{label}: CPU per Aggregate call: storage service {:.0} ms, aggregation service {:.0} ms",
         cpu.0, cpu.1
     );
+    let (srss, shwm) = (
+        vm_kb(storage_pid, "VmRSS:").unwrap_or(0),
+        vm_kb(storage_pid, "VmHWM:").unwrap_or(0),
+    );
+    println!(
+        "{label}: storage service VmRSS {:.0} MB, VmHWM {:.0} MB",
+        srss as f64 / 1024.0,
+        shwm as f64 / 1024.0
+    );
+    println!("RESULT {label}_storage_rss_mb {:.1}", srss as f64 / 1024.0);
+    println!("RESULT {label}_storage_hwm_mb {:.1}", shwm as f64 / 1024.0);
     println!("RESULT {label}_offices {}", first.included.len());
     println!("RESULT {label}_aggregate_min_ms {:.3}", ms(min));
     println!("RESULT {label}_aggregate_median_ms {:.3}", ms(median));

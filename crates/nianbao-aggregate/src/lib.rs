@@ -1,6 +1,7 @@
 //! Adding up the reports of a subtree of offices, and telling who filed.
 //!
-//! The pure part (no IO) is in [`rollup`] (the roll-up, mixed editions), [`filing`]
+//! The pure part (no IO) is in [`rollup`] (the roll-up, mixed editions) and [`fold`] (the same
+//! roll-up fed one report at a time, with bounded memory), [`filing`]
 //! (completeness and timeliness), [`quality`] (findings, cross-year checks, review marks),
 //! [`indicators`], [`compare`] and [`export`] (CSV, XLSX, JSON).
 //!
@@ -12,6 +13,7 @@ pub mod compare;
 pub mod error;
 pub mod export;
 pub mod filing;
+pub mod fold;
 pub mod indicators;
 pub mod quality;
 pub mod rollup;

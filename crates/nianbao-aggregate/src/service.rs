@@ -9,6 +9,7 @@ use nianbao_proto::aggregate::v1 as apb;
 use nianbao_proto::aggregate::v1::aggregation_service_server::{
     AggregationService, AggregationServiceServer,
 };
+use nianbao_proto::packed::unpack;
 use tokio::sync::mpsc;
 use tonic::transport::Channel;
 use tonic::{Request, Response, Status};
@@ -17,10 +18,11 @@ use crate::compare::compare;
 use crate::error::{AggregateError, AggregateResult};
 use crate::export::{ExportRow, Exporter, Format};
 use crate::filing::{Deadlines, OfficeNode, completeness, subtree};
+use crate::fold::Fold;
 use crate::indicators::indicators;
 use crate::quality::office_quality;
-use crate::rollup::{Aggregate, edition_of_year, rollup};
-use crate::source::{Auth, Selection, StorageSource};
+use crate::rollup::{Aggregate, edition_of_year};
+use crate::source::{Auth, Selection, StorageSource, decode_report};
 use crate::wire;
 
 /// Chunks of an export are sent once they reach this size.
@@ -75,6 +77,8 @@ impl AggregateService {
         Ok(tree)
     }
 
+    /// The roll-up of the subtree `tree` (root first), folded as storage streams the packed
+    /// reports: no report is held whole.
     async fn rollup_of(
         &self,
         tree: &[OfficeNode],
@@ -84,20 +88,22 @@ impl AggregateService {
     ) -> AggregateResult<Aggregate> {
         let root = &tree[0];
         let codes: HashSet<&str> = tree.iter().map(|o| o.code.as_str()).collect();
-        let reports = self
-            .storage
-            .all_reports(&root.code, year, selection, auth)
-            .await?
-            .into_iter()
-            .filter(|s| codes.contains(s.report.office.code.as_str()))
-            .collect();
         let org = wire::org_office(&root.code, &root.name);
-        Ok(rollup(
-            edition_of_year(year),
-            year,
-            &org,
-            &wire::inputs(reports),
-        ))
+        let mut fold = Fold::new(edition_of_year(year), year, &org);
+        let stream = self
+            .storage
+            .packed_reports(&root.code, year, selection, auth)
+            .await?;
+        futures::pin_mut!(stream);
+        while let Some(item) = stream.next().await {
+            let (bytes, revision) = item?;
+            let u = unpack(&bytes).map_err(|e| AggregateError::BadData(e.to_string()))?;
+            if !codes.contains(u.office.code.as_str()) {
+                continue;
+            }
+            fold.add_cells(&u.office, u.year, u.edition, revision, &u.cells);
+        }
+        Ok(fold.finish())
     }
 }
 
@@ -110,20 +116,33 @@ impl AggregateService {
         year: i32,
         auth: &Auth,
     ) -> AggregateResult<HashMap<String, (i32, i32, Option<chrono::NaiveDate>)>> {
+        // Last year's reports stay encoded until their office comes; this year's are streamed.
+        let before: HashMap<String, Vec<u8>> = {
+            let stream = self
+                .storage
+                .encoded_reports(org, year - 1, Selection::LatestSubmitted, auth)
+                .await?;
+            futures::pin_mut!(stream);
+            let mut out = HashMap::new();
+            while let Some(item) = stream.next().await {
+                let (code, bytes) = item?;
+                out.insert(code, bytes);
+            }
+            out
+        };
         let now = self
             .storage
-            .all_reports(org, year, Selection::LatestSubmitted, auth)
+            .reports(org, year, Selection::LatestSubmitted, auth)
             .await?;
-        let before: HashMap<String, nianbao_model::Report> = self
-            .storage
-            .all_reports(org, year - 1, Selection::LatestSubmitted, auth)
-            .await?
-            .into_iter()
-            .map(|s| (s.report.office.code.clone(), s.report))
-            .collect();
+        futures::pin_mut!(now);
         let mut out = HashMap::new();
-        for s in now {
+        while let Some(s) = now.next().await {
+            let s = s?;
             let code = s.report.office.code.clone();
+            let previous = match before.get(&code) {
+                Some(bytes) => Some(decode_report(bytes)?),
+                None => None,
+            };
             let marks = match self.storage.marks(&code, year, auth).await {
                 Ok(m) => m,
                 Err(e) => {
@@ -132,7 +151,7 @@ impl AggregateService {
                 }
             };
             let published = s.report.published_date;
-            let reviewed = office_quality(&s.report, s.findings, before.get(&code), &marks);
+            let reviewed = office_quality(&s.report, s.findings, previous.as_ref(), &marks);
             let count = |sev: Severity| {
                 reviewed
                     .iter()
@@ -260,10 +279,23 @@ impl AggregationService for AggregateService {
             .record("year", year);
         let tree = self.tree(&org, &auth).await?;
         let summaries = self.storage.summaries(&org, year, &auth).await?;
+        // The packed stream: only cells are exported, and storage serves them from its cache.
         let stream = self
             .storage
-            .reports(&org, year, wire::selection(r.selection), &auth)
-            .await?;
+            .packed_reports(&org, year, wire::selection(r.selection), &auth)
+            .await?
+            .map(|item| {
+                let (bytes, revision) = item?;
+                let report = unpack(&bytes)
+                    .map_err(|e| AggregateError::BadData(e.to_string()))?
+                    .into_report();
+                Ok(crate::source::StoredReport {
+                    report,
+                    revision,
+                    findings: Vec::new(),
+                    status: None,
+                })
+            });
         let (tx, rx) = mpsc::channel(4);
         let job = ExportJob {
             tree,
@@ -325,8 +357,14 @@ impl ExportJob {
         let mut exporter = Exporter::new(self.format, edition, self.year);
         let parents: HashMap<&str, &OfficeNode> =
             self.tree.iter().map(|o| (o.code.as_str(), o)).collect();
-        let keep = self.format != Format::Csv;
-        let mut kept = Vec::new();
+        let root = &self.tree[0];
+        let mut total = (self.format != Format::Csv).then(|| {
+            Fold::new(
+                edition,
+                self.year,
+                &wire::org_office(&root.code, &root.name),
+            )
+        });
         let mut seen = HashSet::new();
         let mut first = true;
         while let Some(item) = stream.next().await {
@@ -351,11 +389,8 @@ impl ExportJob {
                 revision: s.revision,
                 report: Some(&s.report),
             })?;
-            if keep {
-                kept.push(crate::rollup::Input {
-                    report: s.report,
-                    revision: s.revision,
-                });
+            if let Some(fold) = total.as_mut() {
+                fold.add_report(&s.report, s.revision);
             }
             if exporter.pending() >= CHUNK || first {
                 let chunk = exporter.take_chunk();
@@ -377,16 +412,7 @@ impl ExportJob {
                 report: None,
             })?;
         }
-        let total = keep.then(|| {
-            let root = &self.tree[0];
-            rollup(
-                edition,
-                self.year,
-                &wire::org_office(&root.code, &root.name),
-                &kept,
-            )
-            .report
-        });
+        let total = total.map(|fold| fold.finish().report);
         exporter.finish(total.as_ref())?;
         let rest = exporter.take_chunk();
         self.send(tx, rest, &mut first).await

@@ -5,6 +5,7 @@ use chrono::DateTime;
 use futures::{Stream, StreamExt};
 use nianbao_model::{Finding, Report};
 use nianbao_proto::storage::v1 as spb;
+use prost::Message;
 use spb::storage_service_client::StorageServiceClient;
 use tonic::metadata::{Ascii, MetadataValue};
 use tonic::transport::Channel;
@@ -83,6 +84,36 @@ fn summary_from_pb(s: spb::ReportSummary) -> Option<Summary> {
         errors: s.error_count,
         warnings: s.warning_count,
         office_code: s.office_code,
+    })
+}
+
+/// A report encoded by [`StorageSource::encoded_reports`], decoded.
+pub fn decode_report(bytes: &[u8]) -> AggregateResult<Report> {
+    let pb = nianbao_proto::report::v1::Report::decode(bytes)
+        .map_err(|e| AggregateError::BadData(format!("report: {e}")))?;
+    Report::try_from(pb).map_err(|e| AggregateError::BadData(e.to_string()))
+}
+
+fn stored_report(item: spb::StreamReportsResponse) -> AggregateResult<StoredReport> {
+    let report = item
+        .report
+        .ok_or_else(|| AggregateError::BadData("StreamReportsResponse.report missing".into()))?;
+    let report = Report::try_from(report).map_err(|e| AggregateError::BadData(e.to_string()))?;
+    let (revision, findings) = match item.revision {
+        Some(r) => (
+            r.number,
+            r.findings
+                .into_iter()
+                .filter_map(|f| Finding::try_from(f).ok())
+                .collect(),
+        ),
+        None => (0, Vec::new()),
+    };
+    Ok(StoredReport {
+        report,
+        revision,
+        findings,
+        status: item.summary.and_then(|s| status_from_pb(s.status)),
     })
 }
 
@@ -165,6 +196,70 @@ impl StorageSource {
         selection: Selection,
         auth: &Auth,
     ) -> AggregateResult<impl Stream<Item = AggregateResult<StoredReport>> + Send + 'static> {
+        let stream = self.raw_reports(under, year, selection, auth).await?;
+        Ok(stream.map(|item| stored_report(item?)))
+    }
+
+    /// The selected revision of every office-year, each as its office code and its report still
+    /// encoded as protobuf (a third of the memory of a decoded report); decode with
+    /// [`decode_report`].
+    pub async fn encoded_reports(
+        &self,
+        under: &str,
+        year: i32,
+        selection: Selection,
+        auth: &Auth,
+    ) -> AggregateResult<impl Stream<Item = AggregateResult<(String, Vec<u8>)>> + Send + 'static>
+    {
+        let stream = self.raw_reports(under, year, selection, auth).await?;
+        Ok(stream.map(|item| {
+            let report = item?.report.ok_or_else(|| {
+                AggregateError::BadData("StreamReportsResponse.report missing".into())
+            })?;
+            let code = report
+                .office
+                .as_ref()
+                .map(|o| o.code.clone())
+                .unwrap_or_default();
+            Ok((code, report.encode_to_vec()))
+        }))
+    }
+
+    async fn raw_reports(
+        &self,
+        under: &str,
+        year: i32,
+        selection: Selection,
+        auth: &Auth,
+    ) -> AggregateResult<tonic::Streaming<spb::StreamReportsResponse>> {
+        let selection = match selection {
+            Selection::Accepted => spb::Selection::Accepted,
+            Selection::LatestSubmitted => spb::Selection::LatestSubmitted,
+        };
+        Ok(self
+            .client()
+            .stream_reports(request(
+                spb::StreamReportsRequest {
+                    under: under.to_string(),
+                    year,
+                    selection: selection as i32,
+                    packed: false,
+                },
+                auth,
+            ))
+            .await?
+            .into_inner())
+    }
+
+    /// The selected revision of every office-year of `year` under `under` in packed form (cells by
+    /// index, no prose), each with its revision number, as storage streams them.
+    pub async fn packed_reports(
+        &self,
+        under: &str,
+        year: i32,
+        selection: Selection,
+        auth: &Auth,
+    ) -> AggregateResult<impl Stream<Item = AggregateResult<(Vec<u8>, i64)>> + Send + 'static> {
         let selection = match selection {
             Selection::Accepted => spb::Selection::Accepted,
             Selection::LatestSubmitted => spb::Selection::LatestSubmitted,
@@ -176,6 +271,7 @@ impl StorageSource {
                     under: under.to_string(),
                     year,
                     selection: selection as i32,
+                    packed: true,
                 },
                 auth,
             ))
@@ -183,27 +279,14 @@ impl StorageSource {
             .into_inner();
         Ok(stream.map(|item| {
             let item = item?;
-            let report = item.report.ok_or_else(|| {
-                AggregateError::BadData("StreamReportsResponse.report missing".into())
-            })?;
-            let report =
-                Report::try_from(report).map_err(|e| AggregateError::BadData(e.to_string()))?;
-            let (revision, findings) = match item.revision {
-                Some(r) => (
-                    r.number,
-                    r.findings
-                        .into_iter()
-                        .filter_map(|f| Finding::try_from(f).ok())
-                        .collect(),
-                ),
-                None => (0, Vec::new()),
-            };
-            Ok(StoredReport {
-                report,
-                revision,
-                findings,
-                status: item.summary.and_then(|s| status_from_pb(s.status)),
-            })
+            if item.packed.is_empty() {
+                return Err(AggregateError::BadData(
+                    "StreamReportsResponse.packed missing (storage too old?) / 存储服务未返回紧凑格式"
+                        .into(),
+                ));
+            }
+            let revision = item.revision.map(|r| r.number).unwrap_or(0);
+            Ok((item.packed, revision))
         }))
     }
 

@@ -160,17 +160,6 @@ pub fn compare_response(c: &Comparison) -> apb::CompareResponse {
     }
 }
 
-/// The reports of a stored list, as roll-up inputs.
-pub fn inputs(reports: Vec<crate::source::StoredReport>) -> Vec<crate::rollup::Input> {
-    reports
-        .into_iter()
-        .map(|s| crate::rollup::Input {
-            report: s.report,
-            revision: s.revision,
-        })
-        .collect()
-}
-
 /// A report's office as the model has it.
 pub fn org_office(code: &str, name: &str) -> nianbao_model::Office {
     nianbao_model::Office {

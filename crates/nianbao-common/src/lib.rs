@@ -14,5 +14,7 @@ pub mod settings;
 pub mod telemetry;
 
 pub use server::{DEFAULT_MAX_MESSAGE_BYTES, GrpcServer, ServeError};
-pub use settings::{LogSettings, SettingsError, TlsSettings, load_settings, process_env};
+pub use settings::{
+    ClientTlsSettings, LogSettings, SettingsError, TlsSettings, load_settings, process_env,
+};
 pub use telemetry::init_tracing;

@@ -167,10 +167,26 @@ impl GrpcServer {
         builder
             .layer(crate::metrics::MetricsLayer)
             .add_routes(routes.routes())
-            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), stopping)
+            .serve_with_incoming_shutdown(no_delay(listener), stopping)
             .await?;
         Ok(())
     }
+}
+
+/// The accepted connections of `listener` with Nagle's algorithm off: a response written in
+/// several small parts must not wait for the client's delayed acknowledgement (about 40 ms).
+fn no_delay(
+    listener: TcpListener,
+) -> impl tokio_stream::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
+    use tokio_stream::StreamExt;
+    TcpListenerStream::new(listener).map(|stream| {
+        if let Ok(s) = &stream
+            && let Err(e) = s.set_nodelay(true)
+        {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+        }
+        stream
+    })
 }
 
 /// Completes on Ctrl-C or, on Unix, SIGTERM.

@@ -69,6 +69,56 @@ impl TlsSettings {
     }
 }
 
+/// TLS of a service's connection to another service (`[render.storage_tls]`,
+/// `NIANBAO_RENDER__STORAGE_TLS__CA_FILE`, `…__CERT_FILE`, `…__KEY_FILE`; the same under
+/// `aggregate`): the CA that signed the server's certificate, and the client certificate and
+/// key to present when the server asks for one (`tls.client_ca_file` on that server).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClientTlsSettings {
+    /// CA bundle (PEM) that the server's certificate must chain to.
+    pub ca_file: Option<std::path::PathBuf>,
+    /// The client certificate chain (PEM).
+    pub cert_file: Option<std::path::PathBuf>,
+    /// The client private key (PEM).
+    pub key_file: Option<std::path::PathBuf>,
+}
+
+impl ClientTlsSettings {
+    /// `endpoint` with TLS configured, or unchanged when nothing is set.
+    pub fn apply(
+        &self,
+        endpoint: tonic::transport::Endpoint,
+    ) -> Result<tonic::transport::Endpoint, SettingsError> {
+        if self.cert_file.is_some() != self.key_file.is_some() {
+            return Err(SettingsError::Tls(
+                "storage_tls.cert_file and storage_tls.key_file go together / 客户端证书和私钥须同时配置"
+                    .into(),
+            ));
+        }
+        if self.ca_file.is_none() && self.cert_file.is_none() {
+            return Ok(endpoint);
+        }
+        let read = |p: &std::path::Path| {
+            std::fs::read(p)
+                .map_err(|e| SettingsError::Tls(format!("{}: {e} / 无法读取", p.display())))
+        };
+        let mut config = tonic::transport::ClientTlsConfig::new();
+        if let Some(ca) = &self.ca_file {
+            config = config.ca_certificate(tonic::transport::Certificate::from_pem(read(ca)?));
+        }
+        if let (Some(cert), Some(key)) = (&self.cert_file, &self.key_file) {
+            config = config.identity(tonic::transport::Identity::from_pem(
+                read(cert)?,
+                read(key)?,
+            ));
+        }
+        endpoint
+            .tls_config(config)
+            .map_err(|e| SettingsError::Tls(format!("{e} / 客户端 TLS 配置无效")))
+    }
+}
+
 /// Loads settings of type `T`: serde defaults, then `file` (TOML) when given, then the
 /// `NIANBAO_<SECTION>__<KEY>` entries of `env` (values parsed as numbers or booleans when they look like one).
 pub fn load_settings<T: DeserializeOwned>(

@@ -1,5 +1,9 @@
 //! Reports imported per second, per format, on one core (one thread, corpus documents).
 //! Run with `cargo bench -p nianbao-import`.
+//!
+//! `NIANBAO_BENCH_DIR=DIR` adds the documents of DIR (the corpus has no Word file; the render
+//! bench writes our DOCX and PDF of two reports there, see `scripts/bench-baselines.sh import`).
+//! Lines starting with `RESULT` (file name, reports/s) are read by that script.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -20,6 +24,20 @@ fn main() {
                 && !n.contains("_pdftotext-")
         })
         .collect();
+    if let Some(extra) = std::env::var_os("NIANBAO_BENCH_DIR")
+        && let Ok(entries) = std::fs::read_dir(PathBuf::from(extra))
+    {
+        files.extend(
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.extension()
+                        .and_then(|e| e.to_str())
+                        .is_some_and(|e| matches!(e, "docx" | "pdf" | "html" | "txt" | "md"))
+                }),
+        );
+    }
     files.sort();
     println!("{:<48} {:>8} {:>12}", "file", "format", "reports/s");
     for path in files {
@@ -41,5 +59,6 @@ fn main() {
         }
         let rate = f64::from(n) / start.elapsed().as_secs_f64();
         println!("{name:<48} {:>8} {rate:>12.1}", format.as_str());
+        println!("RESULT {name} {rate:.1}");
     }
 }

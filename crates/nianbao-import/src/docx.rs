@@ -9,8 +9,42 @@ use quick_xml::events::Event;
 use crate::ImportError;
 use crate::doc::{Doc, Line};
 
-/// Largest `word/document.xml` read (uncompressed).
-const MAX_XML: u64 = 64 * 1024 * 1024;
+/// Largest `word/document.xml` read (inflated). A report's is well under 2 MiB; a zip bomb
+/// is stopped here whether its directory declares the size or lies about it.
+pub const MAX_XML: u64 = 16 * 1024 * 1024;
+
+/// Most entries in the zip container. A Word document has a few dozen; the directory is not
+/// read at all when its end record announces more.
+pub const MAX_ENTRIES: usize = 10_000;
+
+/// Most zip end-of-central-directory signatures in one file (a Word document has one).
+pub const MAX_END_RECORDS: usize = 16;
+
+fn too_big() -> ImportError {
+    ImportError::OverLimit {
+        zh: "DOCX 中 word/document.xml 解压后的字节数",
+        en: "the inflated size in bytes of word/document.xml in the DOCX",
+        limit: MAX_XML,
+    }
+}
+
+fn too_many() -> ImportError {
+    ImportError::OverLimit {
+        zh: "DOCX（zip）中的条目数",
+        en: "the number of entries in the DOCX (zip) container",
+        limit: MAX_ENTRIES as u64,
+    }
+}
+
+/// The entry count announced by the zip end record (the last `PK\x05\x06` within the
+/// largest comment length of the end); `None` when there is none (the zip reader then
+/// reports the file as corrupt). A ZIP64 count (`0xFFFF`) counts as over the limit.
+fn announced_entries(bytes: &[u8]) -> Option<usize> {
+    let tail = bytes.len().saturating_sub(22 + 0xFFFF);
+    let at = bytes[tail..].windows(4).rposition(|w| w == b"PK\x05\x06")? + tail;
+    let field = bytes.get(at + 10..at + 12)?;
+    Some(usize::from(u16::from_le_bytes([field[0], field[1]])))
+}
 
 /// Reads a DOCX file.
 pub fn read(bytes: &[u8]) -> Result<Doc, ImportError> {
@@ -18,20 +52,35 @@ pub fn read(bytes: &[u8]) -> Result<Doc, ImportError> {
         format: "docx",
         reason,
     };
+    if announced_entries(bytes).is_some_and(|n| n > MAX_ENTRIES) {
+        return Err(too_many());
+    }
+    // The zip reader tries every end record it finds and reads a directory for each: many of
+    // them make it quadratic (a 63 KB input with 227 took over a second).
+    let ends = bytes.windows(4).filter(|w| w == b"PK\x05\x06").count();
+    if ends > MAX_END_RECORDS {
+        return Err(corrupt(format!(
+            "{ends} 个 zip 结束记录（上限 {MAX_END_RECORDS}）/ {ends} zip end records (at most {MAX_END_RECORDS})"
+        )));
+    }
     let mut zip =
         zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| corrupt(e.to_string()))?;
+    if zip.len() > MAX_ENTRIES {
+        return Err(too_many());
+    }
     let mut file = zip
         .by_name("word/document.xml")
         .map_err(|_| corrupt("no word/document.xml / 缺少 word/document.xml".into()))?;
+    if file.size() > MAX_XML {
+        return Err(too_big());
+    }
     let mut xml = Vec::new();
     file.by_ref()
         .take(MAX_XML + 1)
         .read_to_end(&mut xml)
-        .map_err(|e| corrupt(e.to_string()))?;
+        .map_err(|e| corrupt(format!("word/document.xml: {e}")))?;
     if xml.len() as u64 > MAX_XML {
-        return Err(ImportError::TooLarge {
-            limit: MAX_XML as usize,
-        });
+        return Err(too_big());
     }
     parse(&xml).map_err(corrupt)
 }

@@ -51,6 +51,17 @@ pub enum ImportError {
         /// The limit in bytes.
         limit: usize,
     },
+    /// A part of the document over one of the importer's limits (a zip bomb, too many zip
+    /// entries); `zh` and `en` name the part and the measure.
+    #[error("{zh}超过上限 {limit} / {en} exceeds the limit of {limit}")]
+    OverLimit {
+        /// What was measured, in Chinese.
+        zh: &'static str,
+        /// What was measured, in English.
+        en: &'static str,
+        /// The limit.
+        limit: u64,
+    },
     /// A container that cannot be read.
     #[error("{format} 文件已损坏或被截断 / the {format} file is corrupt or truncated: {reason}")]
     Corrupt {
@@ -209,6 +220,9 @@ pub fn decode(bytes: &[u8]) -> Result<String, ImportError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = match std::str::from_utf8(bytes) {
         Ok(s) => s.to_string(),
+        // A few broken sequences in UTF-8 text (a truncated copy, a stray byte) are replaced,
+        // not a reason to read the whole file as GB18030.
+        Err(_) if mostly_utf8(bytes) => String::from_utf8_lossy(bytes).into_owned(),
         Err(_) => {
             let probe =
                 String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_ascii_lowercase();
@@ -219,11 +233,16 @@ pub fn decode(bytes: &[u8]) -> Result<String, ImportError> {
                     .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
                     .collect::<String>()
             });
-            let enc = label
-                .and_then(|l| encoding_rs::Encoding::for_label(l.as_bytes()))
-                .unwrap_or(encoding_rs::GB18030);
-            let (s, _, _) = enc.decode(bytes);
-            s.into_owned()
+            let declared = label.and_then(|l| encoding_rs::Encoding::for_label(l.as_bytes()));
+            let enc = declared.unwrap_or(encoding_rs::GB18030);
+            let (s, _, errors) = enc.decode(bytes);
+            // A page that declares one encoding but is written in GBK (a mislabelled charset).
+            let (gb, _, gb_errors) = encoding_rs::GB18030.decode(bytes);
+            if errors && !gb_errors {
+                gb.into_owned()
+            } else {
+                s.into_owned()
+            }
         }
     };
     let total = text.chars().count().max(1);
@@ -235,6 +254,17 @@ pub fn decode(bytes: &[u8]) -> Result<String, ImportError> {
         return Err(ImportError::NotADocument);
     }
     Ok(text)
+}
+
+/// True when invalid sequences are rare among valid multi-byte UTF-8 characters (at most one
+/// per 20); GBK text read as UTF-8 has far more invalid sequences than valid ones.
+fn mostly_utf8(bytes: &[u8]) -> bool {
+    let (mut valid, mut invalid) = (0usize, 0usize);
+    for chunk in bytes.utf8_chunks() {
+        valid += chunk.valid().chars().filter(|c| c.len_utf8() > 1).count();
+        invalid += usize::from(!chunk.invalid().is_empty());
+    }
+    valid > 0 && valid >= 20 * invalid
 }
 
 /// Imports one document.

@@ -76,6 +76,7 @@ pub fn read(bytes: &[u8]) -> Result<Doc, ImportError> {
         if doc.is_encrypted() {
             return Err("encrypted / 已加密".into());
         }
+        check_parent_chains(&doc)?;
         let mut out = Collector {
             limit: 2_000_000,
             ..Collector::default()
@@ -83,9 +84,16 @@ pub fn read(bytes: &[u8]) -> Result<Doc, ImportError> {
         pdf_extract::output_doc(&doc, &mut out).map_err(|e| e.to_string())?;
         Ok(out.glyphs)
     })
-    .map_err(|_| ImportError::Corrupt {
+    .map_err(|payload| ImportError::Corrupt {
         format: "pdf",
-        reason: "the PDF structure could not be read".into(),
+        reason: format!(
+            "PDF 结构无法读取 / the PDF structure could not be read ({})",
+            payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default()
+        ),
     })?
     .map_err(|reason| ImportError::Corrupt {
         format: "pdf",
@@ -95,6 +103,35 @@ pub fn read(bytes: &[u8]) -> Result<Doc, ImportError> {
         return Err(ImportError::NoText { format: "pdf" });
     }
     Ok(layout(glyphs))
+}
+
+/// Longest page-tree `Parent` chain accepted. The PDF reader looks up inherited page
+/// attributes (`Resources`, `MediaBox`) recursively along it, so a chain that loops would
+/// overflow the stack (an abort, which `catch_unwind` cannot stop).
+const MAX_PARENT_CHAIN: usize = 256;
+
+/// Refuses a document where some page's `Parent` chain loops or is deeper than
+/// [`MAX_PARENT_CHAIN`]; follows the chain the way the reader does (references only).
+fn check_parent_chains(doc: &pdf_extract::Document) -> Result<(), String> {
+    for (number, id) in doc.get_pages() {
+        let mut current = id;
+        let mut depth = 0;
+        while let Ok(parent) = doc
+            .get_dictionary(current)
+            .and_then(|d| d.get(b"Parent"))
+            .and_then(|p| p.as_reference())
+        {
+            depth += 1;
+            if depth > MAX_PARENT_CHAIN {
+                return Err(format!(
+                    "第 {number} 页的页面树 Parent 链成环或超过 {MAX_PARENT_CHAIN} 层 / \
+                     the page tree's Parent chain of page {number} loops or is deeper than {MAX_PARENT_CHAIN}"
+                ));
+            }
+            current = parent;
+        }
+    }
+    Ok(())
 }
 
 /// Groups glyphs into lines (same page, y within half a glyph) and cells (x gap over one glyph).

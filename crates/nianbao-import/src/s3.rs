@@ -76,6 +76,7 @@ pub fn read_s3(s: &Stream, from: usize, to: usize, sink: &mut Sink<'_>) {
             pos = e;
         }
     }
+    subtotal_rows(s, &rows, &mut matches, to);
     // Positional reading.
     let mut grid: Grid = BTreeMap::new();
     let mut hows: BTreeMap<&'static str, Vec<How>> = BTreeMap::new();
@@ -285,4 +286,38 @@ fn by_order(
         }
     }
     Some((grid, hows))
+}
+
+/// What a report prints as the label of a subtotal row inside its group (the group's name
+/// is merged down the group's rows, so on paper or in a PDF it may stand beside another row).
+const SUBTOTAL: &str = "小计";
+
+/// A subtotal row whose own label was not found (its group's name merged down several rows,
+/// drawn beside a later row) is read at a `小计` printed between the row before it and the
+/// row after it, when exactly one is printed there.
+fn subtotal_rows(
+    s: &Stream,
+    rows: &[&'static RowDef],
+    matches: &mut Vec<(&'static RowDef, usize, usize)>,
+    to: usize,
+) {
+    let order = |r: &RowDef| rows.iter().position(|o| o.key == r.key);
+    for row in rows {
+        if !matches!(row.role, RowRole::Subtotal(_)) || matches.iter().any(|m| m.0.key == row.key) {
+            continue;
+        }
+        let at = order(row);
+        let next = matches
+            .iter()
+            .position(|m| order(m.0) > at)
+            .unwrap_or(matches.len());
+        let from = next.checked_sub(1).map_or(0, |p| matches[p].2);
+        let stop = matches.get(next).map_or(to, |m| m.1);
+        let Some((a, e)) = s.find(SUBTOTAL, from, stop, false) else {
+            continue;
+        };
+        if s.find(SUBTOTAL, e, stop, false).is_none() {
+            matches.insert(next, (row, a, e));
+        }
+    }
 }

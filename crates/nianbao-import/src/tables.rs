@@ -9,6 +9,7 @@ use nianbao_model::value::MoneyUnit;
 use nianbao_model::{Money, Schema, TableId, Value, ValueKind};
 
 use crate::doc::Stream;
+use crate::normalize::{BLANK, CELL, LINE};
 use crate::split::splits;
 use crate::tokens::{Tok, plain_digits, tokens};
 use crate::{Diagnostic, How, Provenance};
@@ -315,60 +316,30 @@ pub fn read_s4(s: &Stream, from: usize, to: usize, sink: &mut Sink<'_>) {
                 .filter_map(move |c| schema.key(TableId::S4, r.key, c.key))
         })
         .collect();
-    let toks = tokens(&s.chars, from, to, true);
     let n = keys.len();
     let ncols = block.cols.len();
     let total = block.cols.iter().position(|c| c.is_total);
-    let mut vals: Vec<Option<i64>> = Vec::new();
-    let mut hows: Vec<How> = Vec::new();
-    let mut ok = true;
-    if toks.len() == n || toks.iter().filter(|t| t.num().is_some()).count() == n {
-        let nums: Vec<Tok> = if toks.len() == n {
-            toks.clone()
-        } else {
-            toks.iter().filter(|t| t.num().is_some()).cloned().collect()
-        };
-        for chunk in nums.chunks(ncols) {
-            match read_row(chunk, ncols, total, r4) {
-                RowRead::Values(v, h) => {
-                    vals.extend(v);
-                    hows.extend(h);
-                }
-                _ => ok = false,
-            }
-        }
-    } else {
-        match read_row(&toks, n, None, r4) {
-            RowRead::Values(v, h) => {
-                vals = v;
-                hows = h;
-            }
-            RowRead::Candidates(c) if c.len() == 1 => {
-                vals = c[0].iter().map(|&x| Some(x)).collect();
-                hows = vec![How::SplitByRules; n];
-            }
-            RowRead::Candidates(c) => {
-                ok = false;
-                sink.diag(
-                    "ambiguous_run",
-                    keys.first().copied(),
-                    format!("表四：数字串有 {} 种拆分满足 R4，无法确定，留空", c.len()),
-                    format!("table 4: {} splits satisfy R4; left absent", c.len()),
-                );
-            }
-            RowRead::Nothing => ok = false,
-            RowRead::Bad(why) => {
-                ok = false;
-                sink.diag(
-                    "row_unreadable",
-                    keys.first().copied(),
-                    format!("表四无法读取：{why}"),
-                    format!("table 4 could not be read: {why}"),
-                );
-            }
+    let toks = tokens(&s.chars, from, to, true);
+    let mut read = s4_values(&toks, n, ncols, total);
+    if read.is_err() {
+        // Values printed each after its column's name (`行政复议／结果维持 72，…`): the text
+        // between the numbers of a line names columns; prose starts on a line of its own.
+        let lined = tokens(&s.chars, from, prose_line(&s.chars, from, to), false);
+        if lined != toks
+            && let Ok(v) = s4_values(&lined, n, ncols, total)
+        {
+            read = Ok(v);
         }
     }
-    if !ok || vals.len() != n {
+    let (vals, hows) = match read {
+        Ok(v) => v,
+        Err(Some((code, zh, en))) => {
+            sink.diag(code, keys.first().copied(), zh, en);
+            return;
+        }
+        Err(None) => return,
+    };
+    if vals.len() != n {
         return;
     }
     for ((key, v), how) in keys.iter().zip(vals).zip(hows) {
@@ -383,5 +354,70 @@ pub fn read_s4(s: &Stream, from: usize, to: usize, sink: &mut Sink<'_>) {
                 );
             }
         }
+    }
+}
+
+/// The first position after a number where a line starts with text rather than a value (prose
+/// after the table), or `to`.
+fn prose_line(chars: &[char], from: usize, to: usize) -> usize {
+    let to = to.min(chars.len());
+    let mut seen = false;
+    for i in from..to {
+        let c = chars[i];
+        if c.is_ascii_digit() {
+            seen = true;
+        } else if seen && i > from && chars[i - 1] == LINE && !matches!(c, '-' | BLANK | CELL) {
+            return i;
+        }
+    }
+    to
+}
+
+/// How a reading of table 四 failed: a diagnostic (code, Chinese, English), or none.
+type S4Fail = Option<(&'static str, String, String)>;
+
+/// Reads the `n` cells of table 四 (`ncols` per row) from its tokens.
+fn s4_values(
+    toks: &[Tok],
+    n: usize,
+    ncols: usize,
+    total: Option<usize>,
+) -> Result<(Vec<Option<i64>>, Vec<How>), S4Fail> {
+    let mut vals: Vec<Option<i64>> = Vec::new();
+    let mut hows: Vec<How> = Vec::new();
+    if toks.len() == n || toks.iter().filter(|t| t.num().is_some()).count() == n {
+        let nums: Vec<Tok> = if toks.len() == n {
+            toks.to_vec()
+        } else {
+            toks.iter().filter(|t| t.num().is_some()).cloned().collect()
+        };
+        for chunk in nums.chunks(ncols) {
+            match read_row(chunk, ncols, total, r4) {
+                RowRead::Values(v, h) => {
+                    vals.extend(v);
+                    hows.extend(h);
+                }
+                _ => return Err(None),
+            }
+        }
+        return Ok((vals, hows));
+    }
+    match read_row(toks, n, None, r4) {
+        RowRead::Values(v, h) => Ok((v, h)),
+        RowRead::Candidates(c) if c.len() == 1 => Ok((
+            c[0].iter().map(|&x| Some(x)).collect(),
+            vec![How::SplitByRules; n],
+        )),
+        RowRead::Candidates(c) => Err(Some((
+            "ambiguous_run",
+            format!("表四：数字串有 {} 种拆分满足 R4，无法确定，留空", c.len()),
+            format!("table 4: {} splits satisfy R4; left absent", c.len()),
+        ))),
+        RowRead::Nothing => Err(None),
+        RowRead::Bad(why) => Err(Some((
+            "row_unreadable",
+            format!("表四无法读取：{why}"),
+            format!("table 4 could not be read: {why}"),
+        ))),
     }
 }

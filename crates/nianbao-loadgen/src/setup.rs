@@ -49,6 +49,7 @@ pub fn channel(url: &str) -> anyhow::Result<Channel> {
         .with_context(|| format!("invalid server URL {url} / 服务器地址无效"))?
         .connect_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(60))
+        .tcp_nodelay(true)
         .connect_lazy())
 }
 

@@ -6,6 +6,7 @@
 #![allow(clippy::derive_partial_eq_without_eq)]
 
 pub mod convert;
+pub mod packed;
 
 /// `nianbao.report.v1`: the shared report and finding messages.
 pub mod report {

@@ -246,7 +246,8 @@ pub fn render(doc: &Document, annex: Option<&Annex>) -> Result<Vec<u8>, RenderEr
             docx = annex_table(docx, t);
         }
     }
-    let mut out = std::io::Cursor::new(Vec::new());
+    // The parts are stored, not deflated: a report is about 140 KB.
+    let mut out = std::io::Cursor::new(Vec::with_capacity(192 * 1024));
     docx.build()
         .pack(&mut out)
         .map_err(|e| RenderError::Docx(e.to_string()))?;

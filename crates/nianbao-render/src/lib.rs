@@ -25,7 +25,7 @@ use nianbao_model::{Finding, Report};
 
 pub use annex::{Annex, AnnexOffice, AnnexTable, Chart, ChartSeries};
 pub use pdf::{FONT_DIR_ENV, warm_fonts};
-pub use service::{RenderSvc, server};
+pub use service::{RenderSvc, server, server_for};
 
 /// An output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

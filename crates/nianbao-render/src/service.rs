@@ -44,6 +44,13 @@ impl RenderSvc {
         })
     }
 
+    /// The same service reaching storage through `endpoint` (e.g. with TLS and a client
+    /// certificate configured); `storage_endpoint` stays the name used in messages.
+    pub fn with_endpoint(mut self, endpoint: Endpoint) -> RenderSvc {
+        self.endpoint = endpoint;
+        self
+    }
+
     async fn fetch(
         &self,
         r: pb::ReportRef,
@@ -206,8 +213,12 @@ impl RenderService for RenderSvc {
 
 /// The tonic server of the render service, ready to mount (`Server::builder().add_service(..)`).
 pub fn server(storage_endpoint: &str) -> Result<RenderServiceServer<RenderSvc>, RenderError> {
-    Ok(RenderServiceServer::new(RenderSvc::new(storage_endpoint)?)
-        .max_encoding_message_size(4 * CHUNK))
+    Ok(server_for(RenderSvc::new(storage_endpoint)?))
+}
+
+/// The tonic server of a configured render service.
+pub fn server_for(svc: RenderSvc) -> RenderServiceServer<RenderSvc> {
+    RenderServiceServer::new(svc).max_encoding_message_size(4 * CHUNK)
 }
 
 #[cfg(test)]

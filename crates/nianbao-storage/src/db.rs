@@ -3,9 +3,10 @@
 use std::time::Duration;
 
 use nianbao_storage_migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection};
 
 use crate::error::{StorageError, StorageResult};
+use crate::repo::group::GroupCommit;
 
 /// Whether a URL names a SQLite database.
 pub fn is_sqlite(url: &str) -> bool {
@@ -37,6 +38,46 @@ fn prepare_sqlite(url: &str) -> StorageResult<String> {
     }
 }
 
+/// The connections of a running service: writes (submissions through the group committer), and
+/// reads. On SQLite the writer is one connection and reads have a pool of their own (WAL lets
+/// them run beside the writer and see every committed write); on PostgreSQL both share one pool.
+#[derive(Clone, Debug)]
+pub struct Database {
+    pub(crate) write: DatabaseConnection,
+    pub(crate) read: DatabaseConnection,
+    pub(crate) group: GroupCommit,
+}
+
+/// Writer tasks of the group committer on PostgreSQL (SQLite has one writer).
+const POSTGRES_WRITERS: usize = 4;
+/// Read connections on SQLite, at most.
+const SQLITE_READERS: u32 = 4;
+
+/// Connects, brings the schema up to date, opens the read pool and starts the group committer
+/// (on the current tokio runtime).
+pub async fn connect_service(url: &str, max_connections: u32) -> StorageResult<Database> {
+    let write = connect(url, max_connections).await?;
+    let memory = url.contains(":memory:") || url.contains("mode=memory");
+    let (read, writers) = if is_sqlite(url) && !memory {
+        let mut options = ConnectOptions::new(prepare_sqlite(url)?);
+        options
+            .sqlx_logging(false)
+            .acquire_timeout(Duration::from_secs(30))
+            .max_connections(max_connections.clamp(1, SQLITE_READERS));
+        (sea_orm::Database::connect(options).await?, 1)
+    } else if is_sqlite(url) {
+        (write.clone(), 1)
+    } else {
+        let writers = (max_connections as usize / 2).clamp(1, POSTGRES_WRITERS);
+        (write.clone(), writers)
+    };
+    let group = GroupCommit::start(write.clone(), writers);
+    Ok(Database { write, read, group })
+}
+
+/// How long a PostgreSQL request waits for a connection (also while the database is down).
+const POSTGRES_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// Connects and brings the schema up to date.
 pub async fn connect(url: &str, max_connections: u32) -> StorageResult<DatabaseConnection> {
     let sqlite = is_sqlite(url);
@@ -48,10 +89,16 @@ pub async fn connect(url: &str, max_connections: u32) -> StorageResult<DatabaseC
     let mut options = ConnectOptions::new(url);
     options
         .sqlx_logging(false)
-        .acquire_timeout(Duration::from_secs(30))
+        // While PostgreSQL is down, acquiring retries the connection until this timeout and
+        // then fails as `UNAVAILABLE`: short, so that clients are answered instead of hanging.
+        .acquire_timeout(if sqlite {
+            Duration::from_secs(30)
+        } else {
+            POSTGRES_ACQUIRE_TIMEOUT
+        })
         // One SQLite connection: writers never meet a busy lock; WAL keeps reads cheap.
         .max_connections(if sqlite { 1 } else { max_connections.max(1) });
-    let db = Database::connect(options).await?;
+    let db = sea_orm::Database::connect(options).await?;
     if sqlite {
         db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
         db.execute_unprepared("PRAGMA foreign_keys=ON").await?;

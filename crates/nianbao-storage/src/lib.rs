@@ -25,18 +25,18 @@ use std::future::Future;
 
 use nianbao_common::{DEFAULT_MAX_MESSAGE_BYTES, GrpcServer, ServeError};
 use nianbao_proto::storage::v1::storage_service_server::StorageServiceServer;
-use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
 pub use auth::Role;
 pub use config::{DEFAULT_DATABASE_URL, DatabaseSettings, StorageSettings};
-pub use db::is_sqlite;
+pub use db::{Database, is_sqlite};
 pub use error::{StorageError, StorageResult};
 pub use grpc::Storage;
 
-/// Connects to the database and runs the migrations.
-pub async fn connect(settings: &DatabaseSettings) -> StorageResult<DatabaseConnection> {
-    db::connect(&settings.url, settings.max_connections).await
+/// Connects to the database, runs the migrations and starts the group committer (call it on the
+/// tokio runtime that will serve).
+pub async fn connect(settings: &DatabaseSettings) -> StorageResult<Database> {
+    db::connect_service(&settings.url, settings.max_connections).await
 }
 
 /// Runs the migrations on a database URL and closes the connection.
@@ -51,7 +51,7 @@ pub async fn migrate(url: &str) -> StorageResult<()> {
 pub const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 
 /// The generated gRPC server of the storage service, with the message size limits.
-pub fn service(db: DatabaseConnection) -> StorageServiceServer<Storage> {
+pub fn service(db: Database) -> StorageServiceServer<Storage> {
     StorageServiceServer::new(Storage::new(db))
         .max_decoding_message_size(DEFAULT_MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_RESPONSE_BYTES)
@@ -59,7 +59,7 @@ pub fn service(db: DatabaseConnection) -> StorageServiceServer<Storage> {
 
 /// Serves the storage service (with health and reflection) on `listener` until `shutdown`.
 pub async fn run(
-    db: DatabaseConnection,
+    db: Database,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {

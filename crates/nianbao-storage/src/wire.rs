@@ -121,6 +121,7 @@ pub fn fetched(f: &Fetched) -> StorageResult<pb::StreamReportsResponse> {
         report: Some(rpb::Report::from(&f.report)),
         revision: Some(revision(&f.revision, &f.summary.office_code)?),
         summary: Some(summary(&f.summary)),
+        packed: Vec::new(),
     })
 }
 

@@ -27,3 +27,4 @@ pub fn node(code: &str, parent: Option<&str>, kind: &str) -> nianbao_aggregate::
         exempt_years: Vec::new(),
     }
 }
+pub mod reference;

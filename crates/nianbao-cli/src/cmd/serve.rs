@@ -89,13 +89,26 @@ pub struct Settings {
 pub struct Upstream {
     /// The storage service URL.
     pub storage_url: String,
+    /// TLS towards storage: its CA, and a client certificate when storage asks for one
+    /// (`NIANBAO_RENDER__STORAGE_TLS__CA_FILE`, `…__CERT_FILE`, `…__KEY_FILE`).
+    pub storage_tls: nianbao_common::ClientTlsSettings,
 }
 
 impl Default for Upstream {
     fn default() -> Self {
         Upstream {
             storage_url: "http://127.0.0.1:50051".into(),
+            storage_tls: Default::default(),
         }
+    }
+}
+
+impl Upstream {
+    /// The endpoint of storage at `url` with this upstream's TLS settings.
+    fn endpoint(&self, url: &str) -> anyhow::Result<tonic::transport::Endpoint> {
+        let endpoint = tonic::transport::Endpoint::from_shared(url.to_string())
+            .with_context(|| format!("invalid storage URL / 存储服务地址无效: {url}"))?;
+        Ok(self.storage_tls.apply(endpoint)?)
     }
 }
 
@@ -178,6 +191,8 @@ async fn build(services: Services, settings: &Settings) -> anyhow::Result<GrpcSe
         settings.render.storage_url.clone(),
         settings.aggregate.storage_url.clone(),
     );
+    // In one process the loopback listener is plain text, so no upstream TLS there.
+    let (mut render_up, mut aggregate_up) = (settings.render.clone(), settings.aggregate.clone());
     if matches!(services, Services::All | Services::Storage) {
         let db = nianbao_storage::connect(&settings.database)
             .await
@@ -193,16 +208,20 @@ async fn build(services: Services, settings: &Settings) -> anyhow::Result<GrpcSe
                 }
             });
             (render_url, aggregate_url) = (url.clone(), url);
+            (render_up, aggregate_up) = (Upstream::default(), Upstream::default());
         }
         server = server.add_service(nianbao_storage::service(db));
     }
     if matches!(services, Services::All | Services::Render) {
-        server = server
-            .add_service(nianbao_render::server(&render_url).map_err(|e| anyhow::anyhow!("{e}"))?);
+        let svc = nianbao_render::RenderSvc::new(&render_url)
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .with_endpoint(render_up.endpoint(&render_url)?);
+        server = server.add_service(nianbao_render::server_for(svc));
     }
     if matches!(services, Services::All | Services::Aggregate) {
-        let svc = nianbao_aggregate::AggregateService::from_url(&aggregate_url)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let svc = nianbao_aggregate::AggregateService::new(
+            aggregate_up.endpoint(&aggregate_url)?.connect_lazy(),
+        );
         server = server.add_service(nianbao_aggregate::server(svc));
     }
     Ok(server)

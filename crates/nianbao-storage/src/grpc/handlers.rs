@@ -8,7 +8,7 @@ use tonic::{Request, Response, Status};
 use super::{ReportStream, Storage, office_year, optional_code, page_size, page_token};
 use crate::auth;
 use crate::error::{StorageError, StorageResult};
-use crate::repo::{audit, marks, offices, read, review, submit, tokens};
+use crate::repo::{access, audit, marks, offices, read, review, submit, tokens};
 use crate::{validate, wire};
 
 #[tonic::async_trait]
@@ -19,13 +19,14 @@ impl StorageService for Storage {
         req: Request<pb::WhoAmIRequest>,
     ) -> Result<Response<pb::WhoAmIResponse>, Status> {
         let caller = self.caller(&req, "whoami").await?;
-        let tree = self
-            .done(&caller, "whoami", "", offices::load_tree(&self.db).await)
-            .await?;
-        let office_code = caller
-            .office_id
-            .and_then(|id| tree.get(id))
-            .map(|o| o.code.clone());
+        let office = match caller.office_id {
+            Some(id) => access::find_by_id(&self.read, id).await,
+            None => Ok(None),
+        };
+        let office_code = self
+            .done(&caller, "whoami", "", office)
+            .await?
+            .map(|o| o.code);
         Ok(Response::new(pb::WhoAmIResponse {
             office_code: office_code.unwrap_or_default(),
             role: wire::role_to_pb(caller.role) as i32,
@@ -109,7 +110,7 @@ impl StorageService for Storage {
         let caller = self.caller(&req, "office.list").await?;
         let r = req.into_inner();
         let result =
-            async { offices::list(&self.db, &caller, optional_code(&r.under)?).await }.await;
+            async { offices::list(&self.read, &caller, optional_code(&r.under)?).await }.await;
         let list = self.done(&caller, "office.list", &r.under, result).await?;
         Ok(Response::new(pb::ListOfficesResponse {
             offices: list.into_iter().map(wire::office).collect(),
@@ -146,7 +147,8 @@ impl StorageService for Storage {
                 draft: r.draft,
                 client: r.client,
             };
-            let done = submit::submit(&self.db, &caller, sub).await?;
+            let prepared = submit::prepare(&self.read, &caller, sub).await?;
+            let done = self.group.submit(prepared).await?;
             if !done.replayed {
                 nianbao_common::metrics::inc("nianbao_reports_stored_total");
             }
@@ -178,7 +180,7 @@ impl StorageService for Storage {
         let target = format!("{}/{}", r.office_code, r.year);
         let result = async {
             office_year(&r.office_code, r.year)?;
-            let f = read::get(&self.db, &caller, &r.office_code, r.year, r.revision).await?;
+            let f = read::get(&self.read, &caller, &r.office_code, r.year, r.revision).await?;
             Ok(pb::GetReportResponse {
                 report: Some(rpb::Report::from(&f.report)),
                 revision: Some(wire::revision(&f.revision, &f.summary.office_code)?),
@@ -201,7 +203,7 @@ impl StorageService for Storage {
         let target = format!("{}/{}", r.office_code, r.year);
         let result = async {
             office_year(&r.office_code, r.year)?;
-            let revs = read::revisions(&self.db, &caller, &r.office_code, r.year).await?;
+            let revs = read::revisions(&self.read, &caller, &r.office_code, r.year).await?;
             revs.iter()
                 .map(|rev| wire::revision(rev, &r.office_code))
                 .collect::<StorageResult<Vec<_>>>()
@@ -241,7 +243,7 @@ impl StorageService for Storage {
                 page_size: page_size(r.page_size),
                 after_id: page_token(&r.page_token)?,
             };
-            read::list(&self.db, &caller, filter).await
+            read::list(&self.read, &caller, filter).await
         }
         .await;
         let (rows, next) = self.done(&caller, "report.list", &r.under, result).await?;
@@ -273,17 +275,52 @@ impl StorageService for Storage {
                     ));
                 }
             };
-            let fetched = read::select(&self.db, &caller, under, r.year, selection).await?;
-            fetched
-                .iter()
-                .map(wire::fetched)
-                .collect::<StorageResult<Vec<_>>>()
+            read::plan(&self.db, &caller, under, r.year, selection).await
         }
         .await;
-        let items = self
+        let bulk = self
             .done(&caller, "report.stream", &r.under, result)
             .await?;
-        let stream: ReportStream = Box::pin(tokio_stream::iter(items.into_iter().map(Ok)));
+        // Read, convert and send chunk by chunk: memory stays bounded by the chunk, whatever the
+        // size of the subtree.
+        let (tx, rx) = tokio::sync::mpsc::channel(read::BULK_CHUNK);
+        let this = self.clone();
+        let task = async move {
+            for chunk in bulk.planned.chunks(read::BULK_CHUNK) {
+                let items = if r.packed {
+                    match bulk.fetch_packed(&this.db, chunk).await {
+                        Ok(v) => v.iter().map(packed_item).collect(),
+                        Err(e) => Err(e),
+                    }
+                } else {
+                    match bulk.fetch(&this.db, chunk).await {
+                        Ok(v) => v.iter().map(wire::fetched).collect(),
+                        Err(e) => Err(e),
+                    }
+                };
+                let items: Vec<pb::StreamReportsResponse> = match items {
+                    Ok(items) => items,
+                    Err(e) => {
+                        let failed: Result<(), Status> =
+                            this.done(&caller, "report.stream", &r.under, Err(e)).await;
+                        if let Err(status) = failed {
+                            let _ = tx.send(Err(status)).await;
+                        }
+                        return;
+                    }
+                };
+                for item in items {
+                    if tx.send(Ok(item)).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        };
+        tokio::spawn(tracing::Instrument::instrument(
+            task,
+            tracing::Span::current(),
+        ));
+        let stream: ReportStream = Box::pin(tokio_stream::wrappers::ReceiverStream::new(rx));
         Ok(Response::new(stream))
     }
 
@@ -466,7 +503,7 @@ impl StorageService for Storage {
         let target = format!("{}/{}", r.office_code, r.year);
         let result = async {
             office_year(&r.office_code, r.year)?;
-            marks::list(&self.db, &caller, &r.office_code, r.year).await
+            marks::list(&self.read, &caller, &r.office_code, r.year).await
         }
         .await;
         let list = self.done(&caller, "finding.list", &target, result).await?;
@@ -477,4 +514,14 @@ impl StorageService for Storage {
                 .collect(),
         }))
     }
+}
+
+/// A packed stream item: the packed report, the revision without findings, the summary.
+fn packed_item(p: &read::PackedFetched) -> StorageResult<pb::StreamReportsResponse> {
+    Ok(pb::StreamReportsResponse {
+        report: None,
+        revision: Some(wire::revision(&p.revision, &p.summary.office_code)?),
+        summary: Some(wire::summary(&p.summary)),
+        packed: p.packed.to_vec(),
+    })
 }

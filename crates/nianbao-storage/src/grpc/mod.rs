@@ -11,22 +11,29 @@ use tokio_stream::Stream;
 use tonic::{Request, Status};
 
 use crate::auth::{self, Caller};
+use crate::db::Database;
 use crate::error::{StorageError, StorageResult};
+use crate::repo::group::GroupCommit;
 use crate::repo::{audit, tokens};
 use crate::validate;
 
-/// The storage service over a database connection.
+/// The storage service over a database: writes on `db`, submissions through the group
+/// committer, reads on `read`.
 #[derive(Clone, Debug)]
 pub struct Storage {
     pub(crate) db: DatabaseConnection,
+    pub(crate) read: DatabaseConnection,
+    pub(crate) group: GroupCommit,
     failures: std::sync::Arc<crate::auth::FailureLimiter>,
 }
 
 impl Storage {
     /// A service over a connected, migrated database.
-    pub fn new(db: DatabaseConnection) -> Storage {
+    pub fn new(db: Database) -> Storage {
         Storage {
-            db,
+            db: db.write,
+            read: db.read,
+            group: db.group,
             failures: Default::default(),
         }
     }
@@ -40,7 +47,7 @@ impl Storage {
                 .await);
         }
         let result = match auth::bearer(req.metadata()) {
-            Ok(secret) => tokens::authenticate(&self.db, &secret).await,
+            Ok(secret) => tokens::authenticate(&self.read, &secret).await,
             Err(e) => Err(e),
         };
         match result {

@@ -1,15 +1,45 @@
 //! The audit log.
 
 use sea_orm::ColumnTrait;
-use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use crate::entity::audit_event;
 use crate::error::StorageResult;
 
 /// Outcome of an allowed write.
 pub const OK: &str = "ok";
+
+/// One event, not yet written.
+pub fn event(
+    actor: &str,
+    action: &str,
+    target: &str,
+    outcome: &str,
+    detail: &str,
+) -> audit_event::ActiveModel {
+    audit_event::ActiveModel {
+        at: Set(super::now()),
+        actor: Set(actor.to_string()),
+        action: Set(action.to_string()),
+        target: Set(target.to_string()),
+        outcome: Set(outcome.to_string()),
+        detail: Set(detail.chars().take(2000).collect()),
+        ..Default::default()
+    }
+}
+
+/// Appends several events in one statement.
+pub async fn record_many(
+    db: &impl ConnectionTrait,
+    events: Vec<audit_event::ActiveModel>,
+) -> StorageResult<()> {
+    if !events.is_empty() {
+        audit_event::Entity::insert_many(events)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
 
 /// Appends one event.
 pub async fn record(
@@ -20,17 +50,9 @@ pub async fn record(
     outcome: &str,
     detail: &str,
 ) -> StorageResult<()> {
-    audit_event::ActiveModel {
-        at: Set(super::now()),
-        actor: Set(actor.to_string()),
-        action: Set(action.to_string()),
-        target: Set(target.to_string()),
-        outcome: Set(outcome.to_string()),
-        detail: Set(detail.chars().take(2000).collect()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
+    audit_event::Entity::insert(event(actor, action, target, outcome, detail))
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 

@@ -8,7 +8,8 @@ use sea_orm::{
 use crate::auth::Caller;
 use crate::entity::finding_mark;
 use crate::error::{StorageError, StorageResult};
-use crate::repo::{audit, offices, stored, submit};
+use crate::repo::access::{self, Need};
+use crate::repo::{audit, stored, submit};
 
 /// Marks a warning of the latest revision as explained.
 pub async fn mark(
@@ -26,8 +27,7 @@ pub async fn mark(
         ));
     }
     let txn = db.begin().await?;
-    let tree = offices::load_tree(&txn).await?;
-    let office = tree.resolve(caller, code, |o| caller.can_review(&tree, o.id))?;
+    let office = access::resolve(&txn, caller, code, Need::Review).await?;
     let row = submit::find_report(&txn, office.id, year)
         .await?
         .ok_or_else(|| {
@@ -96,8 +96,7 @@ pub async fn list(
     code: &str,
     year: i32,
 ) -> StorageResult<Vec<finding_mark::Model>> {
-    let tree = offices::load_tree(db).await?;
-    let office = tree.resolve(caller, code, |o| caller.can_read(&tree, o.id))?;
+    let office = access::resolve(db, caller, code, Need::Read).await?;
     let Some(row) = submit::find_report(db, office.id, year).await? else {
         return Ok(Vec::new());
     };

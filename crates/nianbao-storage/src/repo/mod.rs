@@ -1,6 +1,8 @@
 //! Queries as plain async functions over a sea-orm connection. No protobuf here.
 
+pub mod access;
 pub mod audit;
+pub mod group;
 pub mod marks;
 pub mod offices;
 pub mod read;

@@ -10,7 +10,7 @@ use sea_orm::{
 use crate::auth::{Caller, Role, office_refused};
 use crate::entity::{office, office_history};
 use crate::error::{StorageError, StorageResult};
-use crate::repo::audit;
+use crate::repo::{access, audit};
 
 /// Every office, indexed: the hierarchy is small (a city), so it is read whole.
 #[derive(Debug, Default)]
@@ -135,18 +135,23 @@ pub struct OfficeView {
 
 impl OfficeView {
     fn of(tree: &Tree, o: &office::Model) -> OfficeView {
+        let parent_code = o
+            .parent_id
+            .and_then(|p| tree.get(p))
+            .map(|p| p.code.clone())
+            .unwrap_or_default();
+        OfficeView::with(o, parent_code, tree.depth(o.id))
+    }
+
+    fn with(o: &office::Model, parent_code: String, depth: i32) -> OfficeView {
         OfficeView {
             code: o.code.clone(),
             name: o.name.clone(),
             kind: o.kind.clone(),
-            parent_code: o
-                .parent_id
-                .and_then(|p| tree.get(p))
-                .map(|p| p.code.clone())
-                .unwrap_or_default(),
+            parent_code,
             must_report: o.must_report,
             exempt_years: serde_json::from_str(&o.exempt_years).unwrap_or_default(),
-            depth: tree.depth(o.id),
+            depth,
         }
     }
 }
@@ -181,26 +186,22 @@ pub async fn create(
 ) -> StorageResult<OfficeView> {
     caller.require_admin()?;
     let txn = db.begin().await?;
-    let tree = load_tree(&txn).await?;
-    if tree.by_code(&new.code).is_some() {
+    if access::find_by_code(&txn, &new.code).await?.is_some() {
         return Err(StorageError::AlreadyExists(format!(
             "office {}: exists already / 单位已存在",
             new.code
         )));
     }
-    let parent_id = match &new.parent_code {
-        Some(p) => Some(
-            tree.resolve(caller, p, |_| true)
-                .map_err(|_| {
-                    StorageError::invalid(
-                        "parent_code",
-                        format!("unknown office {p} / 上级单位不存在"),
-                    )
-                })?
-                .id,
-        ),
+    let parent = match &new.parent_code {
+        Some(p) => Some(access::find_by_code(&txn, p).await?.ok_or_else(|| {
+            StorageError::invalid(
+                "parent_code",
+                format!("unknown office {p} / 上级单位不存在"),
+            )
+        })?),
         None => None,
     };
+    let parent_id = parent.as_ref().map(|p| p.id);
     let model = office::ActiveModel {
         code: Set(new.code.clone()),
         name: Set(new.name),
@@ -222,9 +223,13 @@ pub async fn create(
         "",
     )
     .await?;
-    let tree = load_tree(&txn).await?;
+    let depth = match &parent {
+        Some(p) => access::depth(&txn, p.id).await? + 1,
+        None => 0,
+    };
     txn.commit().await?;
-    Ok(OfficeView::of(&tree, &model))
+    let parent_code = parent.map(|p| p.code).unwrap_or_default();
+    Ok(OfficeView::with(&model, parent_code, depth))
 }
 
 /// Changes to an office; `None` keeps the current value.

@@ -1,14 +1,16 @@
 //! Reads: one report, its revisions, pages of office-years, and bulk selections.
 
+use std::collections::{BTreeSet, HashMap, HashSet};
+
 use nianbao_model::Report;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::auth::Caller;
 use crate::entity::{office, report, revision};
 use crate::error::{StorageError, StorageResult};
-use crate::repo::offices::{self, Tree};
+use crate::repo::offices;
 use crate::repo::submit::find_revision;
-use crate::repo::{stored, submit};
+use crate::repo::{access, stored, submit};
 
 /// Where an office-year stands, with its office.
 #[derive(Clone, Debug)]
@@ -42,11 +44,8 @@ async fn readable_row(
     caller: &Caller,
     code: &str,
     year: i32,
-) -> StorageResult<(Tree, office::Model, report::Model)> {
-    let tree = offices::load_tree(db).await?;
-    let office = tree
-        .resolve(caller, code, |o| caller.can_read(&tree, o.id))?
-        .clone();
+) -> StorageResult<(office::Model, report::Model)> {
+    let office = access::resolve(db, caller, code, access::Need::Read).await?;
     let row = submit::find_report(db, office.id, year)
         .await?
         .ok_or_else(|| {
@@ -54,7 +53,7 @@ async fn readable_row(
                 "office {code} year {year}: no report / 单位 {code} 无 {year} 年度报表"
             ))
         })?;
-    Ok((tree, office, row))
+    Ok((office, row))
 }
 
 /// A revision (the latest when `number` is `None`).
@@ -65,7 +64,7 @@ pub async fn get(
     year: i32,
     number: Option<i64>,
 ) -> StorageResult<Fetched> {
-    let (_, office, row) = readable_row(db, caller, code, year).await?;
+    let (office, row) = readable_row(db, caller, code, year).await?;
     let revision = find_revision(db, row.id, number.unwrap_or(row.latest_revision)).await?;
     let report = stored::parse_content(&revision.content)?;
     let summary = summary(db, &office, row).await?;
@@ -83,7 +82,7 @@ pub async fn revisions(
     code: &str,
     year: i32,
 ) -> StorageResult<Vec<revision::Model>> {
-    let (_, _, row) = readable_row(db, caller, code, year).await?;
+    let (_, row) = readable_row(db, caller, code, year).await?;
     Ok(revision::Entity::find()
         .filter(revision::Column::ReportId.eq(row.id))
         .order_by_asc(revision::Column::Number)
@@ -106,7 +105,18 @@ pub struct ReportFilter {
     pub after_id: i64,
 }
 
+/// Most values bound in one IN-list: far below SQLite's 32,766 and PostgreSQL's 65,535 bound
+/// parameters per statement, with room for the other conditions.
+pub const MAX_IN_LIST: usize = 10_000;
+
+/// Report rows scanned per query when a subtree is too large for one IN-list.
+const SCAN_BATCH: u64 = 5_000;
+
 /// A page of office-years and the id to continue after, if any.
+///
+/// A subtree of at most [`MAX_IN_LIST`] offices is read with one IN-list; a larger one by
+/// scanning the rows of the year (and status) in id order and keeping those of the subtree, so
+/// no statement binds more than a few values whatever the size of the subtree.
 pub async fn list(
     db: &DatabaseConnection,
     caller: &Caller,
@@ -114,38 +124,110 @@ pub async fn list(
 ) -> StorageResult<(Vec<Summary>, Option<i64>)> {
     let tree = offices::load_tree(db).await?;
     let root = offices::scope_root(&tree, caller, filter.under.as_deref())?;
-    let ids: Vec<i64> = tree
+    let ids: HashSet<i64> = tree
         .subtree(root)
         .into_iter()
         .filter(|o| caller.can_read(&tree, o.id))
         .map(|o| o.id)
         .collect();
-    let mut q = report::Entity::find()
-        .filter(report::Column::OfficeId.is_in(ids))
-        .filter(report::Column::Id.gt(filter.after_id))
-        .order_by_asc(report::Column::Id)
-        .limit(filter.page_size + 1);
-    if let Some(year) = filter.year {
-        q = q.filter(report::Column::Year.eq(year));
-    }
-    if let Some(status) = filter.status {
-        q = q.filter(report::Column::Status.eq(status));
-    }
-    let mut rows = q.all(db).await?;
+    let want = filter.page_size + 1;
+    let query = |after: i64, limit: u64| {
+        let mut q = report::Entity::find()
+            .filter(report::Column::Id.gt(after))
+            .order_by_asc(report::Column::Id)
+            .limit(limit);
+        if let Some(year) = filter.year {
+            q = q.filter(report::Column::Year.eq(year));
+        }
+        if let Some(status) = &filter.status {
+            q = q.filter(report::Column::Status.eq(status.clone()));
+        }
+        q
+    };
+    let mut rows = if ids.len() <= MAX_IN_LIST {
+        query(filter.after_id, want)
+            .filter(report::Column::OfficeId.is_in(ids.iter().copied()))
+            .all(db)
+            .await?
+    } else {
+        let mut rows = Vec::with_capacity(want as usize);
+        let mut after = filter.after_id;
+        let limit = SCAN_BATCH.max(want);
+        while (rows.len() as u64) < want {
+            let batch = query(after, limit).all(db).await?;
+            let full = batch.len() as u64 == limit;
+            let Some(last) = batch.last().map(|r| r.id) else {
+                break;
+            };
+            after = last;
+            rows.extend(batch.into_iter().filter(|r| ids.contains(&r.office_id)));
+            if !full {
+                break;
+            }
+        }
+        rows.truncate(want as usize);
+        rows
+    };
     let next = if rows.len() as u64 > filter.page_size {
         rows.truncate(filter.page_size as usize);
         rows.last().map(|r| r.id)
     } else {
         None
     };
+    let counts = latest_counts(db, &rows).await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let Some(office) = tree.get(row.office_id) else {
             continue;
         };
-        out.push(summary(db, office, row).await?);
+        let (error_count, warning_count) = counts.get(&row.id).copied().unwrap_or((0, 0));
+        out.push(Summary {
+            office_code: office.code.clone(),
+            office_name: office.name.clone(),
+            error_count,
+            warning_count,
+            row,
+        });
     }
     Ok((out, next))
+}
+
+/// The (errors, warnings) of the latest revision of each row, by report id, read in chunks of
+/// [`MAX_IN_LIST`] rows.
+async fn latest_counts(
+    db: &DatabaseConnection,
+    rows: &[report::Model],
+) -> StorageResult<HashMap<i64, (i32, i32)>> {
+    let wanted: Vec<(i64, i64)> = rows
+        .iter()
+        .filter(|r| r.latest_revision > 0)
+        .map(|r| (r.id, r.latest_revision))
+        .collect();
+    let mut out = HashMap::with_capacity(wanted.len());
+    for chunk in wanted.chunks(MAX_IN_LIST / 2) {
+        let pairs: HashSet<(i64, i64)> = chunk.iter().copied().collect();
+        let numbers: BTreeSet<i64> = chunk.iter().map(|p| p.1).collect();
+        let found: Vec<(i64, i64, i32, i32)> = revision::Entity::find()
+            .select_only()
+            .columns([
+                revision::Column::ReportId,
+                revision::Column::Number,
+                revision::Column::ErrorCount,
+                revision::Column::WarningCount,
+            ])
+            .filter(revision::Column::ReportId.is_in(chunk.iter().map(|p| p.0)))
+            .filter(revision::Column::Number.is_in(numbers))
+            .into_tuple()
+            .all(db)
+            .await?;
+        out.extend(
+            found
+                .into_iter()
+                .filter(|(id, n, _, _)| pairs.contains(&(*id, *n)))
+                .map(|(id, _, e, w)| (id, (e, w))),
+        );
+    }
+    Ok(out)
 }
 
 /// Which revision a bulk read takes.
@@ -155,94 +237,6 @@ pub enum Selection {
     Accepted,
     /// The latest non-draft revision.
     LatestSubmitted,
-}
-
-/// The selected revision of every office-year of `year` in a subtree, in tree order.
-pub async fn select(
-    db: &DatabaseConnection,
-    caller: &Caller,
-    under: Option<&str>,
-    year: i32,
-    selection: Selection,
-) -> StorageResult<Vec<Fetched>> {
-    let tree = offices::load_tree(db).await?;
-    let root = offices::scope_root(&tree, caller, under)?;
-    let visible: Vec<&office::Model> = tree
-        .subtree(root)
-        .into_iter()
-        .filter(|o| caller.can_read(&tree, o.id))
-        .collect();
-    let wanted: std::collections::HashSet<i64> = visible.iter().map(|o| o.id).collect();
-    // A few queries for the whole subtree, not a few per office: the rows of the year, then the
-    // revisions they need in chunks.
-    let mut rows: std::collections::HashMap<i64, report::Model> = report::Entity::find()
-        .filter(report::Column::Year.eq(year))
-        .all(db)
-        .await?
-        .into_iter()
-        .filter(|r| wanted.contains(&r.office_id))
-        .map(|r| (r.office_id, r))
-        .collect();
-    let chosen = |row: &report::Model| match selection {
-        Selection::Accepted => row.accepted_revision,
-        Selection::LatestSubmitted => row.latest_submitted_revision,
-    };
-    let needed: Vec<(i64, i64)> = rows
-        .values()
-        .filter(|r| chosen(r) > 0)
-        .flat_map(|r| [(r.id, chosen(r)), (r.id, r.latest_revision)])
-        .collect();
-    let mut revisions: std::collections::HashMap<(i64, i64), revision::Model> =
-        std::collections::HashMap::new();
-    for chunk in needed.chunks(200) {
-        let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
-        let numbers: std::collections::BTreeSet<i64> = chunk.iter().map(|(_, n)| *n).collect();
-        let pairs: std::collections::HashSet<(i64, i64)> = chunk.iter().copied().collect();
-        for rev in revision::Entity::find()
-            .filter(revision::Column::ReportId.is_in(ids))
-            .filter(revision::Column::Number.is_in(numbers))
-            .all(db)
-            .await?
-        {
-            if pairs.contains(&(rev.report_id, rev.number)) {
-                revisions.insert((rev.report_id, rev.number), rev);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    for office in visible {
-        let Some(row) = rows.remove(&office.id) else {
-            continue;
-        };
-        let number = chosen(&row);
-        if number == 0 {
-            continue;
-        }
-        let missing =
-            || StorageError::NotFound(format!("revision {number}: not found / 版本不存在"));
-        let revision = revisions
-            .get(&(row.id, number))
-            .cloned()
-            .ok_or_else(missing)?;
-        let report = stored::parse_content(&revision.content)?;
-        let (error_count, warning_count) = revisions
-            .get(&(row.id, row.latest_revision))
-            .map(|r| (r.error_count, r.warning_count))
-            .unwrap_or((0, 0));
-        let summary = Summary {
-            office_code: office.code.clone(),
-            office_name: office.name.clone(),
-            error_count,
-            warning_count,
-            row,
-        };
-        out.push(Fetched {
-            report,
-            revision,
-            summary,
-        });
-    }
-    Ok(out)
 }
 
 /// The summary of a report row.
@@ -265,3 +259,17 @@ pub async fn summary(
         warning_count,
     })
 }
+
+#[path = "bulk.rs"]
+mod bulk;
+#[cfg(test)]
+pub use bulk::select;
+pub use bulk::{BULK_CHUNK, PackedFetched, plan};
+
+#[cfg(test)]
+#[path = "bulk_tests.rs"]
+mod bulk_tests;
+
+#[cfg(test)]
+#[path = "large_tests.rs"]
+mod large_tests;

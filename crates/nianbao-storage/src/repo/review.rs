@@ -4,8 +4,9 @@ use sea_orm::{ActiveModelTrait, DatabaseConnection, IntoActiveModel, Set, Transa
 
 use crate::auth::Caller;
 use crate::error::{StorageError, StorageResult};
+use crate::repo::access::{self, Need};
 use crate::repo::read::{self, Summary};
-use crate::repo::{audit, offices, status, submit};
+use crate::repo::{audit, status, submit};
 
 /// A review step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,10 +48,7 @@ pub async fn review(
         ));
     }
     let txn = db.begin().await?;
-    let tree = offices::load_tree(&txn).await?;
-    let office = tree
-        .resolve(caller, code, |o| caller.can_review(&tree, o.id))?
-        .clone();
+    let office = access::resolve(&txn, caller, code, Need::Review).await?;
     let row = submit::find_report(&txn, office.id, year)
         .await?
         .ok_or_else(|| {

@@ -1,17 +1,22 @@
 //! Submissions: every submission is a new immutable revision, written in one transaction with
 //! the report row and the audit event.
+//!
+//! Several submissions may share one transaction ([`write_batch`], driven by
+//! [`group`](super::group)): each runs inside its own savepoint, so a failing one is rolled back
+//! alone, and none is acknowledged before the shared commit.
 
 use nianbao_model::rules::{self, RuleContext};
 use nianbao_model::{Report, Severity};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter, Set, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    FromQueryResult, QueryFilter, Set, TransactionTrait, sea_query::Expr,
 };
 
 use crate::auth::Caller;
-use crate::entity::{office, report, revision};
+use crate::entity::{audit_event, office, report, revision};
 use crate::error::{StorageError, StorageResult};
-use crate::repo::{audit, is_unique_violation, offices, status, stored};
+use crate::repo::access::{self, Need};
+use crate::repo::{audit, is_unique_violation, status, stored};
 
 /// A validated submission.
 #[derive(Clone, Debug)]
@@ -41,51 +46,220 @@ pub struct Submitted {
     pub replayed: bool,
 }
 
-/// Submits a report.
+/// A submission whose office is resolved and whose canonical content is computed: what the
+/// writer needs, with the work that needs no database already done.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    caller: Caller,
+    office: office::Model,
+    sub: Submission,
+    content: String,
+    checksum: String,
+}
+
+impl Prepared {
+    /// The office the submission is for.
+    pub fn office_id(&self) -> i64 {
+        self.office.id
+    }
+}
+
+/// Resolves the office (the caller must be allowed to submit for it) and computes the canonical
+/// content and checksum.
+pub async fn prepare(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    sub: Submission,
+) -> StorageResult<Prepared> {
+    let office = access::resolve(db, caller, &sub.report.office.code, Need::Submit).await?;
+    let (content, checksum) = stored::content_and_checksum(&sub.report);
+    Ok(Prepared {
+        caller: caller.clone(),
+        office,
+        sub,
+        content,
+        checksum,
+    })
+}
+
+/// Submits a report in a transaction of its own (the service goes through the group committer).
+#[cfg(test)]
 pub async fn submit(
     db: &DatabaseConnection,
     caller: &Caller,
     sub: Submission,
 ) -> StorageResult<Submitted> {
-    let tree = offices::load_tree(db).await?;
-    let code = sub.report.office.code.clone();
-    let office = tree
-        .resolve(caller, &code, |o| caller.can_submit(o.id))?
-        .clone();
-    if let Some(done) = replay(db, caller, &sub, &office).await? {
-        return Ok(done);
-    }
-    match insert(db, caller, &office, &sub).await {
-        Err(StorageError::Database(e)) if is_unique_violation(&e) => {
-            match replay(db, caller, &sub, &office).await? {
-                Some(done) => Ok(done),
-                None => Err(StorageError::FailedPrecondition(
-                    "another revision was saved at the same time; fetch the latest and retry / \
-                     同时有其他提交，请获取最新版本后重试"
-                        .into(),
-                )),
+    let prepared = prepare(db, caller, sub).await?;
+    write_batch(db, std::slice::from_ref(&prepared))
+        .await
+        .pop()
+        .unwrap_or_else(|| Err(StorageError::Internal("empty batch result".into())))
+}
+
+/// Writes several prepared submissions in one transaction; the results are in the order of
+/// `jobs`. Nothing is reported as written unless the commit succeeded.
+///
+/// First without savepoints, the audit events written in one statement at the end: a refused
+/// submission writes nothing, so it needs no savepoint. If any statement fails (a concurrent
+/// duplicate, a lost connection), the whole transaction is rolled back and the batch is written
+/// again with a savepoint around each submission, so the failing one is rolled back alone.
+#[tracing::instrument(skip_all, fields(batch = jobs.len()))]
+pub async fn write_batch(
+    db: &DatabaseConnection,
+    jobs: &[Prepared],
+) -> Vec<StorageResult<Submitted>> {
+    let mut ids = std::collections::HashSet::new();
+    let retried_within = !jobs
+        .iter()
+        .all(|j| ids.insert((&j.caller.token_id, &j.sub.request_id)));
+    if !retried_within {
+        match write_plain(db, jobs).await {
+            Ok(results) => return results,
+            Err(e) => {
+                tracing::info!(error = %e, "batch rolled back, written again with savepoints");
             }
         }
-        other => other,
+    }
+    write_isolated(db, jobs).await
+}
+
+/// The batch without savepoints; `Err` when a statement failed (the transaction is rolled back).
+async fn write_plain(
+    db: &DatabaseConnection,
+    jobs: &[Prepared],
+) -> Result<Vec<StorageResult<Submitted>>, sea_orm::DbErr> {
+    let txn = db.begin().await?;
+    let mut events = Vec::with_capacity(jobs.len());
+    let mut results = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let outcome = match apply(&txn, job, Some(&mut events)).await {
+            Err(StorageError::Database(e)) => {
+                let _ = txn.rollback().await;
+                return Err(e);
+            }
+            Err(e @ (StorageError::FailedPrecondition(_) | StorageError::Rejected(_))) => {
+                match replay(&txn, job).await {
+                    Ok(Some(done)) => Ok(done),
+                    Ok(None) => Err(e),
+                    Err(StorageError::Database(db_err)) => {
+                        let _ = txn.rollback().await;
+                        return Err(db_err);
+                    }
+                    Err(other) => Err(other),
+                }
+            }
+            other => other,
+        };
+        results.push(outcome);
+    }
+    if let Err(e) = audit::record_many(&txn, events).await {
+        let _ = txn.rollback().await;
+        return Err(match e {
+            StorageError::Database(e) => e,
+            other => sea_orm::DbErr::Custom(other.to_string()),
+        });
+    }
+    txn.commit().await?;
+    Ok(results)
+}
+
+/// The batch with a savepoint around each submission.
+async fn write_isolated(
+    db: &DatabaseConnection,
+    jobs: &[Prepared],
+) -> Vec<StorageResult<Submitted>> {
+    let txn = match db.begin().await {
+        Ok(t) => t,
+        Err(e) => return jobs.iter().map(|_| Err(e.clone().into())).collect(),
+    };
+    let mut results = Vec::with_capacity(jobs.len());
+    let mut broken: Option<sea_orm::DbErr> = None;
+    for job in jobs {
+        if let Some(e) = &broken {
+            results.push(Err(e.clone().into()));
+            continue;
+        }
+        let outcome = match in_savepoint(&txn, job).await {
+            Ok(r) => r,
+            Err(e) => {
+                // The savepoint could not be opened or rolled back: the transaction is unusable.
+                broken = Some(e.clone());
+                Err(e.into())
+            }
+        };
+        let outcome = match outcome {
+            Err(StorageError::Database(e)) if is_unique_violation(&e) => {
+                match replay(&txn, job).await {
+                    Ok(Some(done)) => Ok(done),
+                    Ok(None) => Err(StorageError::FailedPrecondition(
+                        "another revision was saved at the same time; fetch the latest and retry / \
+                         同时有其他提交，请获取最新版本后重试"
+                            .into(),
+                    )),
+                    Err(e) => Err(e),
+                }
+            }
+            other => other,
+        };
+        results.push(outcome);
+    }
+    let committed = match broken {
+        Some(e) => {
+            let _ = txn.rollback().await;
+            Err(e)
+        }
+        None => txn.commit().await,
+    };
+    match committed {
+        Ok(()) => results,
+        Err(e) => results
+            .into_iter()
+            .map(|r| r.and(Err(StorageError::Database(e.clone()))))
+            .collect(),
+    }
+}
+
+/// Runs one submission in a savepoint: released when it succeeds, rolled back when it fails. The
+/// outer error is a failure of the savepoint itself.
+async fn in_savepoint(
+    txn: &DatabaseTransaction,
+    job: &Prepared,
+) -> Result<StorageResult<Submitted>, sea_orm::DbErr> {
+    let savepoint = txn.begin().await?;
+    match apply(&savepoint, job, None).await {
+        Ok(done) => {
+            savepoint.commit().await?;
+            Ok(Ok(done))
+        }
+        Err(e) => {
+            savepoint.rollback().await?;
+            // A refused retry is answered with the original revision.
+            if matches!(
+                e,
+                StorageError::FailedPrecondition(_) | StorageError::Rejected(_)
+            ) {
+                match replay(txn, job).await {
+                    Ok(Some(done)) => return Ok(Ok(done)),
+                    Err(reused @ StorageError::Invalid { .. }) => return Ok(Err(reused)),
+                    _ => {}
+                }
+            }
+            Ok(Err(e))
+        }
     }
 }
 
 /// The original revision of a retried request, if any.
-async fn replay(
-    db: &DatabaseConnection,
-    caller: &Caller,
-    sub: &Submission,
-    office: &office::Model,
-) -> StorageResult<Option<Submitted>> {
+async fn replay(db: &impl ConnectionTrait, job: &Prepared) -> StorageResult<Option<Submitted>> {
     let Some(rev) = revision::Entity::find()
-        .filter(revision::Column::SubmittedBy.eq(caller.token_id.clone()))
-        .filter(revision::Column::RequestId.eq(sub.request_id.clone()))
+        .filter(revision::Column::SubmittedBy.eq(job.caller.token_id.clone()))
+        .filter(revision::Column::RequestId.eq(job.sub.request_id.clone()))
         .one(db)
         .await?
     else {
         return Ok(None);
     };
-    if rev.office_id != office.id || rev.year != sub.report.year {
+    if rev.office_id != job.office.id || rev.year != job.sub.report.year {
         return Err(StorageError::invalid(
             "request_id",
             "already used for another report / 该请求编号已用于其他报表",
@@ -97,21 +271,65 @@ async fn replay(
         .ok_or_else(|| StorageError::Internal(format!("revision {} has no report", rev.id)))?;
     Ok(Some(Submitted {
         revision: rev,
-        office_code: office.code.clone(),
+        office_code: job.office.code.clone(),
         status: row.status,
         replayed: true,
     }))
 }
 
-async fn insert(
-    db: &DatabaseConnection,
-    caller: &Caller,
-    office: &office::Model,
-    sub: &Submission,
+/// The report rows of an office for a year and the year before, each with the content of the
+/// revision a submission needs: the latest of this year (for the changed cells), the selected
+/// one of the year before (for the cross-year rules). One query.
+async fn load_state(
+    db: &impl ConnectionTrait,
+    office_id: i64,
+    year: i32,
+) -> StorageResult<(Option<(report::Model, Option<String>)>, Option<String>)> {
+    let stmt = access::statement(
+        db,
+        "SELECT r.*, v.content AS content FROM reports r \
+         LEFT JOIN revisions v ON v.report_id = r.id AND v.number = CASE \
+             WHEN r.year = ? THEN r.latest_revision \
+             WHEN r.accepted_revision > 0 THEN r.accepted_revision \
+             WHEN r.latest_submitted_revision > 0 THEN r.latest_submitted_revision \
+             ELSE r.latest_revision END \
+         WHERE r.office_id = ? AND r.year IN (?, ?)",
+        vec![
+            year.into(),
+            office_id.into(),
+            year.into(),
+            (year - 1).into(),
+        ],
+    );
+    let mut current = None;
+    let mut previous = None;
+    for row in db.query_all_raw(stmt).await? {
+        let model = report::Model::from_query_result(&row, "")?;
+        let content: Option<String> = row.try_get("", "content")?;
+        if model.year == year {
+            current = Some((model, content));
+        } else {
+            previous = content;
+        }
+    }
+    Ok((current, previous))
+}
+
+/// Checks and writes one submission. Every check comes before the first write, so an error that
+/// is not a database error leaves nothing behind. The audit event is queued on `events` when
+/// given (written once for the batch), else written at once.
+async fn apply(
+    txn: &DatabaseTransaction,
+    job: &Prepared,
+    events: Option<&mut Vec<audit_event::ActiveModel>>,
 ) -> StorageResult<Submitted> {
+    let (office, sub) = (&job.office, &job.sub);
     let year = sub.report.year;
-    let txn = db.begin().await?;
-    let row = find_report(&txn, office.id, year).await?;
+    let (current, previous_content) = load_state(txn, office.id, year).await?;
+    let (row, latest_content) = match current {
+        Some((row, content)) => (Some(row), content),
+        None => (None, None),
+    };
     let latest = row.as_ref().map_or(0, |r| r.latest_revision);
     if let Some(r) = &row
         && status::is_locked(&r.status)
@@ -128,7 +346,10 @@ async fn insert(
             "base_revision {base} is not the latest revision {latest} / 基础版本 {base} 不是最新版本 {latest}"
         )));
     }
-    let previous_year = selected_report(&txn, office.id, year - 1).await?;
+    let previous_year = previous_content
+        .as_deref()
+        .map(stored::parse_content)
+        .transpose()?;
     let findings = rules::check(&RuleContext {
         report: &sub.report,
         previous: previous_year.as_ref(),
@@ -142,15 +363,17 @@ async fn insert(
     if !errors.is_empty() && !sub.draft {
         return Err(StorageError::Rejected(errors));
     }
-    let previous_revision = match &row {
-        Some(r) if r.latest_revision > 0 => {
-            let rev = find_revision(&txn, r.id, r.latest_revision).await?;
-            Some(stored::parse_content(&rev.content)?)
+    let previous_revision = match (&row, latest_content) {
+        (Some(r), Some(content)) if r.latest_revision > 0 => Some(stored::parse_content(&content)?),
+        (Some(r), None) if r.latest_revision > 0 => {
+            return Err(StorageError::Internal(format!(
+                "report {} has no revision {}",
+                r.id, r.latest_revision
+            )));
         }
         _ => None,
     };
     let changed = stored::changed_cells(previous_revision.as_ref(), &sub.report);
-    let (content, checksum) = stored::content_and_checksum(&sub.report);
     let now = super::now();
     let number = latest + 1;
     let new_status = match (&row, sub.draft) {
@@ -158,9 +381,9 @@ async fn insert(
         (None, true) => status::DRAFT.to_string(),
         (Some(r), true) => r.status.clone(),
     };
-    let row = match row {
+    let report_id = match row {
         None => {
-            report::ActiveModel {
+            report::Entity::insert(report::ActiveModel {
                 office_id: Set(office.id),
                 year: Set(year),
                 status: Set(new_status.clone()),
@@ -173,49 +396,61 @@ async fn insert(
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()
-            }
-            .insert(&txn)
+            })
+            .exec(txn)
             .await?
+            .last_insert_id
         }
         Some(r) => {
-            let first = r.first_submitted_at;
-            let mut active = r.into_active_model();
-            active.status = Set(new_status.clone());
-            active.latest_revision = Set(number);
+            let mut update = report::Entity::update_many()
+                .col_expr(report::Column::Status, Expr::value(new_status.clone()))
+                .col_expr(report::Column::LatestRevision, Expr::value(number))
+                .col_expr(report::Column::UpdatedAt, Expr::value(now));
             if !sub.draft {
-                active.latest_submitted_revision = Set(number);
-                active.return_reason = Set(String::new());
-                active.first_submitted_at = Set(first.or(Some(now)));
-                active.last_submitted_at = Set(Some(now));
+                update = update
+                    .col_expr(report::Column::LatestSubmittedRevision, Expr::value(number))
+                    .col_expr(report::Column::ReturnReason, Expr::value(String::new()))
+                    .col_expr(
+                        report::Column::FirstSubmittedAt,
+                        Expr::value(r.first_submitted_at.or(Some(now))),
+                    )
+                    .col_expr(report::Column::LastSubmittedAt, Expr::value(Some(now)));
             }
-            active.updated_at = Set(now);
-            active.update(&txn).await?
+            update
+                .filter(report::Column::Id.eq(r.id))
+                .filter(report::Column::LatestRevision.eq(r.latest_revision))
+                .exec(txn)
+                .await?;
+            r.id
         }
     };
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count() as i32;
-    let rev = revision::ActiveModel {
-        report_id: Set(row.id),
-        office_id: Set(office.id),
-        year: Set(year),
-        number: Set(number),
-        draft: Set(sub.draft),
-        content: Set(content),
-        checksum: Set(checksum),
-        submitted_by: Set(caller.token_id.clone()),
-        client: Set(sub.client.clone()),
-        request_id: Set(sub.request_id.clone()),
-        findings: Set(stored::findings_to_json(&findings)),
-        changed_cells: Set(stored::strings_to_json(&changed)),
-        error_count: Set(count(Severity::Error)),
-        warning_count: Set(count(Severity::Warning)),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    audit::record(
-        &txn,
-        &caller.token_id,
+    let mut rev = revision::Model {
+        id: 0,
+        report_id,
+        office_id: office.id,
+        year,
+        number,
+        draft: sub.draft,
+        content: job.content.clone(),
+        checksum: job.checksum.clone(),
+        submitted_by: job.caller.token_id.clone(),
+        client: sub.client.clone(),
+        request_id: sub.request_id.clone(),
+        findings: stored::findings_to_json(&findings),
+        changed_cells: stored::strings_to_json(&changed),
+        error_count: count(Severity::Error),
+        warning_count: count(Severity::Warning),
+        created_at: now,
+    };
+    let mut active: revision::ActiveModel = rev.clone().into();
+    active.id = sea_orm::ActiveValue::NotSet;
+    rev.id = revision::Entity::insert(active)
+        .exec(txn)
+        .await?
+        .last_insert_id;
+    let event = audit::event(
+        &job.caller.token_id,
         if sub.draft {
             "report.save_draft"
         } else {
@@ -224,9 +459,11 @@ async fn insert(
         &format!("{}/{year}", office.code),
         audit::OK,
         &format!("revision={number} request_id={}", sub.request_id),
-    )
-    .await?;
-    txn.commit().await?;
+    );
+    match events {
+        Some(events) => events.push(event),
+        None => audit::record_many(txn, vec![event]).await?,
+    }
     Ok(Submitted {
         revision: rev,
         office_code: office.code.clone(),
@@ -260,30 +497,4 @@ pub async fn find_revision(
         .one(db)
         .await?
         .ok_or_else(|| StorageError::NotFound(format!("revision {number}: not found / 版本不存在")))
-}
-
-/// The report an office-year stands for in cross-year checks: the accepted revision, else the
-/// latest submitted one, else the latest draft.
-pub async fn selected_report(
-    db: &impl ConnectionTrait,
-    office_id: i64,
-    year: i32,
-) -> StorageResult<Option<Report>> {
-    let Some(row) = find_report(db, office_id, year).await? else {
-        return Ok(None);
-    };
-    let number = [
-        row.accepted_revision,
-        row.latest_submitted_revision,
-        row.latest_revision,
-    ]
-    .into_iter()
-    .find(|n| *n > 0);
-    match number {
-        Some(n) => {
-            let rev = find_revision(db, row.id, n).await?;
-            Ok(Some(stored::parse_content(&rev.content)?))
-        }
-        None => Ok(None),
-    }
 }

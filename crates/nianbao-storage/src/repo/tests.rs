@@ -18,6 +18,8 @@ use crate::repo::review::Action;
 use crate::repo::submit::Submission;
 use crate::repo::{offices, read, review, submit, tokens};
 
+mod group;
+
 /// Runs `test` on a fresh SQLite file, then on a fresh PostgreSQL database when configured.
 async fn on_every_backend<F, Fut>(name: &str, test: F)
 where

@@ -8,7 +8,7 @@ use sea_orm::{
 use crate::auth::{self, Caller, Role};
 use crate::entity::token;
 use crate::error::{StorageError, StorageResult};
-use crate::repo::{audit, offices};
+use crate::repo::{access, audit, offices};
 
 /// A token as shown (never with its secret).
 #[derive(Clone, Debug)]
@@ -49,9 +49,8 @@ pub async fn create(
     label: &str,
 ) -> StorageResult<(TokenView, String)> {
     let txn = db.begin().await?;
-    let tree = offices::load_tree(&txn).await?;
     let office = match office_code.filter(|c| !c.is_empty()) {
-        Some(code) => Some(tree.by_code(code).ok_or_else(|| {
+        Some(code) => Some(access::find_by_code(&txn, code).await?.ok_or_else(|| {
             StorageError::invalid("office_code", format!("unknown office {code} / 单位不存在"))
         })?),
         None if role == Role::Admin => None,
@@ -66,7 +65,7 @@ pub async fn create(
     let model = token::ActiveModel {
         id: Set(auth::new_token_id()),
         secret_hash: Set(auth::hash_secret(&secret)),
-        office_id: Set(office.map(|o| o.id)),
+        office_id: Set(office.as_ref().map(|o| o.id)),
         role: Set(role.as_str().to_string()),
         label: Set(label.to_string()),
         revoked: Set(false),
@@ -84,12 +83,12 @@ pub async fn create(
         &format!(
             "role={} office={}",
             role.as_str(),
-            office.map(|o| o.code.as_str()).unwrap_or("")
+            office.as_ref().map(|o| o.code.as_str()).unwrap_or("")
         ),
     )
     .await?;
     txn.commit().await?;
-    let office_code = office.map(|o| o.code.clone()).unwrap_or_default();
+    let office_code = office.map(|o| o.code).unwrap_or_default();
     Ok((TokenView { model, office_code }, secret))
 }
 
@@ -135,12 +134,11 @@ pub async fn revoke(
         active.update(&txn).await?
     };
     audit::record(&txn, &caller.token_id, "token.revoke", id, audit::OK, "").await?;
-    let tree = offices::load_tree(&txn).await?;
+    let office = match model.office_id {
+        Some(id) => access::find_by_id(&txn, id).await?,
+        None => None,
+    };
     txn.commit().await?;
-    let office_code = model
-        .office_id
-        .and_then(|i| tree.get(i))
-        .map(|o| o.code.clone())
-        .unwrap_or_default();
+    let office_code = office.map(|o| o.code).unwrap_or_default();
     Ok(TokenView { model, office_code })
 }

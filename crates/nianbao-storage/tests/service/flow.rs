@@ -266,6 +266,7 @@ async fn stream_selects_accepted_and_latest_submitted() {
                         under: String::new(),
                         year: 2023,
                         selection: selection as i32,
+                        packed: false,
                     },
                 ))
                 .await

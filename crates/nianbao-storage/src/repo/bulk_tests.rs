@@ -1,0 +1,221 @@
+//! Tests of the chunked bulk read and its packed-report cache, on SQLite and (when
+//! `NIANBAO_TEST_POSTGRES_URL` is set) PostgreSQL.
+
+#![allow(clippy::unwrap_used)]
+
+use nianbao_model::{Edition, Office, Report, Value};
+use nianbao_proto::packed;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait};
+
+use crate::auth::{Caller, Role};
+use crate::entity::revision;
+use crate::repo::offices::NewOffice;
+use crate::repo::read::{self, BULK_CHUNK, Selection};
+use crate::repo::submit::{self, Submission};
+use crate::repo::{offices, stored, tokens};
+
+pub(super) async fn backends(name: &str) -> Vec<DatabaseConnection> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.keep();
+    let mut out = vec![
+        crate::db::connect(&format!("sqlite://{}/{name}.db", path.display()), 1)
+            .await
+            .unwrap(),
+    ];
+    if let Ok(admin_url) = std::env::var("NIANBAO_TEST_POSTGRES_URL") {
+        let database = format!(
+            "nianbao_test_{name}_{}_{}",
+            std::process::id(),
+            crate::auth::new_token_id()
+        );
+        let admin = Database::connect(admin_url.as_str()).await.unwrap();
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{database}\""))
+            .await
+            .unwrap();
+        let base = admin_url.rsplit_once('/').unwrap().0.to_string();
+        out.push(
+            crate::db::connect(&format!("{base}/{database}"), 5)
+                .await
+                .unwrap(),
+        );
+    }
+    out
+}
+
+fn report(code: &str, n: i64) -> Report {
+    let mut r = Report::new(
+        Office {
+            code: code.into(),
+            name: format!("{code} 单位"),
+        },
+        2023,
+        Edition::E2021,
+    );
+    r.sections
+        .insert("overview".into(), format!("第 {n} 号单位的概述。"));
+    assert!(r.set("s2.regulations.issued", Value::Count(n)));
+    assert!(r.set("s2.regulations.in_force", Value::Count(2 * n + 1)));
+    r
+}
+
+pub(super) async fn admin(db: &DatabaseConnection) -> Caller {
+    let (_, secret) = tokens::create(db, "bootstrap", Role::Admin, None, "admin")
+        .await
+        .unwrap();
+    tokens::authenticate(db, &secret).await.unwrap()
+}
+
+pub(super) async fn submit(
+    db: &DatabaseConnection,
+    admin: &Caller,
+    code: &str,
+    n: i64,
+    request: &str,
+) {
+    submit::submit(
+        db,
+        admin,
+        Submission {
+            report: report(code, n),
+            request_id: request.into(),
+            base_revision: None,
+            draft: false,
+            client: "test".into(),
+        },
+    )
+    .await
+    .unwrap();
+}
+
+/// Every chunk of the plan, packed, as (office code, revision number, cells).
+async fn packed_all(
+    db: &DatabaseConnection,
+    caller: &Caller,
+) -> Vec<(String, i64, Report, std::sync::Arc<[u8]>)> {
+    let bulk = read::plan(db, caller, Some("city"), 2023, Selection::LatestSubmitted)
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    for chunk in bulk.planned.chunks(BULK_CHUNK) {
+        for p in bulk.fetch_packed(db, chunk).await.unwrap() {
+            let report = packed::unpack(&p.packed).unwrap().into_report();
+            out.push((p.summary.office_code, p.revision.number, report, p.packed));
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn packed_chunks_and_their_cache_give_what_the_database_holds() {
+    for db in backends("bulk").await {
+        let admin = admin(&db).await;
+        offices::create(
+            &db,
+            &admin,
+            NewOffice {
+                code: "city".into(),
+                name: "市".into(),
+                kind: "city".into(),
+                parent_code: None,
+                must_report: false,
+                exempt_years: vec![],
+            },
+        )
+        .await
+        .unwrap();
+        // More offices than one chunk; every third has no report.
+        let n = BULK_CHUNK + 40;
+        for i in 0..n {
+            offices::create(
+                &db,
+                &admin,
+                NewOffice {
+                    code: format!("o-{i:04}"),
+                    name: format!("单位{i}"),
+                    kind: "department".into(),
+                    parent_code: Some("city".into()),
+                    must_report: true,
+                    exempt_years: vec![],
+                },
+            )
+            .await
+            .unwrap();
+            if i % 3 != 0 {
+                submit(
+                    &db,
+                    &admin,
+                    &format!("o-{i:04}"),
+                    i as i64,
+                    &format!("r{i}"),
+                )
+                .await;
+            }
+        }
+
+        // The collected full read (decoded from the stored JSON) is the reference.
+        let full = read::select(&db, &admin, Some("city"), 2023, Selection::LatestSubmitted)
+            .await
+            .unwrap();
+        assert_eq!(full.len(), (0..n).filter(|i| i % 3 != 0).count());
+        let first = packed_all(&db, &admin).await;
+        let second = packed_all(&db, &admin).await; // now from the cache
+        assert_eq!(first.len(), full.len());
+        for ((f, a), b) in full.iter().zip(&first).zip(&second) {
+            assert_eq!(f.summary.office_code, a.0);
+            assert_eq!(f.revision.number, a.1);
+            assert_eq!(f.report.cells, a.2.cells, "{}", a.0);
+            assert_eq!(f.report.office, a.2.office);
+            assert_eq!((&a.0, a.1, &a.2.cells), (&b.0, b.1, &b.2.cells));
+            assert_eq!(
+                a.3, b.3,
+                "the cache gives the bytes packed from the database"
+            );
+        }
+        let (entries, bytes) = stored::packed_cache().size();
+        assert!(entries >= full.len() && bytes <= stored::PACKED_CACHE_BYTES);
+
+        // A new revision is a new cache key: the new values are read.
+        let before = revision::Entity::find().all(&db).await.unwrap().len();
+        submit(&db, &admin, "o-0001", 777, "again").await;
+        assert_eq!(
+            revision::Entity::find().all(&db).await.unwrap().len(),
+            before + 1
+        );
+        let after = packed_all(&db, &admin).await;
+        let o1 = after.iter().find(|p| p.0 == "o-0001").unwrap();
+        assert_eq!(o1.1, 2);
+        assert_eq!(
+            o1.2.cells.get("s2.regulations.issued"),
+            Some(&Value::Count(777))
+        );
+
+        // A caller sees only its subtree; the plan of an office outside it is refused.
+        assert!(
+            read::plan(
+                &db,
+                &admin,
+                Some("nowhere"),
+                2023,
+                Selection::LatestSubmitted
+            )
+            .await
+            .is_err()
+        );
+        db.close().await.unwrap();
+    }
+}
+
+#[test]
+fn the_cache_stops_admitting_at_its_budget() {
+    let cache = stored::SharedPackedCache::new();
+    let big: std::sync::Arc<[u8]> = vec![7u8; 1 << 20].into();
+    let items = (0..200)
+        .map(|i| (-1_000_000 - i, format!("budget-{i}"), big.clone()))
+        .collect();
+    cache.insert_many(items);
+    let (_, bytes) = cache.size();
+    assert!(bytes <= stored::PACKED_CACHE_BYTES);
+    let got = cache.get_many([(-1_000_000, "budget-0"), (-1_000_000, "other")].into_iter());
+    assert_eq!(got.len(), 1, "found by id and checksum only");
+}

@@ -1,0 +1,84 @@
+//! Group commit: writer tasks that take the submissions queued meanwhile and write them in one
+//! transaction ([`submit::write_batch`]), so one commit (one fsync) serves many submissions.
+//! Each submission is answered only after that commit; a failing one is rolled back to its own
+//! savepoint and never affects the others.
+//!
+//! Submissions are routed to a writer by office, so two writers of one process never write the
+//! same office-year at once (no lock waits or deadlocks between them).
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::error::{StorageError, StorageResult};
+use crate::repo::submit::{self, Prepared, Submitted};
+
+/// The most submissions written in one transaction.
+pub const MAX_BATCH: usize = 64;
+/// Submissions queued per writer before senders wait.
+const QUEUE: usize = 1024;
+
+struct Job {
+    prepared: Prepared,
+    reply: oneshot::Sender<StorageResult<Submitted>>,
+}
+
+/// The queues of the writer tasks.
+#[derive(Clone)]
+pub struct GroupCommit {
+    writers: Arc<Vec<mpsc::Sender<Job>>>,
+}
+
+impl std::fmt::Debug for GroupCommit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GroupCommit")
+            .field("writers", &self.writers.len())
+            .finish()
+    }
+}
+
+impl GroupCommit {
+    /// Starts `writers` writer tasks (at least one) on the current tokio runtime; they end when
+    /// every clone of the returned handle is dropped.
+    pub fn start(db: DatabaseConnection, writers: usize) -> GroupCommit {
+        let senders = (0..writers.max(1))
+            .map(|_| {
+                let (tx, rx) = mpsc::channel(QUEUE);
+                tokio::spawn(run(db.clone(), rx));
+                tx
+            })
+            .collect();
+        GroupCommit {
+            writers: Arc::new(senders),
+        }
+    }
+
+    /// Writes a prepared submission with whatever else is queued; returns after the commit.
+    pub async fn submit(&self, prepared: Prepared) -> StorageResult<Submitted> {
+        let n = self.writers.len() as u64;
+        let index = (prepared.office_id() as u64 % n.max(1)) as usize;
+        let writer = self.writers.get(index).ok_or(StorageError::Unavailable)?;
+        let (reply, answer) = oneshot::channel();
+        writer
+            .send(Job { prepared, reply })
+            .await
+            .map_err(|_| StorageError::Unavailable)?;
+        answer.await.map_err(|_| StorageError::Unavailable)?
+    }
+}
+
+async fn run(db: DatabaseConnection, mut queue: mpsc::Receiver<Job>) {
+    let mut jobs = Vec::with_capacity(MAX_BATCH);
+    while queue.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+        let (prepared, replies): (Vec<Prepared>, Vec<_>) =
+            jobs.drain(..).map(|j| (j.prepared, j.reply)).unzip();
+        let results = submit::write_batch(&db, &prepared).await;
+        nianbao_common::metrics::inc("nianbao_storage_batches_total");
+        for (reply, result) in replies.into_iter().zip(results) {
+            // The client may have gone; its submission is written all the same (a retry with the
+            // same request id is answered with it).
+            let _ = reply.send(result);
+        }
+    }
+}
