@@ -152,7 +152,9 @@ pub async fn list(
     } else {
         let mut rows = Vec::with_capacity(want as usize);
         let mut after = filter.after_id;
-        let limit = SCAN_BATCH.max(want);
+        // Start with a page's worth (a large subtree usually holds most rows) and widen the
+        // batch while the subtree's rows are sparse.
+        let mut limit = want;
         while (rows.len() as u64) < want {
             let batch = query(after, limit).all(db).await?;
             let full = batch.len() as u64 == limit;
@@ -164,6 +166,7 @@ pub async fn list(
             if !full {
                 break;
             }
+            limit = (limit * 2).min(SCAN_BATCH.max(want));
         }
         rows.truncate(want as usize);
         rows
