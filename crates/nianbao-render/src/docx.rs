@@ -3,17 +3,24 @@
 //!
 //! Charts of an annex are embedded as PNG (docx-rs takes raster pictures only; typst rasterises the SVG),
 //! each followed by its data table.
+//!
+//! docx-rs builds the package and every paragraph; the tables, nearly all of word/document.xml, are
+//! written as WordprocessingML text by [`tables`] and spliced in (building them as docx-rs trees was
+//! most of the render time). Cell formatting lives in four styles of styles.xml, not in each cell.
 
 use docx_rs::{
     AlignmentType, BreakType, Docx, LineSpacing, LineSpacingType, PageMargin, Paragraph, Pic, Run,
-    RunFonts, Shading, SpecialIndentType, Style, StyleType, Table, TableAlignmentType, TableCell,
-    TableLayoutType, TableRow, VAlignType, VMergeType, WidthType,
+    RunFonts, SpecialIndentType, Style, StyleType,
 };
+
+mod tables;
+
+use tables::{TABLE_BOLD, TABLE_CENTER, TABLE_LEFT, TABLE_TEXT};
 
 use crate::RenderError;
 use crate::annex::{Annex, AnnexTable};
 use crate::doc::{Body, Document, FINDINGS_HEADING, finding_line};
-use crate::layout::{CellRole, Grid};
+use crate::layout::Grid;
 use crate::text::{annex_tables, annex_title};
 
 /// Body text: 仿宋_GB2312 三号.
@@ -80,72 +87,29 @@ fn widths(grid: &Grid) -> Vec<usize> {
     weight.iter().map(|w| TEXT_W * w / total).collect()
 }
 
-fn grid_table(grid: &Grid) -> Table {
-    let mut rows = Vec::new();
-    for slots in grid.row_slots() {
-        let mut cells = Vec::new();
-        for (slot, cont) in slots {
-            let cell = grid.cell(slot);
-            let mut tc = TableCell::new()
-                .grid_span(cell.colspan)
-                .vertical_align(VAlignType::Center);
-            if cont {
-                tc = tc
-                    .vertical_merge(VMergeType::Continue)
-                    .add_paragraph(Paragraph::new());
-            } else {
-                if cell.rowspan > 1 {
-                    tc = tc.vertical_merge(VMergeType::Restart);
-                }
-                let mut r = run(&cell.text, TABLE_FONT, 18);
-                if matches!(cell.role, CellRole::Caption) {
-                    r = r.bold();
-                }
-                let align = match cell.role {
-                    CellRole::Label => AlignmentType::Left,
-                    _ => AlignmentType::Center,
-                };
-                tc = tc.add_paragraph(Paragraph::new().add_run(r).align(align));
-            }
-            if cell.flagged {
-                tc = tc.shading(Shading::new().fill("FFE08A"));
-            }
-            cells.push(tc);
-        }
-        rows.push(TableRow::new(cells).cant_split());
-    }
-    Table::new(rows)
-        .set_grid(widths(grid))
-        .layout(TableLayoutType::Fixed)
-        .width(TEXT_W, WidthType::Dxa)
-        .align(TableAlignmentType::Center)
-}
-
-fn plain_table(t: &AnnexTable) -> Table {
-    let n = t
-        .header
-        .len()
-        .max(t.rows.iter().map(Vec::len).max().unwrap_or(0))
-        .max(1);
-    let row = |cells: &[String], head: bool| {
-        TableRow::new(
-            (0..n)
-                .map(|i| {
-                    let mut r = run(cells.get(i).map_or("", String::as_str), TABLE_FONT, 18);
-                    if head {
-                        r = r.bold();
-                    }
-                    TableCell::new().add_paragraph(Paragraph::new().add_run(r))
-                })
-                .collect(),
-        )
+/// Styles of table cells, defined once in styles.xml so that a cell carries only style ids
+/// instead of repeating its run and paragraph properties. A cell is a paragraph style (alignment)
+/// and a character style (宋体 9 pt, regular or bold); the paragraph mark keeps the document
+/// default, as before, so rows keep their height.
+fn table_styles(docx: Docx) -> Docx {
+    let chars = |id: &str| {
+        Style::new(id, StyleType::Character)
+            .name(id)
+            .fonts(fonts(TABLE_FONT))
+            .size(18)
     };
-    let mut rows = vec![row(&t.header, true)];
-    rows.extend(t.rows.iter().map(|r| row(r, false)));
-    Table::new(rows)
-        .set_grid(vec![TEXT_W / n; n])
-        .width(TEXT_W, WidthType::Dxa)
-        .align(TableAlignmentType::Center)
+    docx.add_style(
+        Style::new(TABLE_CENTER, StyleType::Paragraph)
+            .name(TABLE_CENTER)
+            .align(AlignmentType::Center),
+    )
+    .add_style(
+        Style::new(TABLE_LEFT, StyleType::Paragraph)
+            .name(TABLE_LEFT)
+            .align(AlignmentType::Left),
+    )
+    .add_style(chars(TABLE_TEXT))
+    .add_style(chars(TABLE_BOLD).bold())
 }
 
 fn styles(docx: Docx) -> Docx {
@@ -174,7 +138,9 @@ fn styles(docx: Docx) -> Docx {
 
 /// Renders the document as a Word file.
 pub fn render(doc: &Document, annex: Option<&Annex>) -> Result<Vec<u8>, RenderError> {
-    let mut docx = styles(Docx::new())
+    // Tables are written by `tables` and spliced in after docx-rs built the rest.
+    let mut spliced: Vec<String> = Vec::new();
+    let mut docx = table_styles(styles(Docx::new()))
         .page_size(PAGE_W, PAGE_H)
         .page_margin(
             PageMargin::new()
@@ -208,9 +174,9 @@ pub fn render(doc: &Document, annex: Option<&Annex>) -> Result<Vec<u8>, RenderEr
                 }
             }
             Body::Table(grid) => {
-                docx = docx
-                    .add_table(grid_table(grid))
-                    .add_paragraph(Paragraph::new());
+                let mut xml = String::with_capacity(64 * 1024);
+                tables::grid_table(&mut xml, grid, TEXT_W, &widths(grid));
+                docx = table_marker(docx, &mut spliced, xml).add_paragraph(Paragraph::new());
             }
         }
     }
@@ -232,7 +198,7 @@ pub fn render(doc: &Document, annex: Option<&Annex>) -> Result<Vec<u8>, RenderEr
         let tables = annex_tables(annex);
         let (plain, chart_tables) = tables.split_at(tables.len() - annex.charts.len());
         for t in plain {
-            docx = annex_table(docx, t);
+            docx = annex_table(docx, &mut spliced, t);
         }
         for (c, t) in annex.charts.iter().zip(chart_tables) {
             // A chart that cannot be drawn (no fonts) still has its data table.
@@ -243,18 +209,28 @@ pub fn render(doc: &Document, annex: Option<&Annex>) -> Result<Vec<u8>, RenderEr
                     Run::new().add_image(Pic::new_with_dimensions(png, width_px, height_px)),
                 ));
             }
-            docx = annex_table(docx, t);
+            docx = annex_table(docx, &mut spliced, t);
         }
     }
     // The parts are stored, not deflated: a report is about 140 KB.
     let mut out = std::io::Cursor::new(Vec::with_capacity(192 * 1024));
-    docx.build()
+    let mut parts = docx.build();
+    parts.document = tables::splice(&parts.document, &spliced).map_err(RenderError::Docx)?;
+    parts
         .pack(&mut out)
         .map_err(|e| RenderError::Docx(e.to_string()))?;
     Ok(out.into_inner())
 }
 
-fn annex_table(mut docx: Docx, t: &AnnexTable) -> Docx {
+/// Adds the marker paragraph of the next table and keeps the table's XML for the splice.
+fn table_marker(docx: Docx, tables: &mut Vec<String>, xml: String) -> Docx {
+    let docx = docx
+        .add_paragraph(Paragraph::new().add_run(Run::new().add_text(tables::marker(tables.len()))));
+    tables.push(xml);
+    docx
+}
+
+fn annex_table(mut docx: Docx, tables: &mut Vec<String>, t: &AnnexTable) -> Docx {
     if !t.caption.is_empty() {
         docx = docx.add_paragraph(
             Paragraph::new()
@@ -262,6 +238,7 @@ fn annex_table(mut docx: Docx, t: &AnnexTable) -> Docx {
                 .add_run(run(&t.caption, HEAD_FONT, 28)),
         );
     }
-    docx.add_table(plain_table(t))
-        .add_paragraph(Paragraph::new())
+    let mut xml = String::with_capacity(8 * 1024);
+    tables::plain_table(&mut xml, t, TEXT_W);
+    table_marker(docx, tables, xml).add_paragraph(Paragraph::new())
 }
