@@ -281,47 +281,13 @@ impl StorageService for Storage {
         let bulk = self
             .done(&caller, "report.stream", &r.under, result)
             .await?;
-        // Read, convert and send chunk by chunk: memory stays bounded by the chunk, whatever the
-        // size of the subtree.
-        let (tx, rx) = tokio::sync::mpsc::channel(read::BULK_CHUNK);
-        let this = self.clone();
-        let task = async move {
-            for chunk in bulk.planned.chunks(read::BULK_CHUNK) {
-                let items = if r.packed {
-                    match bulk.fetch_packed(&this.db, chunk).await {
-                        Ok(v) => v.iter().map(packed_item).collect(),
-                        Err(e) => Err(e),
-                    }
-                } else {
-                    match bulk.fetch(&this.db, chunk).await {
-                        Ok(v) => v.iter().map(wire::fetched).collect(),
-                        Err(e) => Err(e),
-                    }
-                };
-                let items: Vec<pb::StreamReportsResponse> = match items {
-                    Ok(items) => items,
-                    Err(e) => {
-                        let failed: Result<(), Status> =
-                            this.done(&caller, "report.stream", &r.under, Err(e)).await;
-                        if let Err(status) = failed {
-                            let _ = tx.send(Err(status)).await;
-                        }
-                        return;
-                    }
-                };
-                for item in items {
-                    if tx.send(Ok(item)).await.is_err() {
-                        return;
-                    }
-                }
-            }
-        };
-        tokio::spawn(tracing::Instrument::instrument(
-            task,
-            tracing::Span::current(),
-        ));
-        let stream: ReportStream = Box::pin(tokio_stream::wrappers::ReceiverStream::new(rx));
-        Ok(Response::new(stream))
+        Ok(Response::new(super::stream::send(
+            self.clone(),
+            caller,
+            r.under,
+            r.packed,
+            bulk,
+        )))
     }
 
     #[tracing::instrument(skip_all, fields(office = %req.get_ref().office_code, year = req.get_ref().year, action = req.get_ref().action))]
@@ -514,14 +480,4 @@ impl StorageService for Storage {
                 .collect(),
         }))
     }
-}
-
-/// A packed stream item: the packed report, the revision without findings, the summary.
-fn packed_item(p: &read::PackedFetched) -> StorageResult<pb::StreamReportsResponse> {
-    Ok(pb::StreamReportsResponse {
-        report: None,
-        revision: Some(wire::revision(&p.revision, &p.summary.office_code)?),
-        summary: Some(wire::summary(&p.summary)),
-        packed: p.packed.to_vec(),
-    })
 }

@@ -1,7 +1,9 @@
 //! The gRPC edge of the storage service: `Storage` (authentication and audited refusals) and the
-//! `StorageService` handlers in [`handlers`], which decode, call `repo` and encode. No SQL here.
+//! `StorageService` handlers in [`handlers`] (the sending task of `StreamReports` in [`stream`]),
+//! which decode, call `repo` and encode. No SQL here.
 
 mod handlers;
+mod stream;
 
 use std::pin::Pin;
 

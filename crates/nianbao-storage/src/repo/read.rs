@@ -267,7 +267,7 @@ pub async fn summary(
 mod bulk;
 #[cfg(test)]
 pub use bulk::select;
-pub use bulk::{BULK_CHUNK, PackedFetched, plan};
+pub use bulk::{BULK_CHUNK, BulkRead, PackedFetched, plan};
 
 #[cfg(test)]
 #[path = "bulk_tests.rs"]
