@@ -5,7 +5,7 @@
 
 use nianbao_model::{Edition, Office, Report, Value};
 use nianbao_proto::packed;
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait};
+use sea_orm::{DatabaseConnection, EntityTrait};
 
 use crate::auth::{Caller, Role};
 use crate::entity::revision;
@@ -22,23 +22,9 @@ pub(super) async fn backends(name: &str) -> Vec<DatabaseConnection> {
             .await
             .unwrap(),
     ];
-    if let Ok(admin_url) = std::env::var("NIANBAO_TEST_POSTGRES_URL") {
-        let database = format!(
-            "nianbao_test_{name}_{}_{}",
-            std::process::id(),
-            crate::auth::new_token_id()
-        );
-        let admin = Database::connect(admin_url.as_str()).await.unwrap();
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE \"{database}\""))
-            .await
-            .unwrap();
-        let base = admin_url.rsplit_once('/').unwrap().0.to_string();
-        out.push(
-            crate::db::connect(&format!("{base}/{database}"), 5)
-                .await
-                .unwrap(),
-        );
+    // The database is left for the test's lifetime; CI's server is scratch.
+    if let Some(pg) = crate::repo::tests::ScratchPostgres::create(name).await {
+        out.push(crate::db::connect(&pg.url, 5).await.unwrap());
     }
     out
 }

@@ -6,7 +6,7 @@
 use std::future::Future;
 
 use nianbao_model::{Edition, Money, Office, Report, Value, interchange};
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait, PaginatorTrait};
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 use sha2::{Digest, Sha256};
 
 use crate::auth::{Caller, Role};
@@ -19,6 +19,9 @@ use crate::repo::submit::Submission;
 use crate::repo::{offices, read, review, submit, tokens};
 
 mod group;
+mod scratch;
+
+pub(super) use scratch::ScratchPostgres;
 
 /// Runs `test` on a fresh SQLite file, then on a fresh PostgreSQL database when configured.
 async fn on_every_backend<F, Fut>(name: &str, test: F)
@@ -32,34 +35,13 @@ where
     test(db.clone()).await;
     db.close().await.unwrap();
 
-    let Ok(admin_url) = std::env::var("NIANBAO_TEST_POSTGRES_URL") else {
+    let Some(pg) = ScratchPostgres::create(name).await else {
         return;
     };
-    let database = format!(
-        "nianbao_test_{}_{}_{}",
-        name,
-        std::process::id(),
-        crate::auth::new_token_id()
-    );
-    let admin = Database::connect(admin_url.as_str()).await.unwrap();
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE \"{database}\""))
-        .await
-        .unwrap();
-    let base = admin_url
-        .rsplit_once('/')
-        .map(|(b, _)| b.to_string())
-        .unwrap();
-    let db = crate::db::connect(&format!("{base}/{database}"), 5)
-        .await
-        .unwrap();
+    let db = crate::db::connect(&pg.url, 5).await.unwrap();
     test(db.clone()).await;
     db.close().await.unwrap();
-    admin
-        .execute_unprepared(&format!("DROP DATABASE \"{database}\" WITH (FORCE)"))
-        .await
-        .unwrap();
-    admin.close().await.unwrap();
+    pg.drop().await;
 }
 
 fn report(code: &str, year: i32) -> Report {

@@ -2,9 +2,7 @@
 
 use std::future::Future;
 
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, Database, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
 use super::{report, sub, with_error, world};
 use crate::entity::{audit_event, revision};
@@ -23,25 +21,11 @@ where
 {
     let dir = tempfile::tempdir().unwrap();
     test(format!("sqlite://{}/{name}.db", dir.path().display())).await;
-    let Ok(admin_url) = std::env::var("NIANBAO_TEST_POSTGRES_URL") else {
+    let Some(pg) = super::ScratchPostgres::create(name).await else {
         return;
     };
-    let database = format!(
-        "nianbao_test_{name}_{}_{}",
-        std::process::id(),
-        crate::auth::new_token_id()
-    );
-    let admin = Database::connect(admin_url.as_str()).await.unwrap();
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE \"{database}\""))
-        .await
-        .unwrap();
-    let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap();
-    test(format!("{base}/{database}")).await;
-    admin
-        .execute_unprepared(&format!("DROP DATABASE \"{database}\" WITH (FORCE)"))
-        .await
-        .unwrap();
+    test(pg.url.clone()).await;
+    pg.drop().await;
 }
 
 #[tokio::test]
