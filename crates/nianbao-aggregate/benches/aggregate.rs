@@ -239,10 +239,12 @@ fn clone_city_sql(to: &str) -> String {
                   r.return_reason, r.first_submitted_at, r.last_submitted_at, r.created_at, r.updated_at
            FROM reports r JOIN offices o ON o.id = r.office_id {map};
          INSERT INTO revisions (report_id, office_id, year, number, draft, content, checksum, submitted_by, client,
-                                request_id, findings, changed_cells, error_count, warning_count, created_at)
+                                request_id, findings, changed_cells, error_count, warning_count, created_at,
+                                packed, packed_format)
            SELECT nr.id, n.id, v.year, v.number, v.draft, replace(v.content, '{CITY}', '{to}'), v.checksum,
                   v.submitted_by, v.client, replace(v.request_id, '{CITY}', '{to}'), v.findings, v.changed_cells,
-                  v.error_count, v.warning_count, v.created_at
+                  v.error_count, v.warning_count, v.created_at,
+                  CAST(replace(CAST(v.packed AS TEXT), '{CITY}', '{to}') AS BLOB), v.packed_format
            FROM revisions v JOIN offices o ON o.id = v.office_id
            JOIN offices n ON n.code = replace(o.code, '{CITY}', '{to}')
            JOIN reports nr ON nr.office_id = n.id AND nr.year = v.year

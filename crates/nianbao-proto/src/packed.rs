@@ -11,6 +11,10 @@ use crate::convert::{ConversionError, edition_from_pb, edition_to_pb};
 use crate::report::v1 as rpb;
 use crate::storage::v1 as spb;
 
+/// The version of the encoding, stored beside packed bytes. Change it when the encoding or the
+/// cell order of an edition's schema changes: packed bytes of another version are not used.
+pub const FORMAT: i32 = 1;
+
 /// A decoded packed report: its cells laid out by the index of [`Schema::cells`] of its edition.
 ///
 /// [`Schema::cells`]: nianbao_model::schema::Schema::cells

@@ -13,6 +13,7 @@ mod m20261130_000004_create_revisions;
 mod m20261130_000005_create_tokens;
 mod m20261130_000006_create_audit_events;
 mod m20261130_000007_create_finding_marks;
+mod m20261205_000008_add_revision_packed;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000005_create_tokens::Migration),
             Box::new(m20261130_000006_create_audit_events::Migration),
             Box::new(m20261130_000007_create_finding_marks::Migration),
+            Box::new(m20261205_000008_add_revision_packed::Migration),
         ]
     }
 }

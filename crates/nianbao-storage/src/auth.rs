@@ -5,7 +5,6 @@ use sha2::{Digest, Sha256};
 use tonic::metadata::MetadataMap;
 
 use crate::error::{StorageError, StorageResult};
-use crate::repo::offices::Tree;
 
 /// The role a token is bound to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,34 +50,12 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// Whether the caller may read an office's data.
-    pub fn can_read(&self, tree: &Tree, office_id: i64) -> bool {
-        match self.role {
-            Role::Admin => true,
-            Role::City => self
-                .office_id
-                .is_some_and(|root| tree.in_subtree(root, office_id)),
-            Role::Office => self.office_id == Some(office_id),
-        }
-    }
-
     /// Whether the caller may submit reports for an office.
     pub fn can_submit(&self, office_id: i64) -> bool {
         match self.role {
             Role::Admin => true,
             Role::City => false,
             Role::Office => self.office_id == Some(office_id),
-        }
-    }
-
-    /// Whether the caller may accept, return, publish or reopen an office's reports.
-    pub fn can_review(&self, tree: &Tree, office_id: i64) -> bool {
-        match self.role {
-            Role::Admin => true,
-            Role::City => self
-                .office_id
-                .is_some_and(|root| tree.in_subtree(root, office_id)),
-            Role::Office => false,
         }
     }
 

@@ -28,6 +28,10 @@ pub struct Model {
     pub error_count: i32,
     pub warning_count: i32,
     pub created_at: DateTimeUtc,
+    /// The cells packed (`nianbao_proto::packed`), derived from `content` when written.
+    pub packed: Option<Vec<u8>>,
+    /// The encoding of `packed` (`nianbao_proto::packed::FORMAT`); `None` when not packed.
+    pub packed_format: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

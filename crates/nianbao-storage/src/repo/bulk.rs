@@ -12,25 +12,25 @@ use super::{Fetched, Selection, Summary};
 use crate::auth::Caller;
 use crate::entity::{report, revision};
 use crate::error::{StorageError, StorageResult};
-use crate::repo::offices::{self, Tree};
-use crate::repo::stored;
+use crate::repo::{stored, subtree};
 
 /// One office-year a bulk read will send: planned once, fetched in chunks.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Planned {
-    /// The office.
-    pub office_id: i64,
+    /// The office's code.
+    pub code: Box<str>,
+    /// The office's name.
+    pub name: Box<str>,
     /// The report row.
     pub report_id: i64,
     /// The selected revision number.
     pub number: i64,
 }
 
-/// A bulk read in progress: the office tree it resolved names in and the office-years to send,
-/// in tree order. Memory: a few words per office-year; reports are read chunk by chunk.
+/// A bulk read in progress: the office-years to send, in tree order. Memory: a few words and the
+/// office's code and name per office-year; reports are read chunk by chunk.
 #[derive(Debug)]
 pub struct BulkRead {
-    tree: Tree,
     /// The office-years, in tree order.
     pub planned: Vec<Planned>,
 }
@@ -46,45 +46,24 @@ pub async fn plan(
     year: i32,
     selection: Selection,
 ) -> StorageResult<BulkRead> {
-    let tree = offices::load_tree(db).await?;
-    let root = offices::scope_root(&tree, caller, under)?;
-    // (report id, office id, accepted, latest submitted) of every row of the year.
-    let rows: Vec<(i64, i64, i64, i64)> = report::Entity::find()
-        .select_only()
-        .columns([
-            report::Column::Id,
-            report::Column::OfficeId,
-            report::Column::AcceptedRevision,
-            report::Column::LatestSubmittedRevision,
-        ])
-        .filter(report::Column::Year.eq(year))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let by_office: HashMap<i64, (i64, i64)> = rows
+    let scope = subtree::scope(db, caller, under).await?;
+    let planned = subtree::year_rows(db, &scope, year)
+        .await?
         .into_iter()
-        .map(|(id, office, accepted, latest)| {
+        .filter_map(|r| {
             let number = match selection {
-                Selection::Accepted => accepted,
-                Selection::LatestSubmitted => latest,
+                Selection::Accepted => r.accepted,
+                Selection::LatestSubmitted => r.latest_submitted,
             };
-            (office, (id, number))
-        })
-        .collect();
-    let planned = tree
-        .subtree(root)
-        .into_iter()
-        .filter(|o| caller.can_read(&tree, o.id))
-        .filter_map(|o| {
-            let (report_id, number) = *by_office.get(&o.id)?;
-            (number > 0).then_some(Planned {
-                office_id: o.id,
-                report_id,
+            (number > 0).then(|| Planned {
+                code: r.code.into(),
+                name: r.name.into(),
+                report_id: r.report_id,
                 number,
             })
         })
         .collect();
-    Ok(BulkRead { tree, planned })
+    Ok(BulkRead { planned })
 }
 
 /// A revision without its content, findings or changed cells.
@@ -103,6 +82,8 @@ struct RevisionHead {
     error_count: i32,
     warning_count: i32,
     created_at: chrono::DateTime<chrono::Utc>,
+    packed: Option<Vec<u8>>,
+    packed_format: Option<i32>,
 }
 
 /// One revision in packed form (cells by index, no prose), with its office-year.
@@ -161,6 +142,8 @@ impl BulkRead {
                 revision::Column::ErrorCount,
                 revision::Column::WarningCount,
                 revision::Column::CreatedAt,
+                revision::Column::Packed,
+                revision::Column::PackedFormat,
             ])
             .filter(revision::Column::ReportId.is_in(ids))
             .filter(revision::Column::Number.is_in(numbers))
@@ -180,15 +163,14 @@ impl BulkRead {
         rows: &mut HashMap<i64, report::Model>,
         heads: &HashMap<(i64, i64), RevisionHead>,
     ) -> Option<Summary> {
-        let office = self.tree.get(p.office_id)?;
         let row = rows.remove(&p.report_id)?;
         let (error_count, warning_count) = heads
             .get(&(row.id, row.latest_revision))
             .map(|h| (h.error_count, h.warning_count))
             .unwrap_or((0, 0));
         Some(Summary {
-            office_code: office.code.clone(),
-            office_name: office.name.clone(),
+            office_code: p.code.to_string(),
+            office_name: p.name.to_string(),
             error_count,
             warning_count,
             row,
@@ -232,45 +214,40 @@ impl BulkRead {
         Ok(out)
     }
 
-    /// A chunk of the planned office-years in packed form. Packed reports come from the bounded
-    /// cache of [`stored::packed_cache`] when there; only the others are read and parsed.
+    /// A chunk of the planned office-years in packed form: the packed cells stored with each
+    /// revision; a revision stored without them (or in another format) is packed from its
+    /// content here.
     pub async fn fetch_packed(
         &self,
         db: &DatabaseConnection,
         chunk: &[Planned],
     ) -> StorageResult<Vec<PackedFetched>> {
-        let (mut rows, heads) = self.heads(db, chunk).await?;
-        let selected: Vec<&RevisionHead> = chunk
-            .iter()
-            .filter_map(|p| heads.get(&(p.report_id, p.number)))
-            .collect();
-        let mut packed =
-            stored::packed_cache().get_many(selected.iter().map(|h| (h.id, h.checksum.as_str())));
-        let misses: Vec<i64> = selected
-            .iter()
-            .filter(|h| !packed.contains_key(&h.id))
-            .map(|h| h.id)
-            .collect();
+        let (mut rows, mut heads) = self.heads(db, chunk).await?;
+        let mut packed: HashMap<i64, Arc<[u8]>> = HashMap::with_capacity(chunk.len());
+        let mut misses = Vec::new();
+        for p in chunk {
+            let Some(head) = heads.get_mut(&(p.report_id, p.number)) else {
+                continue;
+            };
+            match (head.packed.take(), head.packed_format) {
+                (Some(bytes), Some(nianbao_proto::packed::FORMAT)) => {
+                    packed.insert(head.id, bytes.into());
+                }
+                _ => misses.push(head.id),
+            }
+        }
         if !misses.is_empty() {
-            let contents: Vec<(i64, String, String)> = revision::Entity::find()
+            let contents: Vec<(i64, String)> = revision::Entity::find()
                 .select_only()
-                .columns([
-                    revision::Column::Id,
-                    revision::Column::Checksum,
-                    revision::Column::Content,
-                ])
+                .columns([revision::Column::Id, revision::Column::Content])
                 .filter(revision::Column::Id.is_in(misses))
                 .into_tuple()
                 .all(db)
                 .await?;
-            let mut fresh = Vec::with_capacity(contents.len());
-            for (id, checksum, content) in contents {
-                let bytes: Arc<[u8]> =
-                    nianbao_proto::packed::pack(&stored::parse_content(&content)?).into();
-                fresh.push((id, checksum, bytes.clone()));
-                packed.insert(id, bytes);
+            for (id, content) in contents {
+                let bytes = nianbao_proto::packed::pack(&stored::parse_content(&content)?);
+                packed.insert(id, bytes.into());
             }
-            stored::packed_cache().insert_many(fresh);
         }
         let mut out = Vec::with_capacity(chunk.len());
         for p in chunk {
@@ -310,6 +287,8 @@ impl RevisionHead {
             error_count: self.error_count,
             warning_count: self.warning_count,
             created_at: self.created_at,
+            packed: None,
+            packed_format: None,
         }
     }
 }

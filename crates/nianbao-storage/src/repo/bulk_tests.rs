@@ -1,18 +1,19 @@
-//! Tests of the chunked bulk read and its packed-report cache, on SQLite and (when
+//! Tests of the chunked bulk read and the packed cells stored with revisions, on SQLite and (when
 //! `NIANBAO_TEST_POSTGRES_URL` is set) PostgreSQL.
 
 #![allow(clippy::unwrap_used)]
 
 use nianbao_model::{Edition, Office, Report, Value};
 use nianbao_proto::packed;
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::auth::{Caller, Role};
 use crate::entity::revision;
 use crate::repo::offices::NewOffice;
 use crate::repo::read::{self, BULK_CHUNK, Selection};
 use crate::repo::submit::{self, Submission};
-use crate::repo::{offices, stored, tokens};
+use crate::repo::{offices, tokens};
 
 pub(super) async fn backends(name: &str) -> Vec<DatabaseConnection> {
     let dir = tempfile::tempdir().unwrap();
@@ -145,7 +146,30 @@ async fn packed_chunks_and_their_cache_give_what_the_database_holds() {
             .unwrap();
         assert_eq!(full.len(), (0..n).filter(|i| i % 3 != 0).count());
         let first = packed_all(&db, &admin).await;
-        let second = packed_all(&db, &admin).await; // now from the cache
+        // Revisions stored without packed cells (before the column existed) or in another
+        // format are packed from their content: the same bytes.
+        revision::Entity::update_many()
+            .col_expr(
+                revision::Column::Packed,
+                Expr::value(Option::<Vec<u8>>::None),
+            )
+            .col_expr(
+                revision::Column::PackedFormat,
+                Expr::value(Option::<i32>::None),
+            )
+            .filter(revision::Column::Number.eq(1))
+            .filter(revision::Column::OfficeId.lt(5_i64))
+            .exec(&db)
+            .await
+            .unwrap();
+        revision::Entity::update_many()
+            .col_expr(revision::Column::PackedFormat, Expr::value(Some(-1)))
+            .filter(revision::Column::OfficeId.gte(5_i64))
+            .filter(revision::Column::OfficeId.lt(9_i64))
+            .exec(&db)
+            .await
+            .unwrap();
+        let second = packed_all(&db, &admin).await;
         assert_eq!(first.len(), full.len());
         for ((f, a), b) in full.iter().zip(&first).zip(&second) {
             assert_eq!(f.summary.office_code, a.0);
@@ -155,13 +179,11 @@ async fn packed_chunks_and_their_cache_give_what_the_database_holds() {
             assert_eq!((&a.0, a.1, &a.2.cells), (&b.0, b.1, &b.2.cells));
             assert_eq!(
                 a.3, b.3,
-                "the cache gives the bytes packed from the database"
+                "packed at submission and packed from the content agree"
             );
         }
-        let (entries, bytes) = stored::packed_cache().size();
-        assert!(entries >= full.len() && bytes <= stored::PACKED_CACHE_BYTES);
 
-        // A new revision is a new cache key: the new values are read.
+        // A new revision is read with its new values.
         let before = revision::Entity::find().all(&db).await.unwrap().len();
         submit(&db, &admin, "o-0001", 777, "again").await;
         assert_eq!(
@@ -190,18 +212,4 @@ async fn packed_chunks_and_their_cache_give_what_the_database_holds() {
         );
         db.close().await.unwrap();
     }
-}
-
-#[test]
-fn the_cache_stops_admitting_at_its_budget() {
-    let cache = stored::SharedPackedCache::new();
-    let big: std::sync::Arc<[u8]> = vec![7u8; 1 << 20].into();
-    let items = (0..200)
-        .map(|i| (-1_000_000 - i, format!("budget-{i}"), big.clone()))
-        .collect();
-    cache.insert_many(items);
-    let (_, bytes) = cache.size();
-    assert!(bytes <= stored::PACKED_CACHE_BYTES);
-    let got = cache.get_many([(-1_000_000, "budget-0"), (-1_000_000, "other")].into_iter());
-    assert_eq!(got.len(), 1, "found by id and checksum only");
 }

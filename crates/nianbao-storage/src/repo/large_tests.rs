@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 
-use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::bulk_tests::{admin, backends, submit};
 use crate::entity::{office, report};
@@ -36,11 +36,13 @@ async fn insert_offices(db: &DatabaseConnection, parent: i64) {
         });
         office::Entity::insert_many(rows).exec(db).await.unwrap();
     }
-    let tree = offices::load_tree(db).await.unwrap();
-    let ids: Vec<i64> = tree
-        .subtree(Some(parent))
+    let ids: Vec<i64> = office::Entity::find()
+        .filter(office::Column::ParentId.eq(parent))
+        .filter(office::Column::Code.starts_with("big-"))
+        .all(db)
+        .await
+        .unwrap()
         .into_iter()
-        .filter(|o| o.code.starts_with("big-"))
         .map(|o| o.id)
         .collect();
     assert_eq!(ids.len(), OFFICES);
@@ -87,10 +89,9 @@ async fn listing_and_planning_a_subtree_larger_than_the_parameter_limit() {
         // Two real submissions (with revisions and findings counts); one outside the subtree.
         submit(&db, &admin, "real-1", 5, "r1").await;
         submit(&db, &admin, "outside", 6, "r2").await;
-        let parent = offices::load_tree(&db)
+        let parent = crate::repo::access::find_by_code(&db, &province.code)
             .await
             .unwrap()
-            .by_code(&province.code)
             .unwrap()
             .id;
         insert_offices(&db, parent).await;

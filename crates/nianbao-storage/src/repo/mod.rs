@@ -8,6 +8,7 @@ pub mod offices;
 pub mod read;
 pub mod review;
 pub mod stored;
+pub mod subtree;
 pub mod submit;
 pub mod tokens;
 

@@ -1,118 +1,13 @@
 //! The office hierarchy: any depth, renames and moves kept in `office_history`.
 
-use std::collections::HashMap;
+use sea_orm::{ActiveModelTrait, DatabaseConnection, IntoActiveModel, Set, TransactionTrait};
 
-use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, Set,
-    TransactionTrait,
-};
-
-use crate::auth::{Caller, Role, office_refused};
+use crate::auth::Caller;
 use crate::entity::{office, office_history};
 use crate::error::{StorageError, StorageResult};
-use crate::repo::{access, audit};
-
-/// Every office, indexed: the hierarchy is small (a city), so it is read whole.
-#[derive(Debug, Default)]
-pub struct Tree {
-    offices: Vec<office::Model>,
-    by_id: HashMap<i64, usize>,
-    by_code: HashMap<String, usize>,
-    children: HashMap<Option<i64>, Vec<usize>>,
-}
-
-impl Tree {
-    /// Builds the index.
-    pub fn new(mut offices: Vec<office::Model>) -> Tree {
-        offices.sort_by(|a, b| a.code.cmp(&b.code));
-        let mut tree = Tree::default();
-        for (i, o) in offices.iter().enumerate() {
-            tree.by_id.insert(o.id, i);
-            tree.by_code.insert(o.code.clone(), i);
-            tree.children.entry(o.parent_id).or_default().push(i);
-        }
-        tree.offices = offices;
-        tree
-    }
-
-    /// An office by id.
-    pub fn get(&self, id: i64) -> Option<&office::Model> {
-        self.by_id.get(&id).map(|&i| &self.offices[i])
-    }
-
-    /// An office by code.
-    pub fn by_code(&self, code: &str) -> Option<&office::Model> {
-        self.by_code.get(code).map(|&i| &self.offices[i])
-    }
-
-    /// Whether `id` is `root` or below it.
-    pub fn in_subtree(&self, root: i64, id: i64) -> bool {
-        let mut current = Some(id);
-        for _ in 0..=self.offices.len() {
-            match current {
-                Some(c) if c == root => return true,
-                Some(c) => current = self.get(c).and_then(|o| o.parent_id),
-                None => return false,
-            }
-        }
-        false
-    }
-
-    /// Depth of an office (a root is 0).
-    pub fn depth(&self, id: i64) -> i32 {
-        let mut depth = 0;
-        let mut current = self.get(id).and_then(|o| o.parent_id);
-        while let Some(c) = current {
-            depth += 1;
-            if depth as usize > self.offices.len() {
-                break;
-            }
-            current = self.get(c).and_then(|o| o.parent_id);
-        }
-        depth
-    }
-
-    /// The subtree under `root` (itself first), depth first, siblings by code; every office when `None`.
-    pub fn subtree(&self, root: Option<i64>) -> Vec<&office::Model> {
-        let mut out = Vec::new();
-        let mut stack: Vec<usize> = match root {
-            Some(id) => self.by_id.get(&id).copied().into_iter().collect(),
-            None => self
-                .children
-                .get(&None)
-                .map(|c| c.iter().rev().copied().collect())
-                .unwrap_or_default(),
-        };
-        while let Some(i) = stack.pop() {
-            if out.len() > self.offices.len() {
-                break;
-            }
-            let o = &self.offices[i];
-            out.push(o);
-            if let Some(children) = self.children.get(&Some(o.id)) {
-                stack.extend(children.iter().rev());
-            }
-        }
-        out
-    }
-
-    /// Resolves an office the caller may act on; an unknown office and a forbidden one give the
-    /// same refusal, except to an admin (who may know what exists).
-    pub fn resolve(
-        &self,
-        caller: &Caller,
-        code: &str,
-        allowed: impl Fn(&office::Model) -> bool,
-    ) -> StorageResult<&office::Model> {
-        match self.by_code(code) {
-            Some(o) if allowed(o) => Ok(o),
-            None if caller.role == Role::Admin => Err(StorageError::NotFound(format!(
-                "office {code}: not found / 单位 {code} 不存在"
-            ))),
-            _ => Err(office_refused(code)),
-        }
-    }
-}
+use crate::repo::access::{self, Need};
+use crate::repo::audit;
+use crate::repo::subtree::{self, Member};
 
 /// An office as shown.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -134,13 +29,8 @@ pub struct OfficeView {
 }
 
 impl OfficeView {
-    fn of(tree: &Tree, o: &office::Model) -> OfficeView {
-        let parent_code = o
-            .parent_id
-            .and_then(|p| tree.get(p))
-            .map(|p| p.code.clone())
-            .unwrap_or_default();
-        OfficeView::with(o, parent_code, tree.depth(o.id))
+    fn of(member: &Member) -> OfficeView {
+        OfficeView::with(&member.office, member.parent_code.clone(), member.depth)
     }
 
     fn with(o: &office::Model, parent_code: String, depth: i32) -> OfficeView {
@@ -154,11 +44,6 @@ impl OfficeView {
             depth,
         }
     }
-}
-
-/// Reads the whole hierarchy.
-pub async fn load_tree(db: &impl ConnectionTrait) -> StorageResult<Tree> {
-    Ok(Tree::new(office::Entity::find().all(db).await?))
 }
 
 /// A new office.
@@ -255,8 +140,7 @@ pub async fn update(
 ) -> StorageResult<OfficeView> {
     caller.require_admin()?;
     let txn = db.begin().await?;
-    let tree = load_tree(&txn).await?;
-    let current = tree.resolve(caller, &upd.code, |_| true)?.clone();
+    let current = access::resolve(&txn, caller, &upd.code, Need::Read).await?;
     let mut changes: Vec<(&str, String, String)> = Vec::new();
     let mut active = current.clone().into_active_model();
     if let Some(name) = upd.name.filter(|n| *n != current.name) {
@@ -267,13 +151,13 @@ pub async fn update(
         let new_parent = if parent.is_empty() {
             None
         } else {
-            let p = tree.resolve(caller, &parent, |_| true).map_err(|_| {
+            let p = access::find_by_code(&txn, &parent).await?.ok_or_else(|| {
                 StorageError::invalid(
                     "parent_code",
                     format!("unknown office {parent} / 上级单位不存在"),
                 )
             })?;
-            if tree.in_subtree(current.id, p.id) {
+            if access::is_within(&txn, current.id, p.id).await? {
                 return Err(StorageError::invalid(
                     "parent_code",
                     format!(
@@ -282,16 +166,16 @@ pub async fn update(
                     ),
                 ));
             }
-            Some(p.id)
+            Some(p)
         };
-        if new_parent != current.parent_id {
-            let code_of = |id: Option<i64>| {
-                id.and_then(|i| tree.get(i))
-                    .map(|o| o.code.clone())
-                    .unwrap_or_default()
+        if new_parent.as_ref().map(|p| p.id) != current.parent_id {
+            let old = match current.parent_id {
+                Some(id) => access::find_by_id(&txn, id).await?.map(|o| o.code),
+                None => None,
             };
-            changes.push(("move", code_of(current.parent_id), code_of(new_parent)));
-            active.parent_id = Set(new_parent);
+            let new = new_parent.as_ref().map(|p| p.code.clone());
+            changes.push(("move", old.unwrap_or_default(), new.unwrap_or_default()));
+            active.parent_id = Set(new_parent.map(|p| p.id));
         }
     }
     if let Some(flag) = upd.must_report.filter(|f| *f != current.must_report) {
@@ -336,43 +220,32 @@ pub async fn update(
         )
         .await?;
     }
-    let tree = load_tree(&txn).await?;
+    let parent_code = match model.parent_id {
+        Some(id) => access::find_by_id(&txn, id).await?.map(|o| o.code),
+        None => None,
+    };
+    let depth = access::depth(&txn, model.id).await?;
     txn.commit().await?;
-    Ok(OfficeView::of(&tree, &model))
+    Ok(OfficeView::with(
+        &model,
+        parent_code.unwrap_or_default(),
+        depth,
+    ))
 }
 
-/// The offices under `under` (or the caller's own subtree) that the caller may read.
+/// The offices under `under` (or the caller's own subtree) that the caller may read, in tree
+/// order: one recursive query over the subtree, nothing outside it read.
 pub async fn list(
     db: &DatabaseConnection,
     caller: &Caller,
     under: Option<&str>,
 ) -> StorageResult<Vec<OfficeView>> {
-    let tree = load_tree(db).await?;
-    let root = scope_root(&tree, caller, under)?;
-    Ok(tree
-        .subtree(root)
-        .into_iter()
-        .filter(|o| caller.can_read(&tree, o.id))
-        .map(|o| OfficeView::of(&tree, o))
+    let scope = subtree::scope(db, caller, under).await?;
+    Ok(subtree::members(db, &scope)
+        .await?
+        .iter()
+        .map(OfficeView::of)
         .collect())
-}
-
-/// The root of the subtree a listing covers: the named office (which the caller must be able to
-/// read), or the caller's own office, or everything for an admin.
-pub fn scope_root(tree: &Tree, caller: &Caller, under: Option<&str>) -> StorageResult<Option<i64>> {
-    match under {
-        Some(code) => Ok(Some(
-            tree.resolve(caller, code, |o| caller.can_read(tree, o.id))?
-                .id,
-        )),
-        None if caller.role == Role::Admin => Ok(None),
-        None => match caller.office_id {
-            Some(id) => Ok(Some(id)),
-            None => Err(StorageError::Denied(
-                "the token has no office / 令牌未绑定单位".into(),
-            )),
-        },
-    }
 }
 
 fn years_json(years: &[i32]) -> String {

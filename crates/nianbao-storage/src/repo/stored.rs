@@ -1,8 +1,6 @@
 //! What is stored as JSON text: findings, changed cells, report content.
 
-use std::collections::{BTreeSet, HashMap};
-use std::hash::{Hash, Hasher};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::collections::BTreeSet;
 
 use nianbao_model::{Finding, Report, Severity, interchange};
 use serde::{Deserialize, Serialize};
@@ -122,89 +120,4 @@ pub fn cells_digest(report: &Report, cells: &[String]) -> String {
         hasher.update(b";");
     }
     hex::encode(hasher.finalize())
-}
-
-/// The bytes the packed-report cache may hold (entries plus a fixed overhead each).
-pub const PACKED_CACHE_BYTES: usize = 40 * 1024 * 1024;
-
-/// What an entry costs beyond its bytes (key, map slot, reference counts).
-const PACKED_ENTRY_OVERHEAD: usize = 64;
-
-/// Packed reports (`nianbao_proto::packed`) of stored revisions by revision id and content
-/// checksum. Revisions are immutable, so an entry is never stale. Bounded in bytes: once full,
-/// new entries are not admitted (a scan larger than the cache still hits on what is cached,
-/// where evicting the oldest would hit on nothing).
-#[derive(Debug, Default)]
-pub struct PackedCache {
-    entries: HashMap<(i64, u64), Arc<[u8]>>,
-    bytes: usize,
-}
-
-fn checksum_key(checksum: &str) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    checksum.hash(&mut h);
-    h.finish()
-}
-
-/// The process-wide packed-report cache.
-pub fn packed_cache() -> &'static SharedPackedCache {
-    static CACHE: OnceLock<SharedPackedCache> = OnceLock::new();
-    CACHE.get_or_init(SharedPackedCache::new)
-}
-
-/// A [`PackedCache`] behind a lock.
-#[derive(Debug, Default)]
-pub struct SharedPackedCache(Mutex<PackedCache>);
-
-impl SharedPackedCache {
-    /// An empty cache (the service uses the one of [`packed_cache`]).
-    pub fn new() -> SharedPackedCache {
-        SharedPackedCache(Mutex::new(PackedCache::default()))
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, PackedCache> {
-        // A panic while holding the lock cannot leave the map inconsistent: take it as is.
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// The cached packed reports among `(revision id, checksum)` pairs, by revision id.
-    pub fn get_many<'a>(
-        &self,
-        wanted: impl Iterator<Item = (i64, &'a str)>,
-    ) -> HashMap<i64, Arc<[u8]>> {
-        let cache = self.lock();
-        wanted
-            .filter_map(|(id, checksum)| {
-                cache
-                    .entries
-                    .get(&(id, checksum_key(checksum)))
-                    .map(|b| (id, b.clone()))
-            })
-            .collect()
-    }
-
-    /// Remembers packed reports while the cache has room.
-    pub fn insert_many(&self, items: Vec<(i64, String, Arc<[u8]>)>) {
-        let mut cache = self.lock();
-        for (id, checksum, bytes) in items {
-            let cost = bytes.len() + PACKED_ENTRY_OVERHEAD;
-            if cache.bytes + cost > PACKED_CACHE_BYTES {
-                return;
-            }
-            if cache
-                .entries
-                .insert((id, checksum_key(&checksum)), bytes)
-                .is_none()
-            {
-                cache.bytes += cost;
-            }
-        }
-    }
-
-    /// Entries and bytes held.
-    #[cfg(test)]
-    pub fn size(&self) -> (usize, usize) {
-        let cache = self.lock();
-        (cache.entries.len(), cache.bytes)
-    }
 }

@@ -55,6 +55,7 @@ pub struct Prepared {
     sub: Submission,
     content: String,
     checksum: String,
+    packed: Vec<u8>,
 }
 
 impl Prepared {
@@ -73,12 +74,14 @@ pub async fn prepare(
 ) -> StorageResult<Prepared> {
     let office = access::resolve(db, caller, &sub.report.office.code, Need::Submit).await?;
     let (content, checksum) = stored::content_and_checksum(&sub.report);
+    let packed = nianbao_proto::packed::pack(&sub.report);
     Ok(Prepared {
         caller: caller.clone(),
         office,
         sub,
         content,
         checksum,
+        packed,
     })
 }
 
@@ -442,6 +445,8 @@ async fn apply(
         error_count: count(Severity::Error),
         warning_count: count(Severity::Warning),
         created_at: now,
+        packed: Some(job.packed.clone()),
+        packed_format: Some(nianbao_proto::packed::FORMAT),
     };
     let mut active: revision::ActiveModel = rev.clone().into();
     active.id = sea_orm::ActiveValue::NotSet;

@@ -1,14 +1,16 @@
 //! Tokens: create, list, revoke, authenticate. Only the secret's SHA-256 is stored.
 
+use std::collections::{BTreeSet, HashMap};
+
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, Set, TransactionTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
 use crate::auth::{self, Caller, Role};
-use crate::entity::token;
+use crate::entity::{office, token};
 use crate::error::{StorageError, StorageResult};
-use crate::repo::{access, audit, offices};
+use crate::repo::{access, audit, read};
 
 /// A token as shown (never with its secret).
 #[derive(Clone, Debug)]
@@ -92,21 +94,32 @@ pub async fn create(
     Ok((TokenView { model, office_code }, secret))
 }
 
-/// Every token, oldest first.
+/// Every token, oldest first, with the code of its office (only the offices tokens name are read).
 pub async fn list(db: &DatabaseConnection) -> StorageResult<Vec<TokenView>> {
-    let tree = offices::load_tree(db).await?;
     let rows = token::Entity::find()
         .order_by_asc(token::Column::CreatedAt)
         .order_by_asc(token::Column::Id)
         .all(db)
         .await?;
+    let ids: BTreeSet<i64> = rows.iter().filter_map(|t| t.office_id).collect();
+    let ids: Vec<i64> = ids.into_iter().collect();
+    let mut codes: HashMap<i64, String> = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(read::MAX_IN_LIST) {
+        let found: Vec<(i64, String)> = office::Entity::find()
+            .select_only()
+            .columns([office::Column::Id, office::Column::Code])
+            .filter(office::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        codes.extend(found);
+    }
     Ok(rows
         .into_iter()
         .map(|model| {
             let office_code = model
                 .office_id
-                .and_then(|id| tree.get(id))
-                .map(|o| o.code.clone())
+                .and_then(|id| codes.get(&id).cloned())
                 .unwrap_or_default();
             TokenView { model, office_code }
         })

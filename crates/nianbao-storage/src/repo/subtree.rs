@@ -1,0 +1,266 @@
+//! The subtree a listing or bulk read covers, read with one recursive query down from its root:
+//! no request reads offices outside the subtree it names, and a page of a listing is chosen by
+//! the database (a join of the report rows with the subtree), not by ids bound in the statement.
+
+use std::collections::{HashMap, HashSet};
+
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, Value,
+};
+
+use crate::auth::{Caller, Role};
+use crate::entity::{office, report};
+use crate::error::{StorageError, StorageResult};
+use crate::repo::access::{self, Need, statement};
+
+/// The longest parent chain followed down (a guard against a corrupt cycle).
+const MAX_DEPTH: i64 = 10_000;
+
+/// What a listing covers: the offices under `root` (every root when `None`), or only the office
+/// `only` when the caller may read nothing else (an office token).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Scope {
+    /// The subtree's root; `None` for the whole hierarchy.
+    pub root: Option<i64>,
+    /// The one office readable, for an office token.
+    pub only: Option<i64>,
+}
+
+/// The subtree a listing covers: the named office (which the caller must be able to read), or
+/// the caller's own office, or everything for an admin. An unknown office and a forbidden one
+/// give the same refusal, except to an admin.
+pub async fn scope(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    under: Option<&str>,
+) -> StorageResult<Scope> {
+    let root = match under {
+        Some(code) => Some(access::resolve(db, caller, code, Need::Read).await?.id),
+        None if caller.role == Role::Admin => None,
+        None => match caller.office_id {
+            Some(id) => Some(id),
+            None => {
+                return Err(StorageError::Denied(
+                    "the token has no office / 令牌未绑定单位".into(),
+                ));
+            }
+        },
+    };
+    let only = match caller.role {
+        Role::Office => caller.office_id,
+        Role::City | Role::Admin => None,
+    };
+    Ok(Scope { root, only })
+}
+
+/// `WITH RECURSIVE down(<columns>, depth)`: the offices of the scope with the given columns of
+/// `offices` and their depth below its root (a root is 0), and the values it binds. The columns
+/// are carried through the recursion (each step an index lookup by `parent_id`), so reading the
+/// subtree joins nothing afterwards and its plan does not depend on table statistics.
+fn down(scope: &Scope, columns: &[&str]) -> (String, Vec<Value>) {
+    let (anchor, bound, mut values): (&str, i64, Vec<Value>) = match (scope.only, scope.root) {
+        (Some(id), _) => ("id = ?", 0, vec![id.into()]),
+        (None, Some(root)) => ("id = ?", MAX_DEPTH, vec![root.into()]),
+        (None, None) => ("parent_id IS NULL", MAX_DEPTH, vec![]),
+    };
+    values.push(bound.into());
+    let plain = columns.join(", ");
+    let qualified: Vec<String> = columns.iter().map(|c| format!("o.{c}")).collect();
+    let qualified = qualified.join(", ");
+    (
+        format!(
+            "WITH RECURSIVE down({plain}, depth) AS ( \
+                 SELECT {plain}, CAST(0 AS BIGINT) FROM offices WHERE {anchor} \
+                 UNION ALL \
+                 SELECT {qualified}, down.depth + 1 FROM offices o JOIN down ON o.parent_id = down.id \
+                 WHERE down.depth < ?) "
+        ),
+        values,
+    )
+}
+
+/// The columns of `offices`, for reading whole rows.
+const OFFICE_COLUMNS: [&str; 8] = [
+    "id",
+    "code",
+    "name",
+    "kind",
+    "parent_id",
+    "must_report",
+    "exempt_years",
+    "created_at",
+];
+
+/// One office of a subtree.
+#[derive(Clone, Debug)]
+pub struct Member {
+    /// The office.
+    pub office: office::Model,
+    /// Its parent's code, empty for a root of the hierarchy.
+    pub parent_code: String,
+    /// Its depth in the hierarchy (a root is 0).
+    pub depth: i32,
+}
+
+/// The offices of a scope in tree order: depth first, siblings by code.
+pub async fn members(db: &impl ConnectionTrait, scope: &Scope) -> StorageResult<Vec<Member>> {
+    let (with, values) = down(scope, &OFFICE_COLUMNS);
+    let sql = format!("{with}SELECT * FROM down");
+    let rows = db.query_all_raw(statement(db, &sql, values)).await?;
+    let mut found = Vec::with_capacity(rows.len());
+    for row in rows {
+        let depth: i64 = row.try_get("", "depth")?;
+        found.push((office::Model::from_query_result(&row, "")?, depth));
+    }
+    // Depth and code of the subtree's root, which the query measured from 0.
+    let (base, root_parent_code) = match scope.only.or(scope.root) {
+        Some(id) => {
+            let parent = match found.iter().find(|(o, _)| o.id == id) {
+                Some((o, _)) => match o.parent_id {
+                    Some(p) => access::find_by_id(db, p).await?.map(|p| p.code),
+                    None => None,
+                },
+                None => None,
+            };
+            (access::depth(db, id).await?, parent.unwrap_or_default())
+        }
+        None => (0, String::new()),
+    };
+    Ok(in_tree_order(found, base, &root_parent_code))
+}
+
+/// The order of `nodes` (id, parent, code) depth first with siblings by code, starting from those
+/// whose parent is not among them: indices into `nodes`.
+fn tree_order(nodes: &[(i64, Option<i64>, &str)]) -> Vec<usize> {
+    let index: HashMap<i64, usize> = nodes.iter().enumerate().map(|(i, n)| (n.0, i)).collect();
+    let mut children: HashMap<Option<usize>, Vec<usize>> = HashMap::new();
+    for (i, n) in nodes.iter().enumerate() {
+        let parent = n.1.and_then(|p| index.get(&p).copied());
+        children.entry(parent).or_default().push(i);
+    }
+    // Reverse code order, so that popping the stack visits siblings by code.
+    for list in children.values_mut() {
+        list.sort_by(|&a, &b| nodes[b].2.cmp(nodes[a].2));
+    }
+    let mut order = Vec::with_capacity(nodes.len());
+    let mut stack: Vec<usize> = children.remove(&None).unwrap_or_default();
+    while let Some(i) = stack.pop() {
+        order.push(i);
+        if let Some(list) = children.remove(&Some(i)) {
+            stack.extend(list);
+        }
+    }
+    order
+}
+
+/// `found` in tree order, with parent codes and absolute depths.
+fn in_tree_order(found: Vec<(office::Model, i64)>, base: i32, root_parent: &str) -> Vec<Member> {
+    let nodes: Vec<(i64, Option<i64>, &str)> = found
+        .iter()
+        .map(|(o, _)| (o.id, o.parent_id, o.code.as_str()))
+        .collect();
+    let order = tree_order(&nodes);
+    let codes: HashMap<i64, String> = found.iter().map(|(o, _)| (o.id, o.code.clone())).collect();
+    let mut slots: Vec<Option<(office::Model, i64)>> = found.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .filter_map(|i| {
+            let (office, depth) = slots.get_mut(i)?.take()?;
+            let parent_code = match office.parent_id.and_then(|p| codes.get(&p)) {
+                Some(code) => code.clone(),
+                None => root_parent.to_string(),
+            };
+            let depth = base.saturating_add(i32::try_from(depth).unwrap_or(i32::MAX));
+            Some(Member {
+                office,
+                parent_code,
+                depth,
+            })
+        })
+        .collect()
+}
+
+/// The ids of the offices of a scope.
+pub async fn ids(db: &impl ConnectionTrait, scope: &Scope) -> StorageResult<HashSet<i64>> {
+    let (with, values) = down(scope, &["id", "parent_id"]);
+    let rows = db
+        .query_all_raw(statement(db, &format!("{with}SELECT id FROM down"), values))
+        .await?;
+    let mut ids = HashSet::with_capacity(rows.len());
+    for row in rows {
+        ids.insert(row.try_get::<i64>("", "id")?);
+    }
+    Ok(ids)
+}
+
+/// Office-years of `year` in the scope, in tree order, with the office's code and name.
+pub async fn year_rows(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    year: i32,
+) -> StorageResult<Vec<YearRow>> {
+    let (with, values) = down(scope, &["id", "parent_id", "code", "name"]);
+    let rows = db
+        .query_all_raw(statement(db, &format!("{with}SELECT * FROM down"), values))
+        .await?;
+    let mut offices: Vec<(i64, Option<i64>, String, String)> = Vec::with_capacity(rows.len());
+    for row in rows {
+        offices.push((
+            row.try_get("", "id")?,
+            row.try_get("", "parent_id")?,
+            row.try_get("", "code")?,
+            row.try_get("", "name")?,
+        ));
+    }
+    // The year's report rows (a few words each), matched to the subtree here.
+    let reports: Vec<(i64, i64, i64, i64)> = report::Entity::find()
+        .select_only()
+        .columns([
+            report::Column::OfficeId,
+            report::Column::Id,
+            report::Column::AcceptedRevision,
+            report::Column::LatestSubmittedRevision,
+        ])
+        .filter(report::Column::Year.eq(year))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut by_office: HashMap<i64, (i64, i64, i64)> = reports
+        .into_iter()
+        .map(|(office, id, accepted, latest)| (office, (id, accepted, latest)))
+        .collect();
+    let nodes: Vec<(i64, Option<i64>, &str)> =
+        offices.iter().map(|o| (o.0, o.1, o.2.as_str())).collect();
+    let order = tree_order(&nodes);
+    let mut slots: Vec<Option<(i64, Option<i64>, String, String)>> =
+        offices.into_iter().map(Some).collect();
+    Ok(order
+        .into_iter()
+        .filter_map(|i| {
+            let (office_id, _, code, name) = slots.get_mut(i)?.take()?;
+            let (report_id, accepted, latest_submitted) = by_office.remove(&office_id)?;
+            Some(YearRow {
+                code,
+                name,
+                report_id,
+                accepted,
+                latest_submitted,
+            })
+        })
+        .collect())
+}
+
+/// One office-year of a bulk read's plan.
+#[derive(Clone, Debug)]
+pub struct YearRow {
+    /// The office's code.
+    pub code: String,
+    /// The office's name.
+    pub name: String,
+    /// The report row.
+    pub report_id: i64,
+    /// The accepted revision (0: none).
+    pub accepted: i64,
+    /// The latest submitted revision (0: none).
+    pub latest_submitted: i64,
+}
