@@ -3,13 +3,15 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use nianbao_model::Report;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 
 use crate::auth::Caller;
 use crate::entity::{office, report, revision};
 use crate::error::{StorageError, StorageResult};
-use crate::repo::submit::find_revision;
-use crate::repo::{access, stored, submit, subtree};
+use crate::repo::{access, stored, subtree};
 
 /// Where an office-year stands, with its office.
 #[derive(Clone, Debug)]
@@ -45,7 +47,7 @@ async fn readable_row(
     year: i32,
 ) -> StorageResult<(office::Model, report::Model)> {
     let office = access::resolve(db, caller, code, access::Need::Read).await?;
-    let row = submit::find_report(db, office.id, year)
+    let row = find_report(db, office.id, year)
         .await?
         .ok_or_else(|| {
             StorageError::NotFound(format!(
@@ -285,6 +287,33 @@ pub async fn summary(
         error_count,
         warning_count,
     })
+}
+
+/// The report row of an office-year.
+pub async fn find_report(
+    db: &impl ConnectionTrait,
+    office_id: i64,
+    year: i32,
+) -> StorageResult<Option<report::Model>> {
+    Ok(report::Entity::find()
+        .filter(report::Column::OfficeId.eq(office_id))
+        .filter(report::Column::Year.eq(year))
+        .one(db)
+        .await?)
+}
+
+/// One revision of a report row.
+pub async fn find_revision(
+    db: &impl ConnectionTrait,
+    report_id: i64,
+    number: i64,
+) -> StorageResult<revision::Model> {
+    revision::Entity::find()
+        .filter(revision::Column::ReportId.eq(report_id))
+        .filter(revision::Column::Number.eq(number))
+        .one(db)
+        .await?
+        .ok_or_else(|| StorageError::NotFound(format!("revision {number}: not found / 版本不存在")))
 }
 
 #[path = "bulk.rs"]

@@ -18,6 +18,8 @@ use crate::error::{StorageError, StorageResult};
 use crate::repo::access::{self, Need};
 use crate::repo::{audit, is_unique_violation, status, stored};
 
+pub use crate::repo::read::{find_report, find_revision};
+
 /// A validated submission.
 #[derive(Clone, Debug)]
 pub struct Submission {
@@ -475,31 +477,4 @@ async fn apply(
         status: new_status,
         replayed: false,
     })
-}
-
-/// The report row of an office-year.
-pub async fn find_report(
-    db: &impl ConnectionTrait,
-    office_id: i64,
-    year: i32,
-) -> StorageResult<Option<report::Model>> {
-    Ok(report::Entity::find()
-        .filter(report::Column::OfficeId.eq(office_id))
-        .filter(report::Column::Year.eq(year))
-        .one(db)
-        .await?)
-}
-
-/// One revision of a report row.
-pub async fn find_revision(
-    db: &impl ConnectionTrait,
-    report_id: i64,
-    number: i64,
-) -> StorageResult<revision::Model> {
-    revision::Entity::find()
-        .filter(revision::Column::ReportId.eq(report_id))
-        .filter(revision::Column::Number.eq(number))
-        .one(db)
-        .await?
-        .ok_or_else(|| StorageError::NotFound(format!("revision {number}: not found / 版本不存在")))
 }
