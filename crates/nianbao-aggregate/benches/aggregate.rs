@@ -19,7 +19,8 @@
 //!
 //! Environment: `NIANBAO_BIN` (default `target/release/nianbao`), `NIANBAO_BENCH_OUT` (where the
 //! CSV exports go), `NIANBAO_BENCH_RUNS` (timed runs per aggregate, default 5),
-//! `NIANBAO_BENCH_CITY` (offices in the city, default 1000). Lines starting with `RESULT` are read
+//! `NIANBAO_BENCH_CITY` (offices in the city, default 1000), `NIANBAO_BENCH_KEEP` (when set, the
+//! database and logs are kept in the printed directory). Lines starting with `RESULT` are read
 //! by `scripts/bench-baselines.sh`.
 
 use std::path::{Path, PathBuf};
@@ -447,6 +448,10 @@ async fn run() -> Res<()> {
         .collect();
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let db = dir.path().join("bench.db");
+    if std::env::var_os("NIANBAO_BENCH_KEEP").is_some() {
+        // Left in place (with the services' logs) for profiling against the same data.
+        println!("keeping {}", dir.path().display());
+    }
     let url = format!("sqlite://{}?mode=rwc", db.display());
 
     let out = Command::new(&bin)
@@ -519,6 +524,9 @@ async fn run() -> Res<()> {
             println!("{label}: failed: {e}");
             println!("RESULT {label}_failed 1");
         }
+    }
+    if std::env::var_os("NIANBAO_BENCH_KEEP").is_some() {
+        let _kept = dir.keep();
     }
     Ok(())
 }

@@ -14,6 +14,7 @@ mod m20261130_000005_create_tokens;
 mod m20261130_000006_create_audit_events;
 mod m20261130_000007_create_finding_marks;
 mod m20261205_000008_add_revision_packed;
+mod m20261205_000009_index_revision_heads;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000006_create_audit_events::Migration),
             Box::new(m20261130_000007_create_finding_marks::Migration),
             Box::new(m20261205_000008_add_revision_packed::Migration),
+            Box::new(m20261205_000009_index_revision_heads::Migration),
         ]
     }
 }

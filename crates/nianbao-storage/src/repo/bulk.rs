@@ -126,27 +126,7 @@ impl BulkRead {
             })
             .collect();
         let numbers: BTreeSet<i64> = pairs.iter().map(|(_, n)| *n).collect();
-        let heads = revision::Entity::find()
-            .select_only()
-            .columns([
-                revision::Column::Id,
-                revision::Column::ReportId,
-                revision::Column::OfficeId,
-                revision::Column::Year,
-                revision::Column::Number,
-                revision::Column::Draft,
-                revision::Column::Checksum,
-                revision::Column::SubmittedBy,
-                revision::Column::Client,
-                revision::Column::RequestId,
-                revision::Column::ErrorCount,
-                revision::Column::WarningCount,
-                revision::Column::CreatedAt,
-                revision::Column::Packed,
-                revision::Column::PackedFormat,
-            ])
-            .filter(revision::Column::ReportId.is_in(ids))
-            .filter(revision::Column::Number.is_in(numbers))
+        let heads = heads_select(ids, numbers)
             .into_model::<RevisionHead>()
             .all(db)
             .await?
@@ -266,6 +246,33 @@ impl BulkRead {
         }
         Ok(out)
     }
+}
+
+/// The heads of the revisions `numbers` of the report rows `ids` (and possibly others of theirs,
+/// which the caller drops): every column but the content, findings and changed cells, which on
+/// SQLite the covering index `idx_revisions_heads` answers without reading the table rows.
+pub fn heads_select(ids: Vec<i64>, numbers: BTreeSet<i64>) -> sea_orm::Select<revision::Entity> {
+    revision::Entity::find()
+        .select_only()
+        .columns([
+            revision::Column::Id,
+            revision::Column::ReportId,
+            revision::Column::OfficeId,
+            revision::Column::Year,
+            revision::Column::Number,
+            revision::Column::Draft,
+            revision::Column::Checksum,
+            revision::Column::SubmittedBy,
+            revision::Column::Client,
+            revision::Column::RequestId,
+            revision::Column::ErrorCount,
+            revision::Column::WarningCount,
+            revision::Column::CreatedAt,
+            revision::Column::Packed,
+            revision::Column::PackedFormat,
+        ])
+        .filter(revision::Column::ReportId.is_in(ids))
+        .filter(super::numbers_in(numbers))
 }
 
 impl RevisionHead {

@@ -6,7 +6,10 @@
 use nianbao_model::{Edition, Office, Report, Value};
 use nianbao_proto::packed;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
+    QueryTrait, Statement,
+};
 
 use crate::auth::{Caller, Role};
 use crate::entity::revision;
@@ -212,4 +215,31 @@ async fn packed_chunks_and_their_cache_give_what_the_database_holds() {
         );
         db.close().await.unwrap();
     }
+}
+
+#[tokio::test]
+async fn sqlite_reads_revision_heads_from_the_covering_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = crate::db::connect(&format!("sqlite://{}/plan.db", dir.path().display()), 1)
+        .await
+        .unwrap();
+    let stmt = read::heads_select(vec![1, 2, 3], [1, 2].into()).build(DbBackend::Sqlite);
+    let plan = db
+        .query_all_raw(Statement {
+            sql: format!("EXPLAIN QUERY PLAN {}", stmt.sql),
+            ..stmt
+        })
+        .await
+        .unwrap();
+    let details: Vec<String> = plan
+        .iter()
+        .map(|row| row.try_get::<String>("", "detail").unwrap())
+        .collect();
+    assert!(
+        details
+            .iter()
+            .any(|d| d.contains("COVERING INDEX idx_revisions_heads")),
+        "{details:?}"
+    );
+    db.close().await.unwrap();
 }

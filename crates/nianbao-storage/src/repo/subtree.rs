@@ -5,8 +5,10 @@
 use std::collections::{HashMap, HashSet};
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, Value,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryResult,
+    QuerySelect, Statement, StreamTrait, Value,
 };
+use tokio_stream::StreamExt;
 
 use crate::auth::{Caller, Role};
 use crate::entity::{office, report};
@@ -102,16 +104,35 @@ pub struct Member {
     pub depth: i32,
 }
 
+/// Runs a statement and hands each row to `each` as it comes: a subtree of a province is
+/// 100,000 rows, and a driver's row objects cost about a kilobyte each, so rows are not collected.
+async fn each_row<C: ConnectionTrait + StreamTrait>(
+    db: &C,
+    stmt: Statement,
+    mut each: impl FnMut(QueryResult) -> StorageResult<()>,
+) -> StorageResult<()> {
+    let rows = db.stream_raw(stmt).await?;
+    let mut rows = std::pin::pin!(rows);
+    while let Some(row) = rows.next().await {
+        each(row?)?;
+    }
+    Ok(())
+}
+
 /// The offices of a scope in tree order: depth first, siblings by code.
-pub async fn members(db: &impl ConnectionTrait, scope: &Scope) -> StorageResult<Vec<Member>> {
+pub async fn members<C: ConnectionTrait + StreamTrait>(
+    db: &C,
+    scope: &Scope,
+) -> StorageResult<Vec<Member>> {
     let (with, values) = down(scope, &OFFICE_COLUMNS);
     let sql = format!("{with}SELECT * FROM down");
-    let rows = db.query_all_raw(statement(db, &sql, values)).await?;
-    let mut found = Vec::with_capacity(rows.len());
-    for row in rows {
+    let mut found = Vec::new();
+    each_row(db, statement(db, &sql, values), |row| {
         let depth: i64 = row.try_get("", "depth")?;
         found.push((office::Model::from_query_result(&row, "")?, depth));
-    }
+        Ok(())
+    })
+    .await?;
     // Depth and code of the subtree's root, which the query measured from 0.
     let (base, root_parent_code) = match scope.only.or(scope.root) {
         Some(id) => {
@@ -181,39 +202,43 @@ fn in_tree_order(found: Vec<(office::Model, i64)>, base: i32, root_parent: &str)
 }
 
 /// The ids of the offices of a scope.
-pub async fn ids(db: &impl ConnectionTrait, scope: &Scope) -> StorageResult<HashSet<i64>> {
+pub async fn ids<C: ConnectionTrait + StreamTrait>(
+    db: &C,
+    scope: &Scope,
+) -> StorageResult<HashSet<i64>> {
     let (with, values) = down(scope, &["id", "parent_id"]);
-    let rows = db
-        .query_all_raw(statement(db, &format!("{with}SELECT id FROM down"), values))
-        .await?;
-    let mut ids = HashSet::with_capacity(rows.len());
-    for row in rows {
+    let sql = format!("{with}SELECT id FROM down");
+    let mut ids = HashSet::new();
+    each_row(db, statement(db, &sql, values), |row| {
         ids.insert(row.try_get::<i64>("", "id")?);
-    }
+        Ok(())
+    })
+    .await?;
     Ok(ids)
 }
 
 /// Office-years of `year` in the scope, in tree order, with the office's code and name.
-pub async fn year_rows(
-    db: &impl ConnectionTrait,
+pub async fn year_rows<C: ConnectionTrait + StreamTrait>(
+    db: &C,
     scope: &Scope,
     year: i32,
 ) -> StorageResult<Vec<YearRow>> {
     let (with, values) = down(scope, &["id", "parent_id", "code", "name"]);
-    let rows = db
-        .query_all_raw(statement(db, &format!("{with}SELECT * FROM down"), values))
-        .await?;
-    let mut offices: Vec<(i64, Option<i64>, String, String)> = Vec::with_capacity(rows.len());
-    for row in rows {
+    let sql = format!("{with}SELECT * FROM down");
+    let mut offices: Vec<(i64, Option<i64>, String, String)> = Vec::new();
+    each_row(db, statement(db, &sql, values), |row| {
         offices.push((
             row.try_get("", "id")?,
             row.try_get("", "parent_id")?,
             row.try_get("", "code")?,
             row.try_get("", "name")?,
         ));
-    }
+        Ok(())
+    })
+    .await?;
     // The year's report rows (a few words each), matched to the subtree here.
-    let reports: Vec<(i64, i64, i64, i64)> = report::Entity::find()
+    let mut by_office: HashMap<i64, (i64, i64, i64)> = HashMap::new();
+    let mut reports = report::Entity::find()
         .select_only()
         .columns([
             report::Column::OfficeId,
@@ -222,13 +247,14 @@ pub async fn year_rows(
             report::Column::LatestSubmittedRevision,
         ])
         .filter(report::Column::Year.eq(year))
-        .into_tuple()
-        .all(db)
+        .into_tuple::<(i64, i64, i64, i64)>()
+        .stream(db)
         .await?;
-    let mut by_office: HashMap<i64, (i64, i64, i64)> = reports
-        .into_iter()
-        .map(|(office, id, accepted, latest)| (office, (id, accepted, latest)))
-        .collect();
+    while let Some(row) = reports.next().await {
+        let (office, id, accepted, latest) = row?;
+        by_office.insert(office, (id, accepted, latest));
+    }
+    drop(reports);
     let nodes: Vec<(i64, Option<i64>, &str)> =
         offices.iter().map(|o| (o.0, o.1, o.2.as_str())).collect();
     let order = tree_order(&nodes);
