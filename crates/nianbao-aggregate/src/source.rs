@@ -173,7 +173,8 @@ impl StorageSource {
                         under: under.to_string(),
                         year: Some(year),
                         status: None,
-                        page_size: 1000,
+                        // The largest page storage sends: each page reads the subtree again.
+                        page_size: 10_000,
                         page_token: page_token.clone(),
                     },
                     auth,

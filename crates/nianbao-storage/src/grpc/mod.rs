@@ -90,10 +90,14 @@ impl Storage {
     }
 }
 
+/// The largest page a listing sends: a page of report summaries is about 150 bytes a row, so
+/// 10,000 rows stay well under gRPC's default 4 MB message limit.
+pub(crate) const MAX_PAGE: i32 = 10_000;
+
 pub(crate) fn page_size(requested: i32) -> u64 {
     match requested {
         n if n <= 0 => 100,
-        n => n.min(1000) as u64,
+        n => n.min(MAX_PAGE) as u64,
     }
 }
 
