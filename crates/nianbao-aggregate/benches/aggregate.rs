@@ -24,7 +24,7 @@
 //! by `scripts/bench-baselines.sh`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use apb::aggregation_service_client::AggregationServiceClient;
@@ -38,18 +38,13 @@ use tonic::transport::{Channel, Endpoint};
 
 type Res<T> = Result<T, String>;
 
+#[path = "aggregate_support/process.rs"]
+mod process;
+
+use process::{cpu_secs, free_port, spawn, vm_kb, wait_port};
+
 const YEAR: i32 = 2023;
 const CITY: &str = "c0000";
-
-/// A child process killed when dropped.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -57,11 +52,6 @@ fn root() -> PathBuf {
 
 fn env_or(name: &str, default: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| default.to_string())
-}
-
-fn free_port() -> Res<u16> {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    Ok(l.local_addr().map_err(|e| e.to_string())?.port())
 }
 
 fn channel(url: &str) -> Res<Channel> {
@@ -76,28 +66,6 @@ fn authed<T>(token: &str, msg: T) -> Res<tonic::Request<T>> {
     let v = format!("Bearer {token}").parse().map_err(|_| "bad token")?;
     req.metadata_mut().insert("authorization", v);
     Ok(req)
-}
-
-fn vm_kb(pid: u32, field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with(field))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// User + system CPU seconds a process has used so far (assumes 100 clock ticks per second).
-fn cpu_secs(pid: u32) -> f64 {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return 0.0;
-    };
-    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let tick = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    (tick(11) + tick(12)) / 100.0
 }
 
 fn seed() -> Res<Report> {
@@ -391,19 +359,6 @@ async fn measure(
     Ok(())
 }
 
-fn spawn(bin: &Path, args: &[&str], log: &Path) -> Res<Proc> {
-    let out = std::fs::File::create(log).map_err(|e| e.to_string())?;
-    let err = out.try_clone().map_err(|e| e.to_string())?;
-    let child = Command::new(bin)
-        .args(args)
-        .env("NIANBAO_LOG__FILTER", "warn")
-        .stdout(out)
-        .stderr(err)
-        .spawn()
-        .map_err(|e| format!("{}: {e}", bin.display()))?;
-    Ok(Proc(child))
-}
-
 async fn wait_storage(channel: &Channel, token: &str) -> Res<()> {
     let mut s = StorageServiceClient::new(channel.clone());
     for _ in 0..300 {
@@ -416,19 +371,6 @@ async fn wait_storage(channel: &Channel, token: &str) -> Res<()> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     Err("the storage service did not start".into())
-}
-
-async fn wait_port(port: u16) -> Res<()> {
-    for _ in 0..300 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    Err(format!("nothing listens on port {port}"))
 }
 
 async fn run() -> Res<()> {

@@ -217,6 +217,9 @@ pub async fn ids<C: ConnectionTrait + StreamTrait>(
     Ok(ids)
 }
 
+/// An office of a plan: id, parent, code, name.
+type OfficeRow = (i64, Option<i64>, String, String);
+
 /// Office-years of `year` in the scope, in tree order, with the office's code and name.
 pub async fn year_rows<C: ConnectionTrait + StreamTrait>(
     db: &C,
@@ -225,7 +228,7 @@ pub async fn year_rows<C: ConnectionTrait + StreamTrait>(
 ) -> StorageResult<Vec<YearRow>> {
     let (with, values) = down(scope, &["id", "parent_id", "code", "name"]);
     let sql = format!("{with}SELECT * FROM down");
-    let mut offices: Vec<(i64, Option<i64>, String, String)> = Vec::new();
+    let mut offices: Vec<OfficeRow> = Vec::new();
     each_row(db, statement(db, &sql, values), |row| {
         offices.push((
             row.try_get("", "id")?,
@@ -258,8 +261,7 @@ pub async fn year_rows<C: ConnectionTrait + StreamTrait>(
     let nodes: Vec<(i64, Option<i64>, &str)> =
         offices.iter().map(|o| (o.0, o.1, o.2.as_str())).collect();
     let order = tree_order(&nodes);
-    let mut slots: Vec<Option<(i64, Option<i64>, String, String)>> =
-        offices.into_iter().map(Some).collect();
+    let mut slots: Vec<Option<OfficeRow>> = offices.into_iter().map(Some).collect();
     Ok(order
         .into_iter()
         .filter_map(|i| {
