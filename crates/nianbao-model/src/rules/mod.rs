@@ -4,6 +4,7 @@
 //! [`Finding`]s. A check never fails and never panics: an inconsistent report is data.
 
 mod arith;
+mod cells;
 mod finding;
 mod prose;
 
@@ -107,14 +108,14 @@ pub static RULES: &[Rule] = &[
     arith::R4,
     arith::R5,
     arith::R7,
-    arith::R8,
+    cells::R8,
     prose::R9,
     prose::W1_LATE,
     prose::W2_PLAN_YEAR,
     prose::W3_OVERVIEW_LENGTH,
     prose::W4_FEE_STATEMENT,
     prose::W5_SAME_AS_LAST_YEAR,
-    arith::W6_MISSING_CELLS,
+    cells::W6_MISSING_CELLS,
     prose::W7_PROBLEMS_EMPTY,
 ];
 
