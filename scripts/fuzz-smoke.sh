@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every fuzz target of fuzz/ briefly and prints executions per second of each.
-# Needs the nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz`).
+# Needs the nightly toolchain and cargo-fuzz (`cargo +nightly install cargo-fuzz --locked`).
 # Usage: scripts/fuzz-smoke.sh [SECONDS_PER_TARGET]   (default 30; FUZZ_RUNS caps executions, default 100000)
 # Seeds come from fuzz/seed.sh (the shared corpus). Crashes are written to fuzz/artifacts/<target>/.
 # Exit status: 0 when no target crashed, 1 otherwise, 2 when the tools are missing.
@@ -11,7 +11,7 @@ SECS="${1:-${FUZZ_SECONDS:-30}}"
 RUNS="${FUZZ_RUNS:-100000}"
 cd "$ROOT/fuzz" || exit 2
 if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
-    echo "cargo-fuzz on the nightly toolchain is needed: rustup toolchain install nightly && cargo install cargo-fuzz" >&2
+    echo "cargo-fuzz on the nightly toolchain is needed: rustup toolchain install nightly && cargo +nightly install cargo-fuzz --locked" >&2
     exit 2
 fi
 ./seed.sh >/dev/null

@@ -51,9 +51,15 @@ pub fn read(html: &str) -> Doc {
     doc
 }
 
+/// Finds `needle` (ASCII) at or after byte `from`, ignoring ASCII case, without copying the
+/// rest of the page (a page of many `<script>` elements would copy it once for each).
 fn find_ci(hay: &str, from: usize, needle: &str) -> Option<usize> {
-    let lower = hay[from..].to_ascii_lowercase();
-    lower.find(&needle.to_ascii_lowercase()).map(|p| from + p)
+    let needle = needle.as_bytes();
+    hay.as_bytes()
+        .get(from..)?
+        .windows(needle.len().max(1))
+        .position(|w| w.eq_ignore_ascii_case(needle))
+        .map(|p| from + p)
 }
 
 struct Reader<'a> {

@@ -16,49 +16,87 @@ pub type Grid = BTreeMap<&'static str, Vec<Option<i64>>>;
 
 /// Counts violations of R1–R3 among the printed cells of a grid.
 pub fn violations(schema: &Schema, grid: &Grid) -> usize {
-    let ncols = schema.s3_cols().len();
-    let mut bad = 0;
-    for vals in grid.values() {
-        if let Some(all) = vals.iter().copied().collect::<Option<Vec<i64>>>()
-            && all[..ncols - 1].iter().sum::<i64>() != all[ncols - 1]
-        {
-            bad += 1;
+    let rows: Vec<&[Option<i64>]> = grid.values().map(Vec::as_slice).collect();
+    Rules::new(schema, grid).violations(&rows)
+}
+
+/// R1–R3 over the rows of a grid taken in key order: the rows each rule reads are found once,
+/// so that many trials of one grid's rows compare numbers only.
+struct Rules {
+    ncols: usize,
+    /// `new_received`, `carried_in`, `total_processed`, `carried_out` (R1).
+    flow: [Option<usize>; 4],
+    /// The rows whose sum R3 compares with `total_processed`.
+    results: Vec<usize>,
+}
+
+impl Rules {
+    fn new(schema: &Schema, grid: &Grid) -> Rules {
+        let at = |k: &str| grid.keys().position(|g| *g == k);
+        let rows: Vec<&RowDef> = schema.s3_rows(|_| true).collect();
+        let results = rows
+            .iter()
+            .filter(|r| match r.role {
+                RowRole::Result => true,
+                RowRole::Subtotal(group) => !rows.iter().any(|o| {
+                    o.group == Some(group) && o.role == RowRole::Result && grid.contains_key(o.key)
+                }),
+                _ => false,
+            })
+            .filter_map(|r| at(r.key))
+            .collect();
+        Rules {
+            ncols: schema.s3_cols().len(),
+            flow: [
+                "new_received",
+                "carried_in",
+                "total_processed",
+                "carried_out",
+            ]
+            .map(at),
+            results,
         }
     }
-    let rows: Vec<&RowDef> = schema.s3_rows(|_| true).collect();
-    let results: Vec<&'static str> = rows
-        .iter()
-        .filter(|r| match r.role {
-            RowRole::Result => true,
-            RowRole::Subtotal(group) => !rows.iter().any(|o| {
-                o.group == Some(group) && o.role == RowRole::Result && grid.contains_key(o.key)
-            }),
-            _ => false,
-        })
-        .filter(|r| grid.contains_key(r.key))
-        .map(|r| r.key)
-        .collect();
-    let get = |k: &str, c: usize| grid.get(k).and_then(|v| v[c]);
-    for c in 0..ncols {
-        if let (Some(a), Some(b), Some(t), Some(o)) = (
-            get("new_received", c),
-            get("carried_in", c),
-            get("total_processed", c),
-            get("carried_out", c),
-        ) && a + b != t + o
-        {
-            bad += 1;
-        }
-        if let Some(t) = get("total_processed", c) {
-            let parts: Option<Vec<i64>> = results.iter().map(|k| get(k, c)).collect();
-            if let Some(p) = parts
-                && p.iter().sum::<i64>() != t
+
+    /// The violations among `rows`, the grid's rows in key order.
+    fn violations(&self, rows: &[&[Option<i64>]]) -> usize {
+        let ncols = self.ncols;
+        let mut bad = 0;
+        for vals in rows {
+            // A row printed in full whose columns do not add up to its total (R2).
+            let parts: Option<i64> = vals.iter().take(ncols - 1).copied().sum();
+            if let (Some(p), Some(&Some(t))) = (parts, vals.get(ncols - 1))
+                && p != t
             {
                 bad += 1;
             }
         }
+        let get = |r: Option<usize>, c: usize| {
+            r.and_then(|r| rows.get(r))
+                .and_then(|v| v.get(c).copied().flatten())
+        };
+        let [received, carried_in, processed, carried_out] = self.flow;
+        for c in 0..ncols {
+            if let (Some(a), Some(b), Some(t), Some(o)) = (
+                get(received, c),
+                get(carried_in, c),
+                get(processed, c),
+                get(carried_out, c),
+            ) && a + b != t + o
+            {
+                bad += 1;
+            }
+            if let Some(t) = get(processed, c) {
+                let parts: Option<i64> = self.results.iter().map(|&r| get(Some(r), c)).sum();
+                if let Some(p) = parts
+                    && p != t
+                {
+                    bad += 1;
+                }
+            }
+        }
+        bad
     }
-    bad
 }
 
 /// Table 三. Returns the grid chosen and how each cell was read.
@@ -178,6 +216,10 @@ pub fn read_s3(s: &Stream, from: usize, to: usize, sink: &mut Sink<'_>) {
     }
 }
 
+/// Most combinations of the ambiguous rows' readings tried against R1 and R3 (each trial checks
+/// the whole table; reports print at most a few rows with two or three readings each).
+const MAX_COMBINATIONS: usize = 10_000;
+
 /// Chooses among the R2-valid splits of ambiguous rows the one combination under which
 /// R1 and R3 hold for every column, when there is exactly one.
 fn resolve_by_columns(
@@ -190,17 +232,33 @@ fn resolve_by_columns(
         return;
     }
     let combos: usize = ambiguous.iter().map(|(_, c)| c.len()).product();
-    if combos > 100_000 {
+    if combos > MAX_COMBINATIONS {
         return;
     }
     let mut good: Vec<Vec<usize>> = Vec::new();
     let mut idx = vec![0usize; ambiguous.len()];
+    // One set of rows for every trial: each trial writes the readings of the ambiguous rows
+    // into it.
+    let mut trial = grid.clone();
+    for (key, cands) in ambiguous.iter() {
+        trial.insert(key, cands[0].iter().map(|&x| Some(x)).collect());
+    }
+    let rules = Rules::new(schema, &trial);
+    let at: Vec<Option<usize>> = ambiguous
+        .iter()
+        .map(|(key, _)| trial.keys().position(|k| k == key))
+        .collect();
+    let mut rows: Vec<Vec<Option<i64>>> = trial.into_values().collect();
     'outer: loop {
-        let mut trial = grid.clone();
-        for (k, (key, cands)) in ambiguous.iter().enumerate() {
-            trial.insert(key, cands[idx[k]].iter().map(|&x| Some(x)).collect());
+        for (k, (_, cands)) in ambiguous.iter().enumerate() {
+            if let Some(row) = at[k].and_then(|r| rows.get_mut(r)) {
+                for (cell, &v) in row.iter_mut().zip(&cands[idx[k]]) {
+                    *cell = Some(v);
+                }
+            }
         }
-        if violations(schema, &trial) == 0 {
+        let view: Vec<&[Option<i64>]> = rows.iter().map(Vec::as_slice).collect();
+        if rules.violations(&view) == 0 {
             good.push(idx.clone());
             if good.len() > 1 {
                 return;

@@ -281,7 +281,7 @@ pub(crate) fn read_row(
         return match splits(&runs, n) {
             Some(all) => RowRead::Candidates(all.into_iter().filter(|c| check(c)).collect()),
             None => RowRead::Bad(format!(
-                "“{}” too long to split / 数字串过长",
+                "“{}” too long or with too many ways to split / 数字串过长或拆分方式过多",
                 runs.concat()
             )),
         };

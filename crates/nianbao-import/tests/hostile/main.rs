@@ -72,6 +72,7 @@ pub fn assert_bilingual(message: &str) {
 
 mod docx;
 mod pdf;
+mod runs;
 
 // ---------------------------------------------------------------------------------------------
 // HTML and text.
