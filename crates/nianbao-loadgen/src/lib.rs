@@ -4,8 +4,9 @@
 //! for `--duration`, picking operations by the weights of `--mix` (`submit`, `get`, `list` on
 //! the storage service; `aggregate` and `render` when their servers are given and answer).
 //! It reports throughput, latency percentiles (p50, p90, p99, max) per operation, errors by
-//! gRPC code, and the server's resident memory once a second when given `--server-pid`,
-//! as a table or as JSON (`--json`).
+//! gRPC code, the same percentiles per time window (`--window`), and the server's resident
+//! memory once a second when given `--server-pid` (with a summary: after `--warmup`, max, last,
+//! and the slope over the second half of the run), as a table or as JSON (`--json`).
 //!
 //! It is a client only: it talks gRPC, and for `--bootstrap-database` runs
 //! `nianbao token create --role admin --database URL` to get its first token.
@@ -67,9 +68,17 @@ pub struct Args {
     /// Render service URL (for `render` in the mix).
     #[arg(long)]
     pub render_server: Option<String>,
-    /// Sample this process's resident memory (VmRSS) every second.
+    /// Sample this process's resident memory (VmRSS, RssAnon, RssFile, RssShmem, threads)
+    /// every second, and summarize it (first, after --warmup, max, last, slope over the second
+    /// half of the run).
     #[arg(long)]
     pub server_pid: Option<u32>,
+    /// The warm-up the memory summary skips: `20s`.
+    #[arg(long, default_value = "20s", value_parser = parse_duration)]
+    pub warmup: Duration,
+    /// Latency percentiles are also given per window of this length: `30s`.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub window: Duration,
     /// Print JSON instead of tables.
     #[arg(long)]
     pub json: bool,
@@ -109,6 +118,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 pub async fn measure(args: &Args) -> anyhow::Result<Outcome> {
     if args.concurrency == 0 {
         bail!("--concurrency must be at least 1 / 并发数至少为 1");
+    }
+    if args.window.is_zero() {
+        bail!("--window must be longer than 0 / --window 须大于 0");
     }
     let ids = match (&args.bootstrap_database, args.tokens.is_empty()) {
         (Some(db), _) => {
@@ -203,7 +215,11 @@ pub async fn measure(args: &Args) -> anyhow::Result<Outcome> {
     let until = started + args.duration;
     let mut workers = Vec::new();
     for i in 0..args.concurrency {
-        workers.push(tokio::spawn(ops::Worker::new(i, plan.clone())?.run(until)));
+        workers.push(tokio::spawn(ops::Worker::new(i, plan.clone())?.run(
+            started,
+            until,
+            args.window,
+        )));
     }
     let mut rec = stats::Recorder::default();
     for w in workers {

@@ -1,7 +1,7 @@
 //! The workers: each picks an operation by weight, sends it, and records how long it took.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use nianbao_model::{Office, Report, SectionKey, interchange};
 use nianbao_proto::aggregate::v1 as agg;
@@ -112,16 +112,18 @@ impl Worker {
         &self.plan.ids.offices[self.index % self.plan.ids.offices.len()]
     }
 
-    /// Sends operations until `until`.
-    pub async fn run(mut self, until: Instant) -> Recorder {
+    /// Sends operations from `start` until `until`, recording latencies also by `window`.
+    pub async fn run(mut self, start: Instant, until: Instant, window: Duration) -> Recorder {
         let mut rec = Recorder::default();
+        let window_s = window.as_secs_f64().max(1e-3);
         while Instant::now() < until {
             let Some(op) = self.plan.mix.pick(self.rng.random()) else {
                 break;
             };
             let started = Instant::now();
+            let w = (started.duration_since(start).as_secs_f64() / window_s) as u32;
             match self.call(op).await {
-                Ok(()) => rec.success(op, started.elapsed()),
+                Ok(()) => rec.success_in(w, op, started.elapsed()),
                 Err(s) => rec.failure(op, s.code()),
             }
         }

@@ -6,8 +6,8 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::Args;
-use crate::rss::Sample;
-use crate::stats::{OpSummary, Recorder, summarize};
+use crate::rss::{MemorySummary, Sample};
+use crate::stats::{OpSummary, Recorder, WindowSummary, summarize, summarize_windows};
 
 /// Everything a run measured.
 #[derive(Debug, Serialize)]
@@ -26,8 +26,14 @@ pub struct Outcome {
     pub operations: Vec<OpSummary>,
     /// Failed requests: operation, code, count.
     pub errors: Vec<(String, String, u64)>,
+    /// Latency per operation and time window of `window_s` seconds.
+    pub windows: Vec<WindowSummary>,
+    /// The window length, seconds.
+    pub window_s: f64,
     /// Server resident memory once a second (KiB).
     pub memory: Vec<Sample>,
+    /// What the server's memory did (when sampled).
+    pub memory_summary: Option<MemorySummary>,
     /// Operations skipped and why.
     pub notes: Vec<String>,
 }
@@ -42,6 +48,8 @@ impl Outcome {
         notes: Vec<String>,
     ) -> Outcome {
         let operations = summarize(rec, elapsed);
+        let windows = summarize_windows(rec, args.window);
+        let memory_summary = crate::rss::summarize(&memory, args.warmup);
         let total: u64 = operations.iter().map(|o| o.ok).sum();
         Outcome {
             server: args.server.clone(),
@@ -55,7 +63,10 @@ impl Outcome {
                 .iter()
                 .map(|((op, code), n)| (op.name().to_string(), code.clone(), *n))
                 .collect(),
+            windows,
+            window_s: args.window.as_secs_f64(),
             memory,
+            memory_summary,
             notes,
         }
     }
@@ -86,30 +97,74 @@ impl Outcome {
                 let _ = writeln!(s, "  {op:<10} {code:<20} {n}");
             }
         }
-        if let (Some(first), Some(max), Some(last)) = (
-            self.memory.first(),
-            self.memory.iter().map(|m| m.rss_kib).max(),
-            self.memory.last(),
-        ) {
-            let _ = writeln!(
-                s,
-                "server RSS: start {:.1} MiB, max {:.1} MiB, end {:.1} MiB ({} samples)",
-                first.rss_kib as f64 / 1024.0,
-                max as f64 / 1024.0,
-                last.rss_kib as f64 / 1024.0,
-                self.memory.len()
-            );
-            let series: Vec<String> = self
-                .memory
-                .iter()
-                .step_by(5)
-                .map(|m| format!("{:.0}s:{:.0}", m.t, m.rss_kib as f64 / 1024.0))
-                .collect();
-            let _ = writeln!(s, "  every 5 s (MiB): {}", series.join(" "));
-        }
+        self.windows_table(&mut s);
+        self.memory_table(&mut s);
         for n in &self.notes {
             let _ = writeln!(s, "note: {n}");
         }
         s
+    }
+
+    fn windows_table(&self, s: &mut String) {
+        if self.windows.len() <= self.operations.len() {
+            return;
+        }
+        let _ = writeln!(
+            s,
+            "by {:.0} s window: operation start-s ok p50/p99/max ms",
+            self.window_s
+        );
+        for w in &self.windows {
+            let _ = writeln!(
+                s,
+                "  {:<10} {:>6.0} {:>7} {:>8.2} {:>8.2} {:>8.2}",
+                w.op, w.start_s, w.ok, w.p50_ms, w.p99_ms, w.max_ms
+            );
+        }
+    }
+
+    fn memory_table(&self, s: &mut String) {
+        let Some(m) = &self.memory_summary else {
+            return;
+        };
+        let _ = writeln!(
+            s,
+            "server RSS: first {:.1} MiB, after {:.0} s warm-up {:.1} MiB, max {:.1} MiB, last {:.1} MiB ({} samples)",
+            m.first_mib,
+            m.warmup_s,
+            m.after_warmup_mib,
+            m.max_mib,
+            m.last_mib,
+            self.memory.len()
+        );
+        let _ = writeln!(
+            s,
+            "  second half: {:+.2} MiB/min (anonymous {:+.2} MiB/min); last: anonymous {:.1} MiB, files and shared {:.1} MiB, {} threads",
+            m.second_half_mib_per_min,
+            m.second_half_anon_mib_per_min,
+            m.last_anon_mib,
+            m.last_file_shmem_mib,
+            m.last_threads
+        );
+        // About 60 points whatever the length of the run.
+        let step = (self.memory.len() / 60).max(1);
+        let series: Vec<String> = self
+            .memory
+            .iter()
+            .step_by(step)
+            .map(|m| {
+                format!(
+                    "{:.0}s:{:.1}/{:.1}",
+                    m.t,
+                    m.rss_kib as f64 / 1024.0,
+                    m.anon_kib as f64 / 1024.0
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            s,
+            "  every {step} s (RSS/anonymous MiB): {}",
+            series.join(" ")
+        );
     }
 }

@@ -14,6 +14,8 @@ pub struct Recorder {
     pub ok: BTreeMap<Op, Vec<u32>>,
     /// Failed requests by operation and gRPC code name.
     pub errors: BTreeMap<(Op, String), u64>,
+    /// Latencies of successful requests by time window (index from the start) and operation.
+    pub windows: BTreeMap<(u32, Op), Vec<u32>>,
 }
 
 impl Recorder {
@@ -21,6 +23,13 @@ impl Recorder {
     pub fn success(&mut self, op: Op, took: Duration) {
         let micros = u32::try_from(took.as_micros()).unwrap_or(u32::MAX);
         self.ok.entry(op).or_default().push(micros);
+    }
+
+    /// Records a success that started in time window `window` (counted from 0).
+    pub fn success_in(&mut self, window: u32, op: Op, took: Duration) {
+        self.success(op, took);
+        let micros = u32::try_from(took.as_micros()).unwrap_or(u32::MAX);
+        self.windows.entry((window, op)).or_default().push(micros);
     }
 
     /// Records a failure with its code.
@@ -35,6 +44,9 @@ impl Recorder {
         }
         for (k, n) in other.errors {
             *self.errors.entry(k).or_default() += n;
+        }
+        for (k, mut v) in other.windows {
+            self.windows.entry(k).or_default().append(&mut v);
         }
     }
 }
@@ -100,6 +112,41 @@ pub fn summarize(rec: &mut Recorder, elapsed: Duration) -> Vec<OpSummary> {
         .collect()
 }
 
+/// The latency of one operation within one time window of the run.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct WindowSummary {
+    /// Operation name.
+    pub op: String,
+    /// Start of the window, seconds from the start of the run.
+    pub start_s: f64,
+    /// Successful requests in the window.
+    pub ok: u64,
+    /// Median, milliseconds.
+    pub p50_ms: f64,
+    /// 99th percentile, milliseconds.
+    pub p99_ms: f64,
+    /// Slowest, milliseconds.
+    pub max_ms: f64,
+}
+
+/// Summaries per window of `window` and operation, in time order.
+pub fn summarize_windows(rec: &mut Recorder, window: Duration) -> Vec<WindowSummary> {
+    rec.windows
+        .iter_mut()
+        .map(|((w, op), samples)| {
+            samples.sort_unstable();
+            WindowSummary {
+                op: op.name().to_string(),
+                start_s: f64::from(*w) * window.as_secs_f64(),
+                ok: samples.len() as u64,
+                p50_ms: quantile_ms(samples, 0.50),
+                p99_ms: quantile_ms(samples, 0.99),
+                max_ms: quantile_ms(samples, 1.0),
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,5 +181,31 @@ mod tests {
             ("get", 4, 2.0, 4.0)
         );
         assert_eq!(a.errors.get(&(Op::Submit, "Unavailable".into())), Some(&2));
+    }
+
+    #[test]
+    fn windows_keep_their_own_percentiles() {
+        let mut a = Recorder::default();
+        let mut b = Recorder::default();
+        for ms in 1..=100 {
+            a.success_in(0, Op::Get, Duration::from_millis(ms));
+        }
+        b.success_in(1, Op::Get, Duration::from_millis(500));
+        b.success_in(1, Op::List, Duration::from_millis(7));
+        a.merge(b);
+        let w = summarize_windows(&mut a, Duration::from_secs(30));
+        assert_eq!(w.len(), 3);
+        assert_eq!(
+            (w[0].op.as_str(), w[0].start_s, w[0].ok, w[0].p99_ms),
+            ("get", 0.0, 100, 99.0)
+        );
+        assert_eq!(
+            (w[1].op.as_str(), w[1].start_s, w[1].p99_ms),
+            ("get", 30.0, 500.0)
+        );
+        assert_eq!((w[2].op.as_str(), w[2].max_ms), ("list", 7.0));
+        // The whole-run figures include every window.
+        let all = summarize(&mut a, Duration::from_secs(60));
+        assert_eq!((all[0].op.as_str(), all[0].ok), ("get", 101));
     }
 }

@@ -8,7 +8,7 @@ use tonic::{Request, Response, Status};
 use super::{ReportStream, Storage, office_year, optional_code, page_size, page_token};
 use crate::auth;
 use crate::error::{StorageError, StorageResult};
-use crate::repo::{access, audit, marks, offices, read, review, submit, tokens};
+use crate::repo::{access, audit, history, marks, offices, read, review, submit, tokens};
 use crate::{validate, wire};
 
 #[tonic::async_trait]
@@ -203,7 +203,11 @@ impl StorageService for Storage {
         let target = format!("{}/{}", r.office_code, r.year);
         let result = async {
             office_year(&r.office_code, r.year)?;
-            let revs = read::revisions(&self.read, &caller, &r.office_code, r.year).await?;
+            // The answer carries no report content: not reading it keeps the call's time and
+            // memory independent of the size of the reports in the history.
+            let revs =
+                history::revisions_without_content(&self.read, &caller, &r.office_code, r.year)
+                    .await?;
             revs.iter()
                 .map(|rev| wire::revision(rev, &r.office_code))
                 .collect::<StorageResult<Vec<_>>>()

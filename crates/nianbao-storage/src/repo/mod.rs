@@ -3,13 +3,14 @@
 pub mod access;
 pub mod audit;
 pub mod group;
+pub mod history;
 pub mod marks;
 pub mod offices;
 pub mod read;
 pub mod review;
 pub mod stored;
-pub mod subtree;
 pub mod submit;
+pub mod subtree;
 pub mod tokens;
 
 use chrono::{DateTime, SubsecRound, Utc};

@@ -86,6 +86,7 @@ pub async fn get(
 }
 
 /// Every revision of an office-year, oldest first.
+#[cfg(test)]
 pub async fn revisions(
     db: &DatabaseConnection,
     caller: &Caller,
