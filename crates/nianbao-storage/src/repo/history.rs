@@ -12,8 +12,8 @@ use sea_orm::{
 
 use crate::auth::Caller;
 use crate::entity::revision;
-use crate::error::{StorageError, StorageResult};
-use crate::repo::{access, read};
+use crate::error::StorageResult;
+use crate::repo::read;
 
 /// A revision row without `content`.
 #[derive(Clone, Debug, FromQueryResult)]
@@ -68,14 +68,7 @@ pub async fn revisions_without_content(
     code: &str,
     year: i32,
 ) -> StorageResult<Vec<revision::Model>> {
-    let office = access::resolve(db, caller, code, access::Need::Read).await?;
-    let row = read::find_report(db, office.id, year)
-        .await?
-        .ok_or_else(|| {
-            StorageError::NotFound(format!(
-                "office {code} year {year}: no report / 单位 {code} 无 {year} 年度报表"
-            ))
-        })?;
+    let (_, row) = read::readable_row(db, caller, code, year).await?;
     let entries: Vec<Entry> = revision::Entity::find()
         .select_only()
         .columns([

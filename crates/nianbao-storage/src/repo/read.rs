@@ -40,7 +40,7 @@ pub struct Fetched {
 }
 
 /// The office-year of an office the caller may read, or the uniform refusal.
-async fn readable_row(
+pub(crate) async fn readable_row(
     db: &DatabaseConnection,
     caller: &Caller,
     code: &str,
