@@ -161,6 +161,7 @@ pub async fn hostile_requests_run(database: &str, dir: &std::path::Path) {
             pb::ListRevisionsRequest {
                 office_code: c.code.clone(),
                 year: 2023,
+                ..Default::default()
             },
         ))
         .await

@@ -10,7 +10,7 @@ use nianbao_proto::storage::v1::storage_service_client::StorageServiceClient;
 use tonic::Code;
 use tonic::transport::Channel;
 
-use crate::process::{Server, authed, bootstrap_admin, lazy_channel};
+use crate::process::{Server, all_revisions, authed, bootstrap_admin, lazy_channel};
 use crate::workload::{self, Client};
 
 fn submit_req(report: &Report, request_id: &str) -> pb::SubmitReportRequest {
@@ -60,17 +60,8 @@ async fn revisions(
     c: &Client,
     year: i32,
 ) -> Vec<pb::Revision> {
-    match s
-        .list_revisions(authed(
-            &c.token,
-            pb::ListRevisionsRequest {
-                office_code: c.code.clone(),
-                year,
-            },
-        ))
-        .await
-    {
-        Ok(r) => r.into_inner().revisions,
+    match all_revisions(s, &c.token, &c.code, year).await {
+        Ok(r) => r,
         Err(e) if e.code() == Code::NotFound => Vec::new(),
         Err(e) => panic!("ListRevisions {} {year}: {e}", c.code),
     }
@@ -170,6 +161,7 @@ pub async fn limits_run(database: &str, dir: &std::path::Path) {
             pb::ListRevisionsRequest {
                 office_code: b.code.clone(),
                 year: theirs.year,
+                ..Default::default()
             },
         ))
         .await;

@@ -12,7 +12,7 @@ use nianbao_proto::storage::v1 as pb;
 use nianbao_proto::storage::v1::storage_service_client::StorageServiceClient;
 use tonic::Code;
 
-use crate::process::{Server, authed, bootstrap_admin, free_port, lazy_channel};
+use crate::process::{Server, all_revisions, authed, bootstrap_admin, free_port, lazy_channel};
 use crate::workload::{self, Client};
 
 /// A throw-away PostgreSQL cluster owned by this test.
@@ -216,6 +216,7 @@ async fn expect_unavailable(
                 pb::ListRevisionsRequest {
                     office_code: client.code.clone(),
                     year: 2023,
+                    ..Default::default()
                 },
             ))
             .await;
@@ -313,17 +314,8 @@ pub async fn pg_restart_run(cluster: &Cluster, dir: &Path) {
     let mut stored = Vec::new();
     for c in &clients {
         for year in 2021..=2024 {
-            let revs = match s
-                .list_revisions(authed(
-                    &c.token,
-                    pb::ListRevisionsRequest {
-                        office_code: c.code.clone(),
-                        year,
-                    },
-                ))
-                .await
-            {
-                Ok(r) => r.into_inner().revisions,
+            let revs = match all_revisions(&mut s, &c.token, &c.code, year).await {
+                Ok(r) => r,
                 Err(e) if e.code() == Code::NotFound => Vec::new(),
                 Err(e) => panic!("ListRevisions: {e}"),
             };

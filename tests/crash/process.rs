@@ -287,3 +287,33 @@ impl Rng {
         (self.next() % n as u64) as usize
     }
 }
+
+/// Every revision of an office-year, following `ListRevisions` pages (oldest first).
+pub async fn all_revisions(
+    s: &mut nianbao_proto::storage::v1::storage_service_client::StorageServiceClient<Channel>,
+    token: &str,
+    code: &str,
+    year: i32,
+) -> Result<Vec<nianbao_proto::storage::v1::Revision>, tonic::Status> {
+    let mut all = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let page = s
+            .list_revisions(authed(
+                token,
+                nianbao_proto::storage::v1::ListRevisionsRequest {
+                    office_code: code.to_string(),
+                    year,
+                    page_token,
+                    ..Default::default()
+                },
+            ))
+            .await?
+            .into_inner();
+        all.extend(page.revisions);
+        if page.next_page_token.is_empty() {
+            return Ok(all);
+        }
+        page_token = page.next_page_token;
+    }
+}

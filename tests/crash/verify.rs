@@ -10,7 +10,7 @@ use nianbao_proto::storage::v1 as pb;
 use nianbao_proto::storage::v1::storage_service_client::StorageServiceClient;
 use tonic::Code;
 
-use crate::process::{authed, lazy_channel};
+use crate::process::{all_revisions, authed, lazy_channel};
 use crate::workload::{Ack, Client, ROOT, Shared, YEARS, report_for};
 
 /// Counts of what was checked.
@@ -66,17 +66,9 @@ async fn audit_client(
     let mut latest = Latest::new();
     let mut storage = StorageServiceClient::new(lazy_channel(&shared.url));
     for year in YEARS {
-        let listed = storage
-            .list_revisions(authed(
-                &client.token,
-                pb::ListRevisionsRequest {
-                    office_code: client.code.clone(),
-                    year,
-                },
-            ))
-            .await;
+        let listed = all_revisions(&mut storage, &client.token, &client.code, year).await;
         let revisions = match listed {
-            Ok(r) => r.into_inner().revisions,
+            Ok(r) => r,
             Err(s) if s.code() == Code::NotFound => Vec::new(),
             Err(s) => {
                 shared.problem(format!("ListRevisions {} {year}: {s}", client.code));

@@ -62,6 +62,10 @@ pub struct Args {
     /// Operation weights.
     #[arg(long, default_value = "submit=60,get=30,list=10")]
     pub mix: Mix,
+    /// How many revisions `list` asks for, newest first (a history screen's first page);
+    /// 0 asks for the server's default page (up to 500, oldest first).
+    #[arg(long, default_value_t = 20)]
+    pub history_page: i32,
     /// Aggregation service URL (for `aggregate` in the mix).
     #[arg(long)]
     pub aggregate_server: Option<String>,
@@ -166,6 +170,7 @@ pub async fn measure(args: &Args) -> anyhow::Result<Outcome> {
         mix: mix.clone(),
         base: ops::base_report()?,
         nonce,
+        history_page: args.history_page,
     });
 
     // Every office gets one revision per year before the clock starts, so reads find data;
@@ -205,6 +210,7 @@ pub async fn measure(args: &Args) -> anyhow::Result<Outcome> {
         mix,
         base: plan.base.clone(),
         nonce: format!("{}m", plan.nonce),
+        history_page: plan.history_page,
     });
 
     let (stop_tx, stop_rx) = watch::channel(false);

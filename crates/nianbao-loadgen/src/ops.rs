@@ -72,6 +72,8 @@ pub struct Plan {
     pub base: Report,
     /// Distinguishes this run's request ids from earlier runs'.
     pub nonce: String,
+    /// The `list` page: the newest this many revisions (0 = the server's default page).
+    pub history_page: i32,
 }
 
 /// One worker's clients.
@@ -164,6 +166,9 @@ impl Worker {
                 let req = pb::ListRevisionsRequest {
                     office_code: me.code.clone(),
                     year,
+                    page_size: self.plan.history_page,
+                    newest_first: self.plan.history_page > 0,
+                    ..Default::default()
                 };
                 self.storage
                     .list_revisions(authed(&me.token, req).map_err(bad_token)?)

@@ -228,25 +228,59 @@ fn summary_json(s: &pb::ReportSummary) -> serde_json::Value {
 /// List every revision of an office-year: who, when, what changed.
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Examples:\n  nianbao history --office 140404-sfj --year 2023\n  nianbao history --office 140404-sfj --year 2023 --json"
+    after_help = "Examples:\n  nianbao history --office 140404-sfj --year 2023\n  nianbao history --office 140404-sfj --year 2023 --last 10\n  nianbao history --office 140404-sfj --year 2023 --json"
 )]
 pub struct HistoryArgs {
     #[command(flatten)]
     target: OfficeYearArgs,
+    /// Only the latest N revisions (still listed oldest first).
+    #[arg(long, value_name = "N")]
+    last: Option<u32>,
+}
+
+/// The revisions of an office-year, oldest first: every one, following the server's pages, or
+/// the latest `last`.
+async fn revisions(
+    c: &mut remote::Storage,
+    office: &str,
+    year: i32,
+    last: Option<u32>,
+) -> Result<Vec<pb::Revision>, tonic::Status> {
+    let mut all = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let wanted = last.map(|n| n as usize - all.len().min(n as usize));
+        if wanted == Some(0) {
+            break;
+        }
+        let page = c
+            .list_revisions(pb::ListRevisionsRequest {
+                office_code: office.to_string(),
+                year,
+                page_size: wanted.map_or(0, |n| n.min(500) as i32),
+                page_token,
+                newest_first: last.is_some(),
+            })
+            .await?
+            .into_inner();
+        all.extend(page.revisions);
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+    }
+    if last.is_some() {
+        all.reverse();
+    }
+    Ok(all)
 }
 
 pub fn history(args: HistoryArgs) -> anyhow::Result<ExitCode> {
-    let a = args.target;
+    let (a, last) = (args.target, args.last);
     block_on(async move {
         let mut c = remote::storage(&a.client).await?;
-        let revisions = match c
-            .list_revisions(pb::ListRevisionsRequest {
-                office_code: a.office.clone(),
-                year: a.year,
-            })
-            .await
-        {
-            Ok(r) => r.into_inner().revisions,
+        let revisions = match revisions(&mut c, &a.office, a.year, last).await {
+            Ok(r) => r,
             Err(e) => return Ok(refused(&e, a.json)),
         };
         if a.json {

@@ -5,7 +5,9 @@ use nianbao_proto::storage::v1 as pb;
 use nianbao_proto::storage::v1::storage_service_server::StorageService;
 use tonic::{Request, Response, Status};
 
-use super::{ReportStream, Storage, office_year, optional_code, page_size, page_token};
+use super::{
+    ReportStream, Storage, office_year, optional_code, page_size, page_token, revision_page_size,
+};
 use crate::auth;
 use crate::error::{StorageError, StorageResult};
 use crate::repo::{access, audit, history, marks, offices, read, review, submit, tokens};
@@ -203,20 +205,35 @@ impl StorageService for Storage {
         let target = format!("{}/{}", r.office_code, r.year);
         let result = async {
             office_year(&r.office_code, r.year)?;
+            let page = history::Page {
+                size: revision_page_size(r.page_size),
+                after: page_token(&r.page_token)?,
+                newest_first: r.newest_first,
+            };
             // The answer carries no report content: not reading it keeps the call's time and
             // memory independent of the size of the reports in the history.
-            let revs =
-                history::revisions_without_content(&self.read, &caller, &r.office_code, r.year)
-                    .await?;
-            revs.iter()
+            let (revs, next) = history::revisions_without_content(
+                &self.read,
+                &caller,
+                &r.office_code,
+                r.year,
+                page,
+            )
+            .await?;
+            let revisions = revs
+                .iter()
                 .map(|rev| wire::revision(rev, &r.office_code))
-                .collect::<StorageResult<Vec<_>>>()
+                .collect::<StorageResult<Vec<_>>>()?;
+            Ok((revisions, next))
         }
         .await;
-        let revisions = self
+        let (revisions, next) = self
             .done(&caller, "report.history", &target, result)
             .await?;
-        Ok(Response::new(pb::ListRevisionsResponse { revisions }))
+        Ok(Response::new(pb::ListRevisionsResponse {
+            revisions,
+            next_page_token: next.map(|n| n.to_string()).unwrap_or_default(),
+        }))
     }
 
     #[tracing::instrument(skip_all)]

@@ -101,11 +101,24 @@ pub(crate) fn page_size(requested: i32) -> u64 {
     }
 }
 
+/// The largest page of a history: a revision with its findings and changed cells can take a few
+/// kilobytes, so 500 stay under gRPC's default 4 MB message limit.
+pub(crate) const MAX_REVISION_PAGE: i32 = 500;
+
+/// A history page's size: 0 (not given) is the largest page, so a client that does not page
+/// gets every history of up to 500 revisions whole.
+pub(crate) fn revision_page_size(requested: i32) -> u64 {
+    match requested {
+        n if n <= 0 => MAX_REVISION_PAGE as u64,
+        n => n.min(MAX_REVISION_PAGE) as u64,
+    }
+}
+
 pub(crate) fn page_token(token: &str) -> StorageResult<i64> {
     if token.is_empty() {
         return Ok(0);
     }
-    token.parse().map_err(|_| {
+    token.parse().ok().filter(|n: &i64| *n >= 0).ok_or_else(|| {
         StorageError::invalid(
             "page_token",
             "not a token from a previous page / 分页标记无效",

@@ -1,6 +1,9 @@
 //! The history of an office-year as `ListRevisions` answers it: every revision without its
 //! report content.
 //!
+//! A history is read a page at a time (by revision number, either way), so neither a call's time
+//! nor its memory grows with the length of the history.
+//!
 //! `ListRevisions` does not send the content, so reading it (about 9 KB a revision of the demo
 //! report) only cost time and memory that grew with the length of the history: with a few
 //! hundred revisions an office-year, every call read and dropped megabytes.
@@ -60,16 +63,29 @@ impl From<Entry> for revision::Model {
     }
 }
 
-/// Every revision of an office-year the caller may read, oldest first, with `content` empty
-/// (everything else as stored).
+/// Which page of a history to read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Page {
+    /// Rows at most.
+    pub size: u64,
+    /// Continue after this revision number (before it when `newest_first`); 0 = from the start.
+    pub after: i64,
+    /// Newest first.
+    pub newest_first: bool,
+}
+
+/// A page of the revisions of an office-year the caller may read, with `content` empty
+/// (everything else as stored), and the revision number the next page continues from (`None`
+/// on the last page).
 pub async fn revisions_without_content(
     db: &DatabaseConnection,
     caller: &Caller,
     code: &str,
     year: i32,
-) -> StorageResult<Vec<revision::Model>> {
+    page: Page,
+) -> StorageResult<(Vec<revision::Model>, Option<i64>)> {
     let (_, row) = read::readable_row(db, caller, code, year).await?;
-    let entries: Vec<Entry> = revision::Entity::find()
+    let mut query = revision::Entity::find()
         .select_only()
         .columns([
             revision::Column::Id,
@@ -88,10 +104,31 @@ pub async fn revisions_without_content(
             revision::Column::WarningCount,
             revision::Column::CreatedAt,
         ])
-        .filter(revision::Column::ReportId.eq(row.id))
-        .order_by_asc(revision::Column::Number)
+        .filter(revision::Column::ReportId.eq(row.id));
+    query = match (page.newest_first, page.after) {
+        (_, 0) => query,
+        (false, after) => query.filter(revision::Column::Number.gt(after)),
+        (true, before) => query.filter(revision::Column::Number.lt(before)),
+    };
+    query = if page.newest_first {
+        query.order_by_desc(revision::Column::Number)
+    } else {
+        query.order_by_asc(revision::Column::Number)
+    };
+    // One row more than the page tells whether another page follows.
+    let mut entries: Vec<Entry> = query
+        .limit(page.size.saturating_add(1))
         .into_model::<Entry>()
         .all(db)
         .await?;
-    Ok(entries.into_iter().map(revision::Model::from).collect())
+    let next = if entries.len() as u64 > page.size {
+        entries.truncate(page.size as usize);
+        entries.last().map(|e| e.number)
+    } else {
+        None
+    };
+    Ok((
+        entries.into_iter().map(revision::Model::from).collect(),
+        next,
+    ))
 }

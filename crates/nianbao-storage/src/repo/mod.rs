@@ -2,6 +2,8 @@
 
 pub mod access;
 pub mod audit;
+pub mod batch;
+pub mod decide;
 pub mod group;
 pub mod history;
 pub mod marks;

@@ -5,18 +5,17 @@
 //! [`group`](super::group)): each runs inside its own savepoint, so a failing one is rolled back
 //! alone, and none is acknowledged before the shared commit.
 
-use nianbao_model::rules::{self, RuleContext};
-use nianbao_model::{Report, Severity};
+use nianbao_model::Report;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    FromQueryResult, QueryFilter, Set, TransactionTrait, sea_query::Expr,
+    FromQueryResult, QueryFilter, TransactionTrait, sea_query::Expr,
 };
 
 use crate::auth::Caller;
-use crate::entity::{audit_event, office, report, revision};
+use crate::entity::{office, report, revision};
 use crate::error::{StorageError, StorageResult};
 use crate::repo::access::{self, Need};
-use crate::repo::{audit, is_unique_violation, status, stored};
+use crate::repo::{audit, batch, decide, is_unique_violation, stored};
 
 pub use crate::repo::read::{find_report, find_revision};
 
@@ -52,12 +51,12 @@ pub struct Submitted {
 /// writer needs, with the work that needs no database already done.
 #[derive(Clone, Debug)]
 pub struct Prepared {
-    caller: Caller,
-    office: office::Model,
-    sub: Submission,
-    content: String,
-    checksum: String,
-    packed: Vec<u8>,
+    pub(crate) caller: Caller,
+    pub(crate) office: office::Model,
+    pub(crate) sub: Submission,
+    pub(crate) content: String,
+    pub(crate) checksum: String,
+    pub(crate) packed: Vec<u8>,
 }
 
 impl Prepared {
@@ -104,10 +103,11 @@ pub async fn submit(
 /// Writes several prepared submissions in one transaction; the results are in the order of
 /// `jobs`. Nothing is reported as written unless the commit succeeded.
 ///
-/// First without savepoints, the audit events written in one statement at the end: a refused
-/// submission writes nothing, so it needs no savepoint. If any statement fails (a concurrent
-/// duplicate, a lost connection), the whole transaction is rolled back and the batch is written
-/// again with a savepoint around each submission, so the failing one is rolled back alone.
+/// First as a group ([`batch::write_grouped`]: the state of every office-year read at once, the
+/// revisions and audit events written in one statement each): a refused submission writes
+/// nothing, so it needs no savepoint. If any statement fails (a concurrent duplicate, a lost
+/// connection), the whole transaction is rolled back and the batch is written again with a
+/// savepoint around each submission, so the failing one is rolled back alone.
 #[tracing::instrument(skip_all, fields(batch = jobs.len()))]
 pub async fn write_batch(
     db: &DatabaseConnection,
@@ -118,7 +118,7 @@ pub async fn write_batch(
         .iter()
         .all(|j| ids.insert((&j.caller.token_id, &j.sub.request_id)));
     if !retried_within {
-        match write_plain(db, jobs).await {
+        match batch::write_grouped(db, jobs).await {
             Ok(results) => return results,
             Err(e) => {
                 tracing::info!(error = %e, "batch rolled back, written again with savepoints");
@@ -128,48 +128,8 @@ pub async fn write_batch(
     write_isolated(db, jobs).await
 }
 
-/// The batch without savepoints; `Err` when a statement failed (the transaction is rolled back).
-async fn write_plain(
-    db: &DatabaseConnection,
-    jobs: &[Prepared],
-) -> Result<Vec<StorageResult<Submitted>>, sea_orm::DbErr> {
-    let txn = db.begin().await?;
-    let mut events = Vec::with_capacity(jobs.len());
-    let mut results = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        let outcome = match apply(&txn, job, Some(&mut events)).await {
-            Err(StorageError::Database(e)) => {
-                let _ = txn.rollback().await;
-                return Err(e);
-            }
-            Err(e @ (StorageError::FailedPrecondition(_) | StorageError::Rejected(_))) => {
-                match replay(&txn, job).await {
-                    Ok(Some(done)) => Ok(done),
-                    Ok(None) => Err(e),
-                    Err(StorageError::Database(db_err)) => {
-                        let _ = txn.rollback().await;
-                        return Err(db_err);
-                    }
-                    Err(other) => Err(other),
-                }
-            }
-            other => other,
-        };
-        results.push(outcome);
-    }
-    if let Err(e) = audit::record_many(&txn, events).await {
-        let _ = txn.rollback().await;
-        return Err(match e {
-            StorageError::Database(e) => e,
-            other => sea_orm::DbErr::Custom(other.to_string()),
-        });
-    }
-    txn.commit().await?;
-    Ok(results)
-}
-
 /// The batch with a savepoint around each submission.
-async fn write_isolated(
+pub(crate) async fn write_isolated(
     db: &DatabaseConnection,
     jobs: &[Prepared],
 ) -> Vec<StorageResult<Submitted>> {
@@ -231,7 +191,7 @@ async fn in_savepoint(
     job: &Prepared,
 ) -> Result<StorageResult<Submitted>, sea_orm::DbErr> {
     let savepoint = txn.begin().await?;
-    match apply(&savepoint, job, None).await {
+    match apply(&savepoint, job).await {
         Ok(done) => {
             savepoint.commit().await?;
             Ok(Ok(done))
@@ -255,7 +215,10 @@ async fn in_savepoint(
 }
 
 /// The original revision of a retried request, if any.
-async fn replay(db: &impl ConnectionTrait, job: &Prepared) -> StorageResult<Option<Submitted>> {
+pub(crate) async fn replay(
+    db: &impl ConnectionTrait,
+    job: &Prepared,
+) -> StorageResult<Option<Submitted>> {
     let Some(rev) = revision::Entity::find()
         .filter(revision::Column::SubmittedBy.eq(job.caller.token_id.clone()))
         .filter(revision::Column::RequestId.eq(job.sub.request_id.clone()))
@@ -321,13 +284,8 @@ async fn load_state(
 }
 
 /// Checks and writes one submission. Every check comes before the first write, so an error that
-/// is not a database error leaves nothing behind. The audit event is queued on `events` when
-/// given (written once for the batch), else written at once.
-async fn apply(
-    txn: &DatabaseTransaction,
-    job: &Prepared,
-    events: Option<&mut Vec<audit_event::ActiveModel>>,
-) -> StorageResult<Submitted> {
+/// is not a database error leaves nothing behind. The audit event is written at once.
+async fn apply(txn: &DatabaseTransaction, job: &Prepared) -> StorageResult<Submitted> {
     let (office, sub) = (&job.office, &job.sub);
     let year = sub.report.year;
     let (current, previous_content) = load_state(txn, office.id, year).await?;
@@ -335,93 +293,49 @@ async fn apply(
         Some((row, content)) => (Some(row), content),
         None => (None, None),
     };
-    let latest = row.as_ref().map_or(0, |r| r.latest_revision);
-    if let Some(r) = &row
-        && status::is_locked(&r.status)
-    {
-        return Err(StorageError::FailedPrecondition(format!(
-            "office {} year {year} is {} and locked; it must be reopened first / 报表已审核或公开并锁定，须先重新开放",
-            office.code, r.status
-        )));
-    }
-    if let Some(base) = sub.base_revision
-        && base != latest
-    {
-        return Err(StorageError::FailedPrecondition(format!(
-            "base_revision {base} is not the latest revision {latest} / 基础版本 {base} 不是最新版本 {latest}"
-        )));
-    }
     let previous_year = previous_content
         .as_deref()
         .map(stored::parse_content)
         .transpose()?;
-    let findings = rules::check(&RuleContext {
-        report: &sub.report,
-        previous: previous_year.as_ref(),
-        deadline: None,
-    });
-    let errors: Vec<_> = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .cloned()
-        .collect();
-    if !errors.is_empty() && !sub.draft {
-        return Err(StorageError::Rejected(errors));
-    }
-    let previous_revision = match (&row, latest_content) {
-        (Some(r), Some(content)) if r.latest_revision > 0 => Some(stored::parse_content(&content)?),
-        (Some(r), None) if r.latest_revision > 0 => {
-            return Err(StorageError::Internal(format!(
-                "report {} has no revision {}",
-                r.id, r.latest_revision
-            )));
-        }
-        _ => None,
-    };
-    let changed = stored::changed_cells(previous_revision.as_ref(), &sub.report);
-    let now = super::now();
-    let number = latest + 1;
-    let new_status = match (&row, sub.draft) {
-        (_, false) => status::SUBMITTED.to_string(),
-        (None, true) => status::DRAFT.to_string(),
-        (Some(r), true) => r.status.clone(),
-    };
+    let latest = latest_content
+        .as_deref()
+        .map(stored::parse_content)
+        .transpose()?;
+    let d = decide::decide(job, row.as_ref(), latest.as_ref(), previous_year.as_ref())?;
+    let next = decide::next_row(job, row.as_ref(), &d);
     let report_id = match row {
         None => {
-            report::Entity::insert(report::ActiveModel {
-                office_id: Set(office.id),
-                year: Set(year),
-                status: Set(new_status.clone()),
-                latest_revision: Set(number),
-                latest_submitted_revision: Set(if sub.draft { 0 } else { number }),
-                accepted_revision: Set(0),
-                return_reason: Set(String::new()),
-                first_submitted_at: Set((!sub.draft).then_some(now)),
-                last_submitted_at: Set((!sub.draft).then_some(now)),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            })
-            .exec(txn)
-            .await?
-            .last_insert_id
+            let mut active: report::ActiveModel = next.into();
+            active.id = sea_orm::ActiveValue::NotSet;
+            report::Entity::insert(active)
+                .exec(txn)
+                .await?
+                .last_insert_id
         }
         Some(r) => {
-            let mut update = report::Entity::update_many()
-                .col_expr(report::Column::Status, Expr::value(new_status.clone()))
-                .col_expr(report::Column::LatestRevision, Expr::value(number))
-                .col_expr(report::Column::UpdatedAt, Expr::value(now));
-            if !sub.draft {
-                update = update
-                    .col_expr(report::Column::LatestSubmittedRevision, Expr::value(number))
-                    .col_expr(report::Column::ReturnReason, Expr::value(String::new()))
-                    .col_expr(
-                        report::Column::FirstSubmittedAt,
-                        Expr::value(r.first_submitted_at.or(Some(now))),
-                    )
-                    .col_expr(report::Column::LastSubmittedAt, Expr::value(Some(now)));
-            }
-            update
+            report::Entity::update_many()
+                .col_expr(report::Column::Status, Expr::value(next.status))
+                .col_expr(
+                    report::Column::LatestRevision,
+                    Expr::value(next.latest_revision),
+                )
+                .col_expr(
+                    report::Column::LatestSubmittedRevision,
+                    Expr::value(next.latest_submitted_revision),
+                )
+                .col_expr(
+                    report::Column::ReturnReason,
+                    Expr::value(next.return_reason),
+                )
+                .col_expr(
+                    report::Column::FirstSubmittedAt,
+                    Expr::value(next.first_submitted_at),
+                )
+                .col_expr(
+                    report::Column::LastSubmittedAt,
+                    Expr::value(next.last_submitted_at),
+                )
+                .col_expr(report::Column::UpdatedAt, Expr::value(next.updated_at))
                 .filter(report::Column::Id.eq(r.id))
                 .filter(report::Column::LatestRevision.eq(r.latest_revision))
                 .exec(txn)
@@ -429,52 +343,18 @@ async fn apply(
             r.id
         }
     };
-    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count() as i32;
-    let mut rev = revision::Model {
-        id: 0,
-        report_id,
-        office_id: office.id,
-        year,
-        number,
-        draft: sub.draft,
-        content: job.content.clone(),
-        checksum: job.checksum.clone(),
-        submitted_by: job.caller.token_id.clone(),
-        client: sub.client.clone(),
-        request_id: sub.request_id.clone(),
-        findings: stored::findings_to_json(&findings),
-        changed_cells: stored::strings_to_json(&changed),
-        error_count: count(Severity::Error),
-        warning_count: count(Severity::Warning),
-        created_at: now,
-        packed: Some(job.packed.clone()),
-        packed_format: Some(nianbao_proto::packed::FORMAT),
-    };
+    let mut rev = decide::revision(job, &d, report_id);
     let mut active: revision::ActiveModel = rev.clone().into();
     active.id = sea_orm::ActiveValue::NotSet;
     rev.id = revision::Entity::insert(active)
         .exec(txn)
         .await?
         .last_insert_id;
-    let event = audit::event(
-        &job.caller.token_id,
-        if sub.draft {
-            "report.save_draft"
-        } else {
-            "report.submit"
-        },
-        &format!("{}/{year}", office.code),
-        audit::OK,
-        &format!("revision={number} request_id={}", sub.request_id),
-    );
-    match events {
-        Some(events) => events.push(event),
-        None => audit::record_many(txn, vec![event]).await?,
-    }
+    audit::record_many(txn, vec![decide::event(job, &d)]).await?;
     Ok(Submitted {
         revision: rev,
         office_code: office.code.clone(),
-        status: new_status,
+        status: d.status,
         replayed: false,
     })
 }

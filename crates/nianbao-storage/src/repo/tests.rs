@@ -18,6 +18,7 @@ use crate::repo::review::Action;
 use crate::repo::submit::Submission;
 use crate::repo::{offices, read, review, submit, tokens};
 
+mod batch;
 mod group;
 mod history;
 mod scratch;

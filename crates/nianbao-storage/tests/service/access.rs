@@ -50,6 +50,7 @@ async fn access_matrix_and_forbidden_looks_like_missing() {
                     pb::ListRevisionsRequest {
                         office_code: target.into(),
                         year: 2023,
+                        ..Default::default()
                     },
                 ))
                 .await;

@@ -81,6 +81,7 @@ async fn submit_get_history_retry_stale_and_restart() {
             pb::ListRevisionsRequest {
                 office_code: "office-a".into(),
                 year: 2023,
+                ..Default::default()
             },
         ))
         .await
@@ -123,6 +124,7 @@ async fn submit_get_history_retry_stale_and_restart() {
             pb::ListRevisionsRequest {
                 office_code: "office-a".into(),
                 year: 2023,
+                ..Default::default()
             },
         ))
         .await
