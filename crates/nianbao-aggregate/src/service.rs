@@ -86,25 +86,52 @@ impl AggregateService {
         selection: Selection,
         auth: &Auth,
     ) -> AggregateResult<Aggregate> {
-        let root = &tree[0];
-        let codes: HashSet<&str> = tree.iter().map(|o| o.code.as_str()).collect();
-        let org = wire::org_office(&root.code, &root.name);
-        let mut fold = Fold::new(edition_of_year(year), year, &org);
         let stream = self
             .storage
-            .packed_reports(&root.code, year, selection, auth)
+            .packed_reports(&tree[0].code, year, selection, auth)
             .await?;
-        futures::pin_mut!(stream);
-        while let Some(item) = stream.next().await {
-            let (bytes, revision) = item?;
-            let u = unpack(&bytes).map_err(|e| AggregateError::BadData(e.to_string()))?;
-            if !codes.contains(u.office.code.as_str()) {
-                continue;
-            }
-            fold.add_cells(&u.office, u.year, u.edition, revision, &u.cells);
-        }
-        Ok(fold.finish())
+        fold_stream(tree, year, stream).await
     }
+
+    /// The subtree of `org` and its roll-up. Storage plans the stream while it lists the
+    /// offices: both requests are sent at once.
+    async fn tree_and_rollup(
+        &self,
+        org: &str,
+        year: i32,
+        selection: Selection,
+        auth: &Auth,
+    ) -> AggregateResult<(Vec<OfficeNode>, Aggregate)> {
+        let (tree, stream) = futures::try_join!(
+            self.tree(org, auth),
+            self.storage.packed_reports(org, year, selection, auth)
+        )?;
+        let agg = fold_stream(&tree, year, stream).await?;
+        Ok((tree, agg))
+    }
+}
+
+/// Folds a stream of packed reports into the roll-up of `tree` (root first); reports of offices
+/// outside it are ignored.
+async fn fold_stream(
+    tree: &[OfficeNode],
+    year: i32,
+    stream: impl futures::Stream<Item = AggregateResult<(Vec<u8>, i64)>>,
+) -> AggregateResult<Aggregate> {
+    let root = &tree[0];
+    let codes: HashSet<&str> = tree.iter().map(|o| o.code.as_str()).collect();
+    let org = wire::org_office(&root.code, &root.name);
+    let mut fold = Fold::new(edition_of_year(year), year, &org);
+    futures::pin_mut!(stream);
+    while let Some(item) = stream.next().await {
+        let (bytes, revision) = item?;
+        let u = unpack(&bytes).map_err(|e| AggregateError::BadData(e.to_string()))?;
+        if !codes.contains(u.office.code.as_str()) {
+            continue;
+        }
+        fold.add_cells(&u.office, u.year, u.edition, revision, &u.cells);
+    }
+    Ok(fold.finish())
 }
 
 impl AggregateService {
@@ -187,9 +214,8 @@ impl AggregationService for AggregateService {
         tracing::Span::current()
             .record("org", org.as_str())
             .record("year", year);
-        let tree = self.tree(&org, &auth).await?;
-        let agg = self
-            .rollup_of(&tree, year, wire::selection(r.selection), &auth)
+        let (_, agg) = self
+            .tree_and_rollup(&org, year, wire::selection(r.selection), &auth)
             .await?;
         let offices = i64::try_from(agg.included.len()).unwrap_or(i64::MAX);
         let ind = indicators(&agg.report, offices);

@@ -245,6 +245,7 @@ impl StorageSource {
                     year,
                     selection: selection as i32,
                     packed: false,
+                    ..Default::default()
                 },
                 auth,
             ))
@@ -273,6 +274,7 @@ impl StorageSource {
                     year,
                     selection: selection as i32,
                     packed: true,
+                    cells_only: true,
                 },
                 auth,
             ))

@@ -306,7 +306,11 @@ impl StorageService for Storage {
             self.clone(),
             caller,
             r.under,
-            r.packed,
+            match (r.packed, r.cells_only) {
+                (false, _) => super::stream::Form::Full,
+                (true, false) => super::stream::Form::Packed,
+                (true, true) => super::stream::Form::Cells,
+            },
             bulk,
         )))
     }

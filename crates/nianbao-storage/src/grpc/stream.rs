@@ -10,29 +10,45 @@ use crate::error::StorageResult;
 use crate::repo::read;
 use crate::wire;
 
-/// Spawns the task that streams `bulk` (packed reports when `packed`) and returns the stream the
-/// client reads. A failed chunk is audited and ends the stream with its status; a client that
+/// What each item of a stream carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Form {
+    /// The whole report, its revision and its office-year's summary.
+    Full,
+    /// The packed cells, the revision without findings, the summary.
+    Packed,
+    /// The packed cells and the revision's number only.
+    Cells,
+}
+
+/// Spawns the task that streams `bulk` in the given form and returns the stream the client
+/// reads. A failed chunk is audited and ends the stream with its status; a client that
 /// goes away stops the task at its next send.
 pub(super) fn send(
     this: Storage,
     caller: Caller,
     under: String,
-    packed: bool,
+    form: Form,
     bulk: read::BulkRead,
 ) -> ReportStream {
-    let (tx, rx) = tokio::sync::mpsc::channel(read::BULK_CHUNK);
+    // Room for two chunks: the next chunk is read from the database while the client still
+    // takes the last one, so reading and sending overlap on two cores.
+    let (tx, rx) = tokio::sync::mpsc::channel(2 * read::BULK_CHUNK);
     let task = async move {
         for chunk in bulk.planned.chunks(read::BULK_CHUNK) {
-            let items = if packed {
-                match bulk.fetch_packed(&this.db, chunk).await {
+            let items = match form {
+                Form::Cells => match bulk.fetch_cells(&this.db, chunk).await {
+                    Ok(v) => Ok(v.iter().map(cells_item).collect()),
+                    Err(e) => Err(e),
+                },
+                Form::Packed => match bulk.fetch_packed(&this.db, chunk).await {
                     Ok(v) => v.iter().map(packed_item).collect(),
                     Err(e) => Err(e),
-                }
-            } else {
-                match bulk.fetch(&this.db, chunk).await {
+                },
+                Form::Full => match bulk.fetch(&this.db, chunk).await {
                     Ok(v) => v.iter().map(wire::fetched).collect(),
                     Err(e) => Err(e),
-                }
+                },
             };
             let items: Vec<pb::StreamReportsResponse> = match items {
                 Ok(items) => items,
@@ -67,4 +83,19 @@ fn packed_item(p: &read::PackedFetched) -> StorageResult<pb::StreamReportsRespon
         summary: Some(wire::summary(&p.summary)),
         packed: p.packed.to_vec(),
     })
+}
+
+/// A cells-only stream item: the packed report and the revision's number, office and year.
+fn cells_item(c: &read::PackedCells) -> pb::StreamReportsResponse {
+    pb::StreamReportsResponse {
+        report: None,
+        revision: Some(pb::Revision {
+            number: c.number,
+            office_code: c.code.to_string(),
+            year: c.year,
+            ..Default::default()
+        }),
+        summary: None,
+        packed: c.packed.to_vec(),
+    }
 }

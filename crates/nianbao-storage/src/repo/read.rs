@@ -333,7 +333,7 @@ mod bulk;
 pub use bulk::heads_select;
 #[cfg(test)]
 pub use bulk::select;
-pub use bulk::{BULK_CHUNK, BulkRead, PackedFetched, plan};
+pub use bulk::{BULK_CHUNK, BulkRead, PackedCells, PackedFetched, plan};
 
 #[cfg(test)]
 #[path = "bulk_tests.rs"]

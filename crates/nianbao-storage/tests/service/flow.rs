@@ -269,6 +269,7 @@ async fn stream_selects_accepted_and_latest_submitted() {
                         year: 2023,
                         selection: selection as i32,
                         packed: false,
+                        ..Default::default()
                     },
                 ))
                 .await
@@ -292,6 +293,46 @@ async fn stream_selects_accepted_and_latest_submitted() {
         collect(&mut c, &t.admin, pb::Selection::LatestSubmitted).await,
         ["office-a", "unit-a1", "office-b"]
     );
+
+    // The cells-only form carries the same packed cells and revision numbers as the packed
+    // form, in the same order, and nothing else.
+    let packed = async |c: &mut StorageServiceClient<Channel>,
+                        token: &str,
+                        selection: pb::Selection,
+                        cells_only: bool| {
+        let mut stream = c
+            .stream_reports(req(
+                token,
+                pb::StreamReportsRequest {
+                    year: 2023,
+                    selection: selection as i32,
+                    packed: true,
+                    cells_only,
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        let mut items = Vec::new();
+        while let Some(item) = stream.message().await.unwrap() {
+            let rev = item.revision.unwrap();
+            assert!(!item.packed.is_empty());
+            assert_eq!(item.summary.is_none(), cells_only);
+            assert_eq!(rev.checksum.is_empty(), cells_only);
+            items.push((rev.office_code, rev.year, rev.number, item.packed));
+        }
+        items
+    };
+    for (token, selection) in [
+        (&t.city, pb::Selection::Accepted),
+        (&t.city, pb::Selection::LatestSubmitted),
+        (&t.admin, pb::Selection::LatestSubmitted),
+    ] {
+        let full = packed(&mut c, token, selection, false).await;
+        assert!(!full.is_empty());
+        assert_eq!(packed(&mut c, token, selection, true).await, full);
+    }
 
     let mut seen = Vec::new();
     let mut token = String::new();
