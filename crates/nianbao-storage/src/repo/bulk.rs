@@ -238,6 +238,9 @@ impl BulkRead {
     }
 }
 
+/// A revision's id, report row, number, packed cells and their format.
+type CellsRow = (i64, i64, i64, Option<Vec<u8>>, Option<i32>);
+
 /// One revision in packed form with only what a roll-up needs.
 #[derive(Clone, Debug)]
 pub struct PackedCells {
@@ -261,7 +264,7 @@ impl BulkRead {
     ) -> StorageResult<Vec<PackedCells>> {
         let ids: Vec<i64> = chunk.iter().map(|p| p.report_id).collect();
         let numbers: BTreeSet<i64> = chunk.iter().map(|p| p.number).collect();
-        let rows: Vec<(i64, i64, i64, Option<Vec<u8>>, Option<i32>)> = revision::Entity::find()
+        let rows: Vec<CellsRow> = revision::Entity::find()
             .select_only()
             .columns([
                 revision::Column::Id,
