@@ -209,6 +209,23 @@ fn storage_commands_end_to_end() {
         Some(1),
         "the refused submission left no revision"
     );
+    for id in ["second", "third"] {
+        let out = client(&office, &["submit", &good, "--request-id", id]);
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+    }
+    let numbers = |args: &[&str]| -> Vec<i64> {
+        let out = client(&city, args);
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        doc.as_array()
+            .expect("array")
+            .iter()
+            .map(|r| r["number"].as_i64().expect("number"))
+            .collect()
+    };
+    let base = ["history", "--office", "140404-sfj", "--year", "2023", "--json"];
+    assert_eq!(numbers(&base), [1, 2, 3]);
+    assert_eq!(numbers(&[&base[..], &["--last", "2"]].concat()), [2, 3]);
+    assert_eq!(numbers(&[&base[..], &["--last", "9"]].concat()), [1, 2, 3]);
 
     assert_eq!(
         client(
