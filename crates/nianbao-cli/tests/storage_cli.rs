@@ -222,7 +222,14 @@ fn storage_commands_end_to_end() {
             .map(|r| r["number"].as_i64().expect("number"))
             .collect()
     };
-    let base = ["history", "--office", "140404-sfj", "--year", "2023", "--json"];
+    let base = [
+        "history",
+        "--office",
+        "140404-sfj",
+        "--year",
+        "2023",
+        "--json",
+    ];
     assert_eq!(numbers(&base), [1, 2, 3]);
     assert_eq!(numbers(&[&base[..], &["--last", "2"]].concat()), [2, 3]);
     assert_eq!(numbers(&[&base[..], &["--last", "9"]].concat()), [1, 2, 3]);

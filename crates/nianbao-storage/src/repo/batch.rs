@@ -8,6 +8,7 @@
 //! submission per savepoint); a refused submission writes nothing.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use nianbao_model::Report;
 use sea_orm::{
@@ -17,6 +18,7 @@ use sea_orm::{
 
 use crate::entity::{report, revision};
 use crate::error::{StorageError, StorageResult};
+use crate::repo::cache::ReportCache;
 use crate::repo::decide::{self, Decision};
 use crate::repo::submit::{Prepared, Submitted, replay};
 use crate::repo::{access, audit, stored};
@@ -32,6 +34,8 @@ enum Source {
     Parsed(Report),
     /// A submission of this group (by index).
     Job(usize),
+    /// Parsed before, kept by the writer.
+    Cached(Arc<Report>),
 }
 
 /// The office-years of a group as the transaction sees them, moved on by each accepted
@@ -49,7 +53,11 @@ struct State {
 impl State {
     /// Reads the rows of the office-years of `jobs` and of the years before them, and the
     /// content of each one's latest revision and of each year before's selected revision.
-    async fn load(txn: &DatabaseTransaction, jobs: &[Prepared]) -> StorageResult<State> {
+    async fn load(
+        txn: &DatabaseTransaction,
+        jobs: &[Prepared],
+        cache: Option<&ReportCache>,
+    ) -> StorageResult<State> {
         let wanted: BTreeSet<Key> = jobs
             .iter()
             .flat_map(|j| {
@@ -94,6 +102,19 @@ impl State {
                 }
             }
         }
+        if let Some(cache) = cache {
+            needed.retain(
+                |(report_id, number), key| match cache.get(*report_id, *number) {
+                    Some(report) => {
+                        state
+                            .reports
+                            .insert((*key, *number), Source::Cached(report));
+                        false
+                    }
+                    None => true,
+                },
+            );
+        }
         if needed.is_empty() {
             return Ok(state);
         }
@@ -136,6 +157,7 @@ impl State {
         match self.reports.get(&(key, number))? {
             Source::Parsed(r) => Some(r),
             Source::Job(i) => jobs.get(*i).map(|j| &j.sub.report),
+            Source::Cached(r) => Some(r),
             Source::Stored(_) => None,
         }
     }
@@ -172,9 +194,10 @@ impl State {
 pub async fn write_grouped(
     db: &DatabaseConnection,
     jobs: &[Prepared],
+    cache: Option<&ReportCache>,
 ) -> Result<Vec<StorageResult<Submitted>>, DbErr> {
     let txn = db.begin().await?;
-    match grouped(&txn, jobs).await {
+    match grouped(&txn, jobs, cache).await {
         Ok(results) => {
             txn.commit().await?;
             Ok(results)
@@ -189,8 +212,9 @@ pub async fn write_grouped(
 async fn grouped(
     txn: &DatabaseTransaction,
     jobs: &[Prepared],
+    cache: Option<&ReportCache>,
 ) -> Result<Vec<StorageResult<Submitted>>, DbErr> {
-    let mut state = State::load(txn, jobs).await.map_err(database)?;
+    let mut state = State::load(txn, jobs, cache).await.map_err(database)?;
     let mut decided: Vec<Option<Decision>> = Vec::with_capacity(jobs.len());
     let mut results: Vec<Option<StorageResult<Submitted>>> = Vec::with_capacity(jobs.len());
     for (i, job) in jobs.iter().enumerate() {

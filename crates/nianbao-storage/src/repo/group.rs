@@ -12,6 +12,7 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{StorageError, StorageResult};
+use crate::repo::cache::ReportCache;
 use crate::repo::submit::{self, Prepared, Submitted};
 
 /// The most submissions written in one transaction.
@@ -70,11 +71,21 @@ impl GroupCommit {
 
 async fn run(db: DatabaseConnection, mut queue: mpsc::Receiver<Job>) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
+    let mut cache = ReportCache::default();
     while queue.recv_many(&mut jobs, MAX_BATCH).await > 0 {
         let (prepared, replies): (Vec<Prepared>, Vec<_>) =
             jobs.drain(..).map(|j| (j.prepared, j.reply)).unzip();
-        let results = submit::write_batch(&db, &prepared).await;
+        let results = submit::write_batch(&db, &prepared, Some(&cache)).await;
         nianbao_common::metrics::inc("nianbao_storage_batches_total");
+        // Committed revisions are kept parsed for the next submissions of their office-years.
+        for (p, result) in prepared.into_iter().zip(&results) {
+            if let Ok(done) = result
+                && !done.replayed
+            {
+                let rev = &done.revision;
+                cache.insert(rev.report_id, rev.number, Arc::new(p.into_report()));
+            }
+        }
         for (reply, result) in replies.into_iter().zip(results) {
             // The client may have gone; its submission is written all the same (a retry with the
             // same request id is answered with it).

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod audit;
 pub mod batch;
+pub mod cache;
 pub mod decide;
 pub mod group;
 pub mod history;

@@ -15,6 +15,7 @@ use crate::auth::Caller;
 use crate::entity::{office, report, revision};
 use crate::error::{StorageError, StorageResult};
 use crate::repo::access::{self, Need};
+use crate::repo::cache::ReportCache;
 use crate::repo::{audit, batch, decide, is_unique_violation, stored};
 
 pub use crate::repo::read::{find_report, find_revision};
@@ -64,6 +65,11 @@ impl Prepared {
     pub fn office_id(&self) -> i64 {
         self.office.id
     }
+
+    /// The submitted report.
+    pub fn into_report(self) -> Report {
+        self.sub.report
+    }
 }
 
 /// Resolves the office (the caller must be allowed to submit for it) and computes the canonical
@@ -94,7 +100,7 @@ pub async fn submit(
     sub: Submission,
 ) -> StorageResult<Submitted> {
     let prepared = prepare(db, caller, sub).await?;
-    write_batch(db, std::slice::from_ref(&prepared))
+    write_batch(db, std::slice::from_ref(&prepared), None)
         .await
         .pop()
         .unwrap_or_else(|| Err(StorageError::Internal("empty batch result".into())))
@@ -112,13 +118,14 @@ pub async fn submit(
 pub async fn write_batch(
     db: &DatabaseConnection,
     jobs: &[Prepared],
+    cache: Option<&ReportCache>,
 ) -> Vec<StorageResult<Submitted>> {
     let mut ids = std::collections::HashSet::new();
     let retried_within = !jobs
         .iter()
         .all(|j| ids.insert((&j.caller.token_id, &j.sub.request_id)));
     if !retried_within {
-        match batch::write_grouped(db, jobs).await {
+        match batch::write_grouped(db, jobs, cache).await {
             Ok(results) => return results,
             Err(e) => {
                 tracing::info!(error = %e, "batch rolled back, written again with savepoints");

@@ -104,7 +104,7 @@ async fn a_failing_submission_does_not_affect_its_batch() {
         for j in jobs {
             prepared.push(submit::prepare(&db.read, &w.office, j).await.unwrap());
         }
-        let results = submit::write_batch(&db.write, &prepared).await;
+        let results = submit::write_batch(&db.write, &prepared, None).await;
         assert_eq!(results.len(), 6);
         assert_eq!(results[0].as_ref().unwrap().revision.number, 2);
         assert!(matches!(
@@ -151,7 +151,7 @@ async fn a_failing_submission_does_not_affect_its_batch() {
         for j in jobs {
             prepared.push(submit::prepare(&db.read, &w.admin, j).await.unwrap());
         }
-        let results = submit::write_batch(&db.write, &prepared).await;
+        let results = submit::write_batch(&db.write, &prepared, None).await;
         assert_eq!(results[0].as_ref().unwrap().revision.number, 4);
         assert!(matches!(
             results[1],
