@@ -41,11 +41,13 @@ impl ReportCache {
     }
 
     /// Entries kept.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
     /// Whether nothing is kept.
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
