@@ -192,17 +192,15 @@ fn storage_commands_end_to_end() {
     );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(doc["status"], "submitted");
-    let out = client(
-        &city,
-        &[
-            "history",
-            "--office",
-            "140404-sfj",
-            "--year",
-            "2023",
-            "--json",
-        ],
-    );
+    let history = [
+        "history",
+        "--office",
+        "140404-sfj",
+        "--year",
+        "2023",
+        "--json",
+    ];
+    let out = client(&city, &history);
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(
         doc.as_array().map(Vec::len),
