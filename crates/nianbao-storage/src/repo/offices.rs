@@ -29,8 +29,18 @@ pub struct OfficeView {
 }
 
 impl OfficeView {
-    fn of(member: &Member) -> OfficeView {
-        OfficeView::with(&member.office, member.parent_code.clone(), member.depth)
+    /// A listed office, its strings moved rather than copied (a province lists 100,000).
+    fn of(member: Member) -> OfficeView {
+        let o = member.office;
+        OfficeView {
+            exempt_years: serde_json::from_str(&o.exempt_years).unwrap_or_default(),
+            code: o.code,
+            name: o.name,
+            kind: o.kind,
+            parent_code: member.parent_code,
+            must_report: o.must_report,
+            depth: member.depth,
+        }
     }
 
     fn with(o: &office::Model, parent_code: String, depth: i32) -> OfficeView {
@@ -243,7 +253,7 @@ pub async fn list(
     let scope = subtree::scope(db, caller, under).await?;
     Ok(subtree::members(db, &scope)
         .await?
-        .iter()
+        .into_iter()
         .map(OfficeView::of)
         .collect())
 }
