@@ -306,11 +306,7 @@ impl StorageService for Storage {
             self.clone(),
             caller,
             r.under,
-            match (r.packed, r.cells_only) {
-                (false, _) => super::stream::Form::Full,
-                (true, false) => super::stream::Form::Packed,
-                (true, true) => super::stream::Form::Cells,
-            },
+            super::stream::Form::of(r.packed, r.cells_only),
             bulk,
         )))
     }

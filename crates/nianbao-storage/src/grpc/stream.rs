@@ -21,6 +21,17 @@ pub(super) enum Form {
     Cells,
 }
 
+impl Form {
+    /// The form a request's `packed` and `cells_only` ask for (`cells_only` needs `packed`).
+    pub(super) fn of(packed: bool, cells_only: bool) -> Form {
+        match (packed, cells_only) {
+            (false, _) => Form::Full,
+            (true, false) => Form::Packed,
+            (true, true) => Form::Cells,
+        }
+    }
+}
+
 /// Spawns the task that streams `bulk` in the given form and returns the stream the client
 /// reads. A failed chunk is audited and ends the stream with its status; a client that
 /// goes away stops the task at its next send.

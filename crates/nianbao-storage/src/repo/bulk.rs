@@ -179,10 +179,9 @@ impl BulkRead {
             .collect();
         let mut out = Vec::with_capacity(chunk.len());
         for p in chunk {
-            let missing =
-                || StorageError::NotFound(format!("revision {}: not found / 版本不存在", p.number));
-            let head = heads.get(&(p.report_id, p.number)).ok_or_else(missing)?;
-            let revision = revisions.remove(&head.id).ok_or_else(missing)?;
+            let gone = || missing(p.number);
+            let head = heads.get(&(p.report_id, p.number)).ok_or_else(gone)?;
+            let revision = revisions.remove(&head.id).ok_or_else(gone)?;
             let report = stored::parse_content(&revision.content)?;
             let Some(summary) = self.summary(p, &mut rows, &heads) else {
                 continue;
@@ -205,26 +204,18 @@ impl BulkRead {
         chunk: &[Planned],
     ) -> StorageResult<Vec<PackedFetched>> {
         let (mut rows, mut heads) = self.heads(db, chunk).await?;
-        let mut packed: HashMap<i64, Arc<[u8]>> = HashMap::with_capacity(chunk.len());
-        let mut misses = Vec::new();
+        let mut packed = Packed::default();
         for p in chunk {
-            let Some(head) = heads.get_mut(&(p.report_id, p.number)) else {
-                continue;
-            };
-            match (head.packed.take(), head.packed_format) {
-                (Some(bytes), Some(nianbao_proto::packed::FORMAT)) => {
-                    packed.insert(head.id, bytes.into());
-                }
-                _ => misses.push(head.id),
+            if let Some(head) = heads.get_mut(&(p.report_id, p.number)) {
+                packed.add(head.id, head.packed.take(), head.packed_format);
             }
         }
-        pack_missing(db, misses, &mut packed).await?;
+        let packed = packed.complete(db).await?;
         let mut out = Vec::with_capacity(chunk.len());
         for p in chunk {
-            let missing =
-                || StorageError::NotFound(format!("revision {}: not found / 版本不存在", p.number));
-            let head = heads.get(&(p.report_id, p.number)).ok_or_else(missing)?;
-            let bytes = packed.get(&head.id).cloned().ok_or_else(missing)?;
+            let gone = || missing(p.number);
+            let head = heads.get(&(p.report_id, p.number)).ok_or_else(gone)?;
+            let bytes = packed.get(&head.id).cloned().ok_or_else(gone)?;
             let Some(summary) = self.summary(p, &mut rows, &heads) else {
                 continue;
             };
@@ -280,21 +271,14 @@ impl BulkRead {
             .await?;
         let wanted: HashSet<(i64, i64)> = chunk.iter().map(|p| (p.report_id, p.number)).collect();
         let mut ids: HashMap<(i64, i64), i64> = HashMap::with_capacity(chunk.len());
-        let mut packed: HashMap<i64, Arc<[u8]>> = HashMap::with_capacity(chunk.len());
-        let mut misses = Vec::new();
+        let mut packed = Packed::default();
         for (id, report_id, number, bytes, format) in rows {
-            if !wanted.contains(&(report_id, number)) {
-                continue;
-            }
-            ids.insert((report_id, number), id);
-            match (bytes, format) {
-                (Some(bytes), Some(nianbao_proto::packed::FORMAT)) => {
-                    packed.insert(id, bytes.into());
-                }
-                _ => misses.push(id),
+            if wanted.contains(&(report_id, number)) {
+                ids.insert((report_id, number), id);
+                packed.add(id, bytes, format);
             }
         }
-        pack_missing(db, misses, &mut packed).await?;
+        let packed = packed.complete(db).await?;
         chunk
             .iter()
             .map(|p| {
@@ -302,12 +286,7 @@ impl BulkRead {
                     .get(&(p.report_id, p.number))
                     .and_then(|id| packed.get(id))
                     .cloned()
-                    .ok_or_else(|| {
-                        StorageError::NotFound(format!(
-                            "revision {}: not found / 版本不存在",
-                            p.number
-                        ))
-                    })?;
+                    .ok_or_else(|| missing(p.number))?;
                 Ok(PackedCells {
                     code: p.code.clone(),
                     year: self.year,
@@ -319,28 +298,48 @@ impl BulkRead {
     }
 }
 
-/// Packs, from their stored content, the revisions `ids` stored without packed cells (or in
-/// another packed format).
-async fn pack_missing(
-    db: &DatabaseConnection,
-    ids: Vec<i64>,
-    packed: &mut HashMap<i64, Arc<[u8]>>,
-) -> StorageResult<()> {
-    if ids.is_empty() {
-        return Ok(());
+/// The packed cells of a chunk by revision id: those stored with each revision, and, packed
+/// from the stored content, those of revisions stored without them (or in another format).
+#[derive(Default)]
+struct Packed {
+    by_id: HashMap<i64, Arc<[u8]>>,
+    misses: Vec<i64>,
+}
+
+impl Packed {
+    /// A revision's stored packed cells and their format (a miss unless present in ours).
+    fn add(&mut self, id: i64, bytes: Option<Vec<u8>>, format: Option<i32>) {
+        match (bytes, format) {
+            (Some(bytes), Some(nianbao_proto::packed::FORMAT)) => {
+                self.by_id.insert(id, bytes.into());
+            }
+            _ => self.misses.push(id),
+        }
     }
-    let contents: Vec<(i64, String)> = revision::Entity::find()
-        .select_only()
-        .columns([revision::Column::Id, revision::Column::Content])
-        .filter(revision::Column::Id.is_in(ids))
-        .into_tuple()
-        .all(db)
-        .await?;
-    for (id, content) in contents {
-        let bytes = nianbao_proto::packed::pack(&stored::parse_content(&content)?);
-        packed.insert(id, bytes.into());
+
+    /// Packs the misses from their content; returns every revision's packed cells.
+    async fn complete(mut self, db: &DatabaseConnection) -> StorageResult<HashMap<i64, Arc<[u8]>>> {
+        if self.misses.is_empty() {
+            return Ok(self.by_id);
+        }
+        let contents: Vec<(i64, String)> = revision::Entity::find()
+            .select_only()
+            .columns([revision::Column::Id, revision::Column::Content])
+            .filter(revision::Column::Id.is_in(self.misses))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (id, content) in contents {
+            let bytes = nianbao_proto::packed::pack(&stored::parse_content(&content)?);
+            self.by_id.insert(id, bytes.into());
+        }
+        Ok(self.by_id)
     }
-    Ok(())
+}
+
+/// A planned revision that is not in the database.
+fn missing(number: i64) -> StorageError {
+    StorageError::NotFound(format!("revision {number}: not found / 版本不存在"))
 }
 
 /// The heads of the revisions `numbers` of the report rows `ids` (and possibly others of theirs,

@@ -1,7 +1,7 @@
 //! What a submission does to its office-year, decided without the database: the checks (lock,
 //! stale base, the rules), the new revision's number and findings, and the report's new status.
-//! Both writers ([`submit`](super::submit) one at a time, [`batch`](super::batch) a group in
-//! one go) read the state, call [`decide`], and write what it says.
+//! The writer ([`batch`](super::batch), for a group or, in a savepoint, for one submission)
+//! reads the state, calls [`decide`] for each submission in order, and writes what it says.
 
 use chrono::{DateTime, Utc};
 use nianbao_model::rules::{self, RuleContext};

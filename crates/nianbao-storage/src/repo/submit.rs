@@ -1,14 +1,15 @@
 //! Submissions: every submission is a new immutable revision, written in one transaction with
 //! the report row and the audit event.
 //!
-//! Several submissions may share one transaction ([`write_batch`], driven by
-//! [`group`](super::group)): each runs inside its own savepoint, so a failing one is rolled back
-//! alone, and none is acknowledged before the shared commit.
+//! Several submissions share one transaction ([`write_batch`], driven by
+//! [`group`](super::group)), written as one group by [`batch`](super::batch); when a statement
+//! of the group fails, each is written again in its own savepoint, so a failing one is rolled
+//! back alone. None is acknowledged before the shared commit.
 
 use nianbao_model::Report;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    FromQueryResult, QueryFilter, TransactionTrait, sea_query::Expr,
+    QueryFilter, TransactionTrait,
 };
 
 use crate::auth::Caller;
@@ -16,7 +17,7 @@ use crate::entity::{office, report, revision};
 use crate::error::{StorageError, StorageResult};
 use crate::repo::access::{self, Need};
 use crate::repo::cache::ReportCache;
-use crate::repo::{audit, batch, decide, is_unique_violation, stored};
+use crate::repo::{batch, is_unique_violation, stored};
 
 pub use crate::repo::read::{find_report, find_revision};
 
@@ -191,32 +192,25 @@ pub(crate) async fn write_isolated(
     }
 }
 
-/// Runs one submission in a savepoint: released when it succeeds, rolled back when it fails. The
-/// outer error is a failure of the savepoint itself.
+/// Runs one submission in a savepoint, as a group of one ([`batch::grouped`]): released when it
+/// was decided (written, refused or answered as a replay), rolled back when a statement failed
+/// (the answer is then that database error). The outer error is a failure of the savepoint
+/// itself.
 async fn in_savepoint(
     txn: &DatabaseTransaction,
     job: &Prepared,
 ) -> Result<StorageResult<Submitted>, sea_orm::DbErr> {
     let savepoint = txn.begin().await?;
-    match apply(&savepoint, job).await {
-        Ok(done) => {
+    match batch::grouped(&savepoint, std::slice::from_ref(job), None).await {
+        Ok(mut results) => {
             savepoint.commit().await?;
-            Ok(Ok(done))
+            Ok(results
+                .pop()
+                .unwrap_or_else(|| Err(StorageError::Internal("empty batch result".into()))))
         }
         Err(e) => {
             savepoint.rollback().await?;
-            // A refused retry is answered with the original revision.
-            if matches!(
-                e,
-                StorageError::FailedPrecondition(_) | StorageError::Rejected(_)
-            ) {
-                match replay(txn, job).await {
-                    Ok(Some(done)) => return Ok(Ok(done)),
-                    Err(reused @ StorageError::Invalid { .. }) => return Ok(Err(reused)),
-                    _ => {}
-                }
-            }
-            Ok(Err(e))
+            Ok(Err(StorageError::Database(e)))
         }
     }
 }
@@ -250,118 +244,4 @@ pub(crate) async fn replay(
         status: row.status,
         replayed: true,
     }))
-}
-
-/// The report rows of an office for a year and the year before, each with the content of the
-/// revision a submission needs: the latest of this year (for the changed cells), the selected
-/// one of the year before (for the cross-year rules). One query.
-async fn load_state(
-    db: &impl ConnectionTrait,
-    office_id: i64,
-    year: i32,
-) -> StorageResult<(Option<(report::Model, Option<String>)>, Option<String>)> {
-    let stmt = access::statement(
-        db,
-        "SELECT r.*, v.content AS content FROM reports r \
-         LEFT JOIN revisions v ON v.report_id = r.id AND v.number = CASE \
-             WHEN r.year = ? THEN r.latest_revision \
-             WHEN r.accepted_revision > 0 THEN r.accepted_revision \
-             WHEN r.latest_submitted_revision > 0 THEN r.latest_submitted_revision \
-             ELSE r.latest_revision END \
-         WHERE r.office_id = ? AND r.year IN (?, ?)",
-        vec![
-            year.into(),
-            office_id.into(),
-            year.into(),
-            (year - 1).into(),
-        ],
-    );
-    let mut current = None;
-    let mut previous = None;
-    for row in db.query_all_raw(stmt).await? {
-        let model = report::Model::from_query_result(&row, "")?;
-        let content: Option<String> = row.try_get("", "content")?;
-        if model.year == year {
-            current = Some((model, content));
-        } else {
-            previous = content;
-        }
-    }
-    Ok((current, previous))
-}
-
-/// Checks and writes one submission. Every check comes before the first write, so an error that
-/// is not a database error leaves nothing behind. The audit event is written at once.
-async fn apply(txn: &DatabaseTransaction, job: &Prepared) -> StorageResult<Submitted> {
-    let (office, sub) = (&job.office, &job.sub);
-    let year = sub.report.year;
-    let (current, previous_content) = load_state(txn, office.id, year).await?;
-    let (row, latest_content) = match current {
-        Some((row, content)) => (Some(row), content),
-        None => (None, None),
-    };
-    let previous_year = previous_content
-        .as_deref()
-        .map(stored::parse_content)
-        .transpose()?;
-    let latest = latest_content
-        .as_deref()
-        .map(stored::parse_content)
-        .transpose()?;
-    let d = decide::decide(job, row.as_ref(), latest.as_ref(), previous_year.as_ref())?;
-    let next = decide::next_row(job, row.as_ref(), &d);
-    let report_id = match row {
-        None => {
-            let mut active: report::ActiveModel = next.into();
-            active.id = sea_orm::ActiveValue::NotSet;
-            report::Entity::insert(active)
-                .exec(txn)
-                .await?
-                .last_insert_id
-        }
-        Some(r) => {
-            report::Entity::update_many()
-                .col_expr(report::Column::Status, Expr::value(next.status))
-                .col_expr(
-                    report::Column::LatestRevision,
-                    Expr::value(next.latest_revision),
-                )
-                .col_expr(
-                    report::Column::LatestSubmittedRevision,
-                    Expr::value(next.latest_submitted_revision),
-                )
-                .col_expr(
-                    report::Column::ReturnReason,
-                    Expr::value(next.return_reason),
-                )
-                .col_expr(
-                    report::Column::FirstSubmittedAt,
-                    Expr::value(next.first_submitted_at),
-                )
-                .col_expr(
-                    report::Column::LastSubmittedAt,
-                    Expr::value(next.last_submitted_at),
-                )
-                .col_expr(report::Column::UpdatedAt, Expr::value(next.updated_at))
-                .filter(report::Column::Id.eq(r.id))
-                .filter(report::Column::LatestRevision.eq(r.latest_revision))
-                .exec(txn)
-                .await?;
-            r.id
-        }
-    };
-    let mut rev = decide::revision(job, &d, report_id);
-    let mut active: revision::ActiveModel = rev.clone().into();
-    active.id = sea_orm::ActiveValue::NotSet;
-    rev.id = revision::Entity::insert(active)
-        .exec(txn)
-        .await?
-        .last_insert_id;
-    audit::record_many(txn, vec![decide::event(job, &d)]).await?;
-    Ok(Submitted {
-        revision: rev,
-        office_code: office.code.clone(),
-        status: d.status,
-        replayed: false,
-    })
 }
