@@ -115,6 +115,18 @@ pub async fn resolve(
     need: Need,
 ) -> StorageResult<office::Model> {
     let found = find_by_code(db, code).await?;
+    permit(db, caller, code, found, need).await
+}
+
+/// The office found for `code` (`None`: no such office) if the caller may do what it wants with
+/// it, or the refusal of [`resolve`].
+pub async fn permit(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    code: &str,
+    found: Option<office::Model>,
+    need: Need,
+) -> StorageResult<office::Model> {
     let Some(office) = found else {
         return Err(if caller.role == Role::Admin {
             StorageError::NotFound(format!("office {code}: not found / 单位 {code} 不存在"))

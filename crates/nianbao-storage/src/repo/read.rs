@@ -1,11 +1,12 @@
 //! Reads: one report, its revisions, pages of office-years, and bulk selections.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::OnceLock;
 
 use nianbao_model::Report;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, IdenStatic,
+    Iterable, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use crate::auth::Caller;
@@ -47,15 +48,26 @@ pub(crate) async fn readable_row(
     year: i32,
 ) -> StorageResult<(office::Model, report::Model)> {
     let office = access::resolve(db, caller, code, access::Need::Read).await?;
-    let row = find_report(db, office.id, year).await?.ok_or_else(|| {
-        StorageError::NotFound(format!(
-            "office {code} year {year}: no report / 单位 {code} 无 {year} 年度报表"
-        ))
-    })?;
+    let row = find_report(db, office.id, year)
+        .await?
+        .ok_or_else(|| no_report(code, year))?;
     Ok((office, row))
 }
 
-/// A revision (the latest when `number` is `None`).
+fn no_report(code: &str, year: i32) -> StorageError {
+    StorageError::NotFound(format!(
+        "office {code} year {year}: no report / 单位 {code} 无 {year} 年度报表"
+    ))
+}
+
+fn missing_revision(number: i64) -> StorageError {
+    StorageError::NotFound(format!("revision {number}: not found / 版本不存在"))
+}
+
+/// A revision (the latest when `number` is `None`): the office, the report row and the revision
+/// read with one query ([`find_office_year`]), then the caller's permission checked
+/// ([`checked`]).
+#[cfg(test)]
 pub async fn get(
     db: &DatabaseConnection,
     caller: &Caller,
@@ -63,8 +75,28 @@ pub async fn get(
     year: i32,
     number: Option<i64>,
 ) -> StorageResult<Fetched> {
-    let (office, row) = readable_row(db, caller, code, year).await?;
-    let revision = find_revision(db, row.id, number.unwrap_or(row.latest_revision)).await?;
+    let found = find_office_year(db, code, year, number).await?;
+    checked(db, caller, code, year, number, found).await
+}
+
+/// What [`find_office_year`] read for revision `number` of office `code` in `year`, answered
+/// only if the caller may read that office (otherwise the uniform refusal).
+pub async fn checked(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    code: &str,
+    year: i32,
+    number: Option<i64>,
+    found: Found,
+) -> StorageResult<Fetched> {
+    let (office, found) = match found {
+        Some((office, found)) => (Some(office), found),
+        None => (None, None),
+    };
+    let office = access::permit(db, caller, code, office, access::Need::Read).await?;
+    let (row, revision) = found.ok_or_else(|| no_report(code, year))?;
+    let revision =
+        revision.ok_or_else(|| missing_revision(number.unwrap_or(row.latest_revision)))?;
     let report = stored::parse_content(&revision.content)?;
     let summary = if revision.number == row.latest_revision {
         // The latest revision's counts are those of the revision just read.
@@ -324,7 +356,62 @@ pub async fn find_revision(
         .filter(revision::Column::Number.eq(number))
         .one(db)
         .await?
-        .ok_or_else(|| StorageError::NotFound(format!("revision {number}: not found / 版本不存在")))
+        .ok_or_else(|| missing_revision(number))
+}
+
+/// `alias."column" AS "alias_column"` for every column of an entity, so that its model can be
+/// read from a joined row with the prefix `alias_`.
+fn prefixed<E: EntityTrait>(alias: &str) -> String {
+    E::Column::iter()
+        .map(|c| format!("{alias}.\"{0}\" AS \"{alias}_{0}\"", c.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What an office-year read finds: the report row with one of its revisions (`None` when that
+/// revision does not exist), or `None` when the office has no report for the year.
+pub type OfficeYear = Option<(report::Model, Option<revision::Model>)>;
+
+/// What an office read finds: the office with its office-year, or `None` when there is no office
+/// with that code.
+pub type Found = Option<(office::Model, OfficeYear)>;
+
+/// The office `code`, its report row for `year` and one of its revisions (the latest when
+/// `number` is `None`), in one query on the unique code, (office, year) and (report, number)
+/// indexes; `None` when there is no such office. Nothing here checks permissions.
+pub async fn find_office_year(
+    db: &impl ConnectionTrait,
+    code: &str,
+    year: i32,
+    number: Option<i64>,
+) -> StorageResult<Found> {
+    static SQL: OnceLock<String> = OnceLock::new();
+    let sql = SQL.get_or_init(|| {
+        format!(
+            "SELECT {}, {}, {} FROM offices o \
+             LEFT JOIN reports r ON r.office_id = o.id AND r.year = ? \
+             LEFT JOIN revisions v \
+             ON v.report_id = r.id AND v.number = COALESCE(?, r.latest_revision) \
+             WHERE o.code = ?",
+            prefixed::<office::Entity>("o"),
+            prefixed::<report::Entity>("r"),
+            prefixed::<revision::Entity>("v"),
+        )
+    });
+    let values = vec![year.into(), number.into(), code.into()];
+    let Some(row) = db.query_one_raw(access::statement(db, sql, values)).await? else {
+        return Ok(None);
+    };
+    let office = office::Model::from_query_result(&row, "o_")?;
+    if row.try_get::<Option<i64>>("r_", "id")?.is_none() {
+        return Ok(Some((office, None)));
+    }
+    let report = report::Model::from_query_result(&row, "r_")?;
+    let revision = match row.try_get::<Option<i64>>("v_", "id")? {
+        Some(_) => Some(revision::Model::from_query_result(&row, "v_")?),
+        None => None,
+    };
+    Ok(Some((office, Some((report, revision)))))
 }
 
 #[path = "bulk.rs"]
