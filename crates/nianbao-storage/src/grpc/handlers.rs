@@ -177,26 +177,13 @@ impl StorageService for Storage {
         &self,
         req: Request<pb::GetReportRequest>,
     ) -> Result<Response<pb::GetReportResponse>, Status> {
-        let r = req.get_ref();
+        let caller = self.caller(&req, "report.get").await?;
+        let r = req.into_inner();
         let (code, year, number) = (&r.office_code, r.year, r.revision);
-        let valid = office_year(code, year);
-        let fetch = read::find_office_year(&self.read, code, year, number);
-        let prefetch = async {
-            if valid.is_ok() {
-                Some(fetch.await)
-            } else {
-                None
-            }
-        };
-        let (caller, found) = self.caller_while(&req, "report.get", prefetch).await?;
         let target = format!("{code}/{year}");
         let result = async {
-            valid?;
-            let found = match found.flatten() {
-                Some(found) => found?,
-                None => read::find_office_year(&self.read, code, year, number).await?,
-            };
-            let f = read::checked(&self.read, &caller, code, year, number, found).await?;
+            office_year(code, year)?;
+            let f = read::get(&self.read, &caller, code, year, number).await?;
             Ok(pb::GetReportResponse {
                 report: Some(rpb::Report::from(&f.report)),
                 revision: Some(wire::revision(&f.revision, &f.summary.office_code)?),

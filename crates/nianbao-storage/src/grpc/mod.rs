@@ -63,23 +63,6 @@ impl Storage {
         }
     }
 
-    /// The caller of a request, authenticated while `read` runs (two queries at once instead of
-    /// one after the other). `read` runs only when the request carries a bearer token from an
-    /// address that is not blocked (`None` otherwise); the handler uses what it read only after
-    /// checking that the caller may see it.
-    pub(crate) async fn caller_while<T, R>(
-        &self,
-        req: &Request<T>,
-        action: &str,
-        read: impl Future<Output = R>,
-    ) -> Result<(Caller, Option<R>), Status> {
-        let may = !self.failures.blocked(req.remote_addr().map(|a| a.ip()))
-            && auth::bearer(req.metadata()).is_ok();
-        let read = async { if may { Some(read.await) } else { None } };
-        let (caller, found) = tokio::join!(self.caller(req, action), read);
-        Ok((caller?, found))
-    }
-
     /// Passes a result through, auditing a refusal.
     pub(crate) async fn done<T>(
         &self,

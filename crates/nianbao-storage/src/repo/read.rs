@@ -67,7 +67,6 @@ fn missing_revision(number: i64) -> StorageError {
 /// A revision (the latest when `number` is `None`): the office, the report row and the revision
 /// read with one query ([`find_office_year`]), then the caller's permission checked
 /// ([`checked`]).
-#[cfg(test)]
 pub async fn get(
     db: &DatabaseConnection,
     caller: &Caller,
@@ -81,7 +80,7 @@ pub async fn get(
 
 /// What [`find_office_year`] read for revision `number` of office `code` in `year`, answered
 /// only if the caller may read that office (otherwise the uniform refusal).
-pub async fn checked(
+async fn checked(
     db: &DatabaseConnection,
     caller: &Caller,
     code: &str,

@@ -37,8 +37,14 @@ async fn one_query_read_matches_the_separate_queries() {
         assert_eq!(got.revision.number, 1);
 
         // The joined row decodes to exactly what the separate queries read.
-        let office = access::find_by_code(&db, "office-a").await.unwrap().unwrap();
-        let row = submit::find_report(&db, office.id, 2023).await.unwrap().unwrap();
+        let office = access::find_by_code(&db, "office-a")
+            .await
+            .unwrap()
+            .unwrap();
+        let row = submit::find_report(&db, office.id, 2023)
+            .await
+            .unwrap()
+            .unwrap();
         for number in [1, 2] {
             let separate = submit::find_revision(&db, row.id, number).await.unwrap();
             let (o, found) = read::find_office_year(&db, "office-a", 2023, Some(number))
@@ -58,10 +64,12 @@ async fn one_query_read_matches_the_separate_queries() {
             .unwrap()
             .unwrap();
         assert!(found.is_none(), "no report for 2022");
-        assert!(read::find_office_year(&db, "nowhere", 2023, None)
-            .await
-            .unwrap()
-            .is_none());
+        assert!(
+            read::find_office_year(&db, "nowhere", 2023, None)
+                .await
+                .unwrap()
+                .is_none()
+        );
 
         // Answers that name what is missing.
         let err = read::get(&db, &w.office, "office-a", 2023, Some(3))
@@ -93,7 +101,11 @@ async fn one_query_read_matches_the_separate_queries() {
         let err = read::get(&db, &outside, "office-a", 2023, None)
             .await
             .unwrap_err();
-        assert_eq!(err.code(), Code::PermissionDenied, "a city reads only its subtree");
+        assert_eq!(
+            err.code(),
+            Code::PermissionDenied,
+            "a city reads only its subtree"
+        );
         let err = read::get(&db, &w.admin, "office-z", 2023, None)
             .await
             .unwrap_err();
