@@ -19,7 +19,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// the Rust bindings name no constant for it).
 const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
-/// Returns freed memory to the system at once instead of after mimalloc's default 10 ms, so a
+/// Returns freed memory to the system at once instead of after mimalloc v3's default second, so a
 /// service's resident memory falls back after a large answer. The one `unsafe` of the workspace
 /// (every crate denies `unsafe_code`): mimalloc's options are set through its C interface.
 #[allow(unsafe_code)]
@@ -48,7 +48,7 @@ mod tests {
     fn purge_delay_is_the_option_set() {
         // SAFETY: reads an option; the test thread is the only one touching it.
         let default = unsafe { libmimalloc_sys::mi_option_get(super::PURGE_DELAY) };
-        assert_eq!(default, 10, "mimalloc's purge delay defaults to 10 ms");
+        assert_eq!(default, 1000, "mimalloc v3 purges after 1000 ms by default");
         super::configure_allocator();
         // SAFETY: as above.
         let now = unsafe { libmimalloc_sys::mi_option_get(super::PURGE_DELAY) };
