@@ -124,15 +124,24 @@ impl StorageService for Storage {
         &self,
         req: Request<pb::SubmitReportRequest>,
     ) -> Result<Response<pb::SubmitReportResponse>, Status> {
-        let caller = self.caller(&req, "report.submit").await?;
+        let (code, year) = req
+            .get_ref()
+            .report
+            .as_ref()
+            .map_or((String::new(), 0), |p| {
+                (
+                    p.office
+                        .as_ref()
+                        .map(|o| o.code.clone())
+                        .unwrap_or_default(),
+                    p.year,
+                )
+            });
+        let (caller, office) = self
+            .caller_and_office(&req, "report.submit", Some(&code))
+            .await?;
         let r = req.into_inner();
-        let target = r.report.as_ref().map(|p| {
-            format!(
-                "{}/{}",
-                p.office.as_ref().map(|o| o.code.as_str()).unwrap_or(""),
-                p.year
-            )
-        });
+        let target = r.report.is_some().then(|| format!("{code}/{year}"));
         let result = async {
             validate::request_id(&r.request_id)?;
             validate::text("client", &r.client, false, validate::MAX_TEXT_LEN)?;
@@ -149,7 +158,7 @@ impl StorageService for Storage {
                 draft: r.draft,
                 client: r.client,
             };
-            let prepared = submit::prepare(&self.read, &caller, sub).await?;
+            let prepared = submit::prepare_found(&self.read, &caller, sub, office).await?;
             let done = self.group.submit(prepared).await?;
             if !done.replayed {
                 nianbao_common::metrics::inc("nianbao_reports_stored_total");

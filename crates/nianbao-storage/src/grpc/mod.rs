@@ -14,6 +14,7 @@ use tonic::{Request, Status};
 
 use crate::auth::{self, Caller};
 use crate::db::Database;
+use crate::entity::office;
 use crate::error::{StorageError, StorageResult};
 use crate::repo::group::GroupCommit;
 use crate::repo::{audit, tokens};
@@ -42,18 +43,33 @@ impl Storage {
 
     /// The caller of a request; a refusal is audited.
     pub(crate) async fn caller<T>(&self, req: &Request<T>, action: &str) -> Result<Caller, Status> {
+        Ok(self.caller_and_office(req, action, None).await?.0)
+    }
+
+    /// The caller of a request and, when `code` is given, the office with that code (`None`: no
+    /// such office), read with the same query; the caller's permission on the office is for the
+    /// handler to check. A refusal is audited.
+    pub(crate) async fn caller_and_office<T>(
+        &self,
+        req: &Request<T>,
+        action: &str,
+        code: Option<&str>,
+    ) -> Result<(Caller, Option<office::Model>), Status> {
         let peer = req.remote_addr().map(|a| a.ip());
         if self.failures.blocked(peer) {
             return Err(self
                 .refuse("anonymous", action, "", StorageError::TooManyFailures)
                 .await);
         }
-        let result = match auth::bearer(req.metadata()) {
-            Ok(secret) => tokens::authenticate(&self.read, &secret).await,
-            Err(e) => Err(e),
+        let result = match (auth::bearer(req.metadata()), code) {
+            (Ok(secret), Some(code)) => tokens::authenticate_for(&self.read, &secret, code).await,
+            (Ok(secret), None) => tokens::authenticate(&self.read, &secret)
+                .await
+                .map(|caller| (caller, None)),
+            (Err(e), _) => Err(e),
         };
         match result {
-            Ok(caller) => Ok(caller),
+            Ok(found) => Ok(found),
             Err(e) => {
                 if matches!(e, StorageError::Unauthenticated) {
                     self.failures.record(peer);

@@ -3,7 +3,8 @@
 //! single statement, so it sees one consistent snapshot even while offices move).
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement, Value,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, IdenStatic, Iterable, QueryFilter,
+    Statement, Value,
 };
 
 use crate::auth::{Caller, Role, office_refused};
@@ -41,6 +42,15 @@ pub fn statement(db: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> St
         sql.to_string()
     };
     Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// `alias."column" AS "alias_column"` for every column of an entity, so that its model can be
+/// read from a joined row with the prefix `alias_` (`FromQueryResult::from_query_result`).
+pub fn prefixed<E: EntityTrait>(alias: &str) -> String {
+    E::Column::iter()
+        .map(|c| format!("{alias}.\"{0}\" AS \"{alias}_{0}\"", c.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// One office by code (the unique index on `code`).

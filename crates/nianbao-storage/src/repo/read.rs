@@ -5,8 +5,8 @@ use std::sync::OnceLock;
 
 use nianbao_model::Report;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, IdenStatic,
-    Iterable, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
 use crate::auth::Caller;
@@ -358,15 +358,6 @@ pub async fn find_revision(
         .ok_or_else(|| missing_revision(number))
 }
 
-/// `alias."column" AS "alias_column"` for every column of an entity, so that its model can be
-/// read from a joined row with the prefix `alias_`.
-fn prefixed<E: EntityTrait>(alias: &str) -> String {
-    E::Column::iter()
-        .map(|c| format!("{alias}.\"{0}\" AS \"{alias}_{0}\"", c.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// What an office-year read finds: the report row with one of its revisions (`None` when that
 /// revision does not exist), or `None` when the office has no report for the year.
 pub type OfficeYear = Option<(report::Model, Option<revision::Model>)>;
@@ -392,9 +383,9 @@ pub async fn find_office_year(
              LEFT JOIN revisions v \
              ON v.report_id = r.id AND v.number = COALESCE(?, r.latest_revision) \
              WHERE o.code = ?",
-            prefixed::<office::Entity>("o"),
-            prefixed::<report::Entity>("r"),
-            prefixed::<revision::Entity>("v"),
+            access::prefixed::<office::Entity>("o"),
+            access::prefixed::<report::Entity>("r"),
+            access::prefixed::<revision::Entity>("v"),
         )
     });
     let values = vec![year.into(), number.into(), code.into()];

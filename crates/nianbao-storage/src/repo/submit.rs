@@ -75,12 +75,30 @@ impl Prepared {
 
 /// Resolves the office (the caller must be allowed to submit for it) and computes the canonical
 /// content and checksum.
+#[cfg(test)]
 pub async fn prepare(
     db: &impl ConnectionTrait,
     caller: &Caller,
     sub: Submission,
 ) -> StorageResult<Prepared> {
-    let office = access::resolve(db, caller, &sub.report.office.code, Need::Submit).await?;
+    let found = access::find_by_code(db, &sub.report.office.code).await?;
+    prepare_found(db, caller, sub, found).await
+}
+
+/// [`prepare`] with the office already read by its code (as authentication reads it with the
+/// token); one read by the report's office code when `found` is another office.
+pub async fn prepare_found(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    sub: Submission,
+    found: Option<office::Model>,
+) -> StorageResult<Prepared> {
+    let code = &sub.report.office.code;
+    let found = match found {
+        Some(office) if office.code == *code => Some(office),
+        _ => access::find_by_code(db, code).await?,
+    };
+    let office = access::permit(db, caller, code, found, Need::Submit).await?;
     let (content, checksum) = stored::content_and_checksum(&sub.report);
     let packed = nianbao_proto::packed::pack(&sub.report);
     Ok(Prepared {

@@ -1,10 +1,11 @@
 //! Tokens: create, list, revoke, authenticate. Only the secret's SHA-256 is stored.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::OnceLock;
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    FromQueryResult, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
 use crate::auth::{self, Caller, Role};
@@ -27,8 +28,42 @@ pub async fn authenticate(db: &impl ConnectionTrait, secret: &str) -> StorageRes
     let row = token::Entity::find()
         .filter(token::Column::SecretHash.eq(hash.clone()))
         .one(db)
-        .await?
-        .ok_or(StorageError::Unauthenticated)?;
+        .await?;
+    caller_of(row, &hash)
+}
+
+/// The caller behind a secret and the office `code` (`None`: no such office), read with one
+/// query; the office is for the caller's permission check (`access::permit`), not yet checked.
+pub async fn authenticate_for(
+    db: &impl ConnectionTrait,
+    secret: &str,
+    code: &str,
+) -> StorageResult<(Caller, Option<office::Model>)> {
+    static SQL: OnceLock<String> = OnceLock::new();
+    let sql = SQL.get_or_init(|| {
+        format!(
+            "SELECT {}, {} FROM tokens t LEFT JOIN offices o ON o.code = ? \
+             WHERE t.secret_hash = ?",
+            access::prefixed::<token::Entity>("t"),
+            access::prefixed::<office::Entity>("o"),
+        )
+    });
+    let hash = auth::hash_secret(secret);
+    let stmt = access::statement(db, sql, vec![code.into(), hash.clone().into()]);
+    let Some(row) = db.query_one_raw(stmt).await? else {
+        return Err(StorageError::Unauthenticated);
+    };
+    let caller = caller_of(Some(token::Model::from_query_result(&row, "t_")?), &hash)?;
+    let office = match row.try_get::<Option<i64>>("o_", "id")? {
+        Some(_) => Some(office::Model::from_query_result(&row, "o_")?),
+        None => None,
+    };
+    Ok((caller, office))
+}
+
+/// The caller of a token row found by the hash of a secret.
+fn caller_of(row: Option<token::Model>, hash: &str) -> StorageResult<Caller> {
+    let row = row.ok_or(StorageError::Unauthenticated)?;
     if !auth::constant_time_eq(row.secret_hash.as_bytes(), hash.as_bytes()) || row.revoked {
         return Err(StorageError::Unauthenticated);
     }

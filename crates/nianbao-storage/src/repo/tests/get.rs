@@ -1,12 +1,14 @@
 //! `GetReport`'s read: the office, the report row and the revision in one query, then the
-//! permission check; the same answers as the separate queries, and the same refusals.
+//! permission check; the same answers as the separate queries, and the same refusals. The same for
+//! authentication with the office of a submission.
 
 use nianbao_model::Value;
 use tonic::Code;
 
 use super::{on_every_backend, report, sub, token, world};
 use crate::auth::Role;
-use crate::repo::{access, read, submit};
+use crate::error::StorageError;
+use crate::repo::{access, read, submit, tokens};
 
 #[tokio::test]
 async fn one_query_read_matches_the_separate_queries() {
@@ -110,6 +112,62 @@ async fn one_query_read_matches_the_separate_queries() {
             .await
             .unwrap_err();
         assert_eq!(err.code(), Code::NotFound);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn authentication_reads_the_office_in_the_same_query() {
+    on_every_backend("auth-office", |db| async move {
+        let w = world(&db).await;
+        let (view, secret) = tokens::create(&db, "test", Role::Office, Some("office-a"), "t")
+            .await
+            .unwrap();
+        let alone = tokens::authenticate(&db, &secret).await.unwrap();
+        let office_a = access::find_by_code(&db, "office-a").await.unwrap();
+        let office_b = access::find_by_code(&db, "office-b").await.unwrap();
+        assert!(office_a.is_some() && office_b.is_some());
+        for (code, office) in [
+            ("office-a", office_a),
+            ("office-b", office_b),
+            ("nowhere", None),
+        ] {
+            let (caller, found) = tokens::authenticate_for(&db, &secret, code).await.unwrap();
+            assert_eq!(caller, alone, "{code}");
+            assert_eq!(found, office, "{code}");
+        }
+        // Refused alike: an unknown secret and a revoked token, whatever the office.
+        let err = tokens::authenticate_for(&db, "nbt_unknown", "office-a")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StorageError::Unauthenticated), "{err}");
+        tokens::revoke(&db, &w.admin, &view.model.id).await.unwrap();
+        let err = tokens::authenticate_for(&db, &secret, "office-a")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StorageError::Unauthenticated), "{err}");
+
+        // A submission prepared with the office authentication read is the one prepared alone;
+        // another office's row is not used for the report's office.
+        let sub = || super::sub(report("office-a", 2023), "p1");
+        let alone = submit::prepare(&db, &w.office, sub()).await.unwrap();
+        let b = access::find_by_code(&db, "office-b").await.unwrap();
+        for found in [
+            access::find_by_code(&db, "office-a").await.unwrap(),
+            b,
+            None,
+        ] {
+            let with = submit::prepare_found(&db, &w.office, sub(), found)
+                .await
+                .unwrap();
+            assert_eq!(with.office_id(), alone.office_id());
+        }
+        let other = token(&db, Role::Office, "office-b").await;
+        let found = access::find_by_code(&db, "office-a").await.unwrap();
+        let err = submit::prepare_found(&db, &other, sub(), found)
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::PermissionDenied);
     })
     .await;
 }
