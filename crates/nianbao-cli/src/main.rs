@@ -10,7 +10,7 @@ use clap::Parser;
 
 /// mimalloc instead of the system allocator. The services allocate and free many short-lived
 /// buffers on several threads; glibc kept what large answers had used in per-thread arenas (the
-/// storage service held 185–190 MB after full-province roll-ups and exports of 100,000 offices),
+/// storage service held 185–209 MB after full-province roll-ups and exports of 100,000 offices),
 /// and capping its arenas cost a quarter of the submission throughput. See BENCHMARKS.md.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -124,24 +124,16 @@ impl StorageService for Storage {
         &self,
         req: Request<pb::SubmitReportRequest>,
     ) -> Result<Response<pb::SubmitReportResponse>, Status> {
-        let (code, year) = req
-            .get_ref()
-            .report
-            .as_ref()
-            .map_or((String::new(), 0), |p| {
-                (
-                    p.office
-                        .as_ref()
-                        .map(|o| o.code.clone())
-                        .unwrap_or_default(),
-                    p.year,
-                )
-            });
+        let report = req.get_ref().report.as_ref();
+        let code = report
+            .and_then(|p| p.office.as_ref())
+            .map(|o| o.code.clone());
+        let code = code.unwrap_or_default();
+        let target = report.map(|p| format!("{code}/{}", p.year));
         let (caller, office) = self
             .caller_and_office(&req, "report.submit", Some(&code))
             .await?;
         let r = req.into_inner();
-        let target = r.report.is_some().then(|| format!("{code}/{year}"));
         let result = async {
             validate::request_id(&r.request_id)?;
             validate::text("client", &r.client, false, validate::MAX_TEXT_LEN)?;

@@ -65,8 +65,8 @@ fn missing_revision(number: i64) -> StorageError {
 }
 
 /// A revision (the latest when `number` is `None`): the office, the report row and the revision
-/// read with one query ([`find_office_year`]), then the caller's permission checked
-/// ([`checked`]).
+/// read with one query ([`find_office_year`]), answered only if the caller may read that office
+/// (otherwise the uniform refusal).
 pub async fn get(
     db: &DatabaseConnection,
     caller: &Caller,
@@ -74,21 +74,7 @@ pub async fn get(
     year: i32,
     number: Option<i64>,
 ) -> StorageResult<Fetched> {
-    let found = find_office_year(db, code, year, number).await?;
-    checked(db, caller, code, year, number, found).await
-}
-
-/// What [`find_office_year`] read for revision `number` of office `code` in `year`, answered
-/// only if the caller may read that office (otherwise the uniform refusal).
-async fn checked(
-    db: &DatabaseConnection,
-    caller: &Caller,
-    code: &str,
-    year: i32,
-    number: Option<i64>,
-    found: Found,
-) -> StorageResult<Fetched> {
-    let (office, found) = match found {
+    let (office, found) = match find_office_year(db, code, year, number).await? {
         Some((office, found)) => (Some(office), found),
         None => (None, None),
     };

@@ -259,28 +259,18 @@ async fn stream_selects_accepted_and_latest_submitted() {
     ))
     .await
     .unwrap();
-    let collect =
-        async |c: &mut StorageServiceClient<Channel>, token: &str, selection: pb::Selection| {
-            let mut stream = c
-                .stream_reports(req(
-                    token,
-                    pb::StreamReportsRequest {
-                        under: String::new(),
-                        year: 2023,
-                        selection: selection as i32,
-                        packed: false,
-                        ..Default::default()
-                    },
-                ))
-                .await
-                .unwrap()
-                .into_inner();
-            let mut codes = Vec::new();
-            while let Some(item) = stream.message().await.unwrap() {
-                codes.push(item.summary.unwrap().office_code);
-            }
-            codes
+    let collect = async |c: &mut _, token: &str, selection: pb::Selection| {
+        let request = pb::StreamReportsRequest {
+            year: 2023,
+            selection: selection as i32,
+            ..Default::default()
         };
+        let items = stream_all(c, token, request).await;
+        items
+            .into_iter()
+            .map(|i| i.summary.unwrap().office_code)
+            .collect::<Vec<_>>()
+    };
     assert_eq!(
         collect(&mut c, &t.city, pb::Selection::Accepted).await,
         ["office-a"]
@@ -296,26 +286,16 @@ async fn stream_selects_accepted_and_latest_submitted() {
 
     // The cells-only form carries the same packed cells and revision numbers as the packed
     // form, in the same order, and nothing else.
-    let packed = async |c: &mut StorageServiceClient<Channel>,
-                        token: &str,
-                        selection: pb::Selection,
-                        cells_only: bool| {
-        let mut stream = c
-            .stream_reports(req(
-                token,
-                pb::StreamReportsRequest {
-                    year: 2023,
-                    selection: selection as i32,
-                    packed: true,
-                    cells_only,
-                    ..Default::default()
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner();
+    let packed = async |c: &mut _, token: &str, selection: pb::Selection, cells_only: bool| {
+        let request = pb::StreamReportsRequest {
+            year: 2023,
+            selection: selection as i32,
+            packed: true,
+            cells_only,
+            ..Default::default()
+        };
         let mut items = Vec::new();
-        while let Some(item) = stream.message().await.unwrap() {
+        for item in stream_all(c, token, request).await {
             let rev = item.revision.unwrap();
             assert!(!item.packed.is_empty());
             assert_eq!(item.summary.is_none(), cells_only);
@@ -374,4 +354,22 @@ async fn stream_selects_accepted_and_latest_submitted() {
     assert_eq!(accepted.reports.len(), 1);
     assert_eq!(accepted.reports[0].accepted_revision, 1);
     server.stop().await;
+}
+
+/// Every item of a `StreamReports` call.
+async fn stream_all(
+    c: &mut StorageServiceClient<Channel>,
+    token: &str,
+    request: pb::StreamReportsRequest,
+) -> Vec<pb::StreamReportsResponse> {
+    let mut stream = c
+        .stream_reports(req(token, request))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut items = Vec::new();
+    while let Some(item) = stream.message().await.unwrap() {
+        items.push(item);
+    }
+    items
 }
