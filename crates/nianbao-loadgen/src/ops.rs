@@ -28,14 +28,20 @@ pub fn base_report() -> anyhow::Result<Report> {
     ))?)
 }
 
-/// The `seq`-th report of an office: its own office, a year in rotation, prose unique to it.
-pub fn report_for(base: &Report, who: &Identity, seq: u64) -> Report {
+/// The base report as an office's own: its office and signature.
+fn office_report(base: &Report, who: &Identity) -> Report {
     let mut r = base.clone();
     r.office = Office {
         code: who.code.clone(),
         name: who.name.clone(),
     };
     r.signature = Some(who.name.clone());
+    r
+}
+
+/// The `seq`-th report of an office: its own office, a year in rotation, prose unique to it.
+pub fn report_for(base: &Report, who: &Identity, seq: u64) -> Report {
+    let mut r = office_report(base, who);
     r.year = YEARS[(seq % YEARS.len() as u64) as usize];
     let other = r
         .sections
@@ -46,6 +52,19 @@ pub fn report_for(base: &Report, who: &Identity, seq: u64) -> Report {
         SectionKey::OTHER.to_string(),
         format!("{other}（压力测试第 {seq} 次提交）"),
     );
+    r
+}
+
+/// The `seq`-th submission of an office as protobuf: `own` (the base report converted once for
+/// the office) with the year and prose [`report_for`] gives, without converting it again.
+pub fn submission_for(own: &report_pb::Report, seq: u64) -> report_pb::Report {
+    let mut r = own.clone();
+    r.year = YEARS[(seq % YEARS.len() as u64) as usize];
+    let note = format!("（压力测试第 {seq} 次提交）");
+    r.sections
+        .entry(SectionKey::OTHER.to_string())
+        .or_default()
+        .push_str(&note);
     r
 }
 
@@ -85,6 +104,8 @@ pub struct Worker {
     render: Option<RenderServiceClient<Channel>>,
     rng: StdRng,
     seq: u64,
+    /// The base report as this worker's office, converted once.
+    own: report_pb::Report,
 }
 
 impl Worker {
@@ -99,8 +120,15 @@ impl Worker {
             Some(url) => Some(RenderServiceClient::new(channel(url)?)),
             None => None,
         };
+        let me = plan
+            .ids
+            .offices
+            .get(index % plan.ids.offices.len().max(1))
+            .ok_or_else(|| anyhow::anyhow!("no office to submit as"))?;
+        let own = report_pb::Report::from(&office_report(&plan.base, me));
         Ok(Worker {
             index,
+            own,
             plan,
             storage,
             aggregate,
@@ -140,9 +168,8 @@ impl Worker {
         match op {
             Op::Submit => {
                 self.seq += 1;
-                let report = report_for(&self.plan.base, &me, self.seq);
                 let req = pb::SubmitReportRequest {
-                    report: Some(report_pb::Report::from(&report)),
+                    report: Some(submission_for(&self.own, self.seq)),
                     request_id: format!("lg-{}-{}-{}", self.plan.nonce, self.index, self.seq),
                     base_revision: None,
                     draft: false,
@@ -215,5 +242,26 @@ impl Worker {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_submission_is_its_report_converted() {
+        let base = base_report().expect("demo report");
+        let who = Identity {
+            code: "lg-0007".into(),
+            name: "压力测试第七办公室".into(),
+            token: "t".into(),
+        };
+        let own = report_pb::Report::from(&office_report(&base, &who));
+        for seq in [1, 2, 3, 4, 5, 1001] {
+            let expected = report_pb::Report::from(&report_for(&base, &who, seq));
+            assert_eq!(submission_for(&own, seq), expected, "seq {seq}");
+        }
+        assert_ne!(submission_for(&own, 1), submission_for(&own, 5));
     }
 }

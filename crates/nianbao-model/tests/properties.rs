@@ -2,6 +2,7 @@
 
 use nianbao_model::rules::{self, has_errors};
 use nianbao_model::testkit::consistent;
+use nianbao_model::value::MoneyUnit;
 use nianbao_model::{Edition, Severity, Value};
 use proptest::prelude::*;
 
@@ -65,4 +66,43 @@ fn r3_message_reads_as_printed() {
         )
     );
     assert_eq!(r3.cells[0], "s3.total_processed.natural_person");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    /// The interchange text is written without building a JSON value first; it must be byte for
+    /// byte the value pretty-printed (stored checksums are of these bytes).
+    #[test]
+    fn interchange_text_is_the_value_pretty_printed(
+        e in edition(), seed in prop::collection::vec(0u32..1000, 1..64), subtotal in any::<bool>(),
+        signature in prop::option::of("[a-z签名]{0,8}"), note in prop::option::of("[其中 0-9]{1,12}"),
+        dated in any::<bool>(), money in prop::option::of("[0-9]{1,6}(\\.[0-9]{1,3})?"),
+        foreign_unit in any::<bool>(), quote in "[\"\\\\\n 说明]{0,6}",
+    ) {
+        let mut r = consistent(e, &seed, subtotal);
+        r.signature = signature;
+        if let Some(n) = note {
+            r.cell_notes.insert("s2.regulations.repealed", n);
+        }
+        if dated {
+            r.published_date = chrono::NaiveDate::from_ymd_opt(2024, 1, 2);
+        }
+        r.sections.insert("other".into(), format!("其他{quote}"));
+        if let Some(text) = money {
+            let (key, unit) = e.schema().cells().iter().find_map(|d| match d.kind {
+                nianbao_model::ValueKind::Money(u) => Some((d.key, u)),
+                _ => None,
+            }).expect("every edition has a money cell");
+            let unit = match (foreign_unit, unit) {
+                (false, u) => u,
+                (true, MoneyUnit::Yuan) => MoneyUnit::WanYuan,
+                (true, MoneyUnit::WanYuan) => MoneyUnit::Yuan,
+            };
+            r.cells.insert(key, Value::Money(nianbao_model::Money::parse(&text, unit).expect("money")));
+        }
+        let direct = nianbao_model::interchange::to_json(&r);
+        let via_value = serde_json::to_string_pretty(&nianbao_model::interchange::to_value(&r)).expect("json");
+        prop_assert_eq!(direct, via_value);
+    }
 }

@@ -1,6 +1,7 @@
 //! What is stored as JSON text: findings, changed cells, report content.
 
-use std::collections::BTreeSet;
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
 
 use nianbao_model::{Finding, Report, Severity, interchange};
 use serde::{Deserialize, Serialize};
@@ -88,21 +89,52 @@ pub fn changed_cells(previous: Option<&Report>, current: &Report) -> Vec<String>
     let Some(prev) = previous else {
         return current.cells.keys().map(|k| k.to_string()).collect();
     };
-    let keys: BTreeSet<&str> = prev
-        .cells
-        .keys()
-        .chain(current.cells.keys())
-        .chain(prev.cell_notes.keys())
-        .chain(current.cell_notes.keys())
-        .copied()
-        .collect();
-    keys.into_iter()
-        .filter(|k| {
-            prev.cells.get(k) != current.cells.get(k)
-                || prev.cell_notes.get(k) != current.cell_notes.get(k)
-        })
-        .map(str::to_string)
-        .collect()
+    let mut keys = Vec::new();
+    differing(&prev.cells, &current.cells, &mut keys);
+    differing(&prev.cell_notes, &current.cell_notes, &mut keys);
+    keys.sort_unstable();
+    keys.dedup();
+    keys.into_iter().map(str::to_string).collect()
+}
+
+/// Pushes the keys whose values differ between two maps (present in one only, or unequal), in
+/// one pass over both in key order.
+fn differing<V: PartialEq>(
+    a: &BTreeMap<&'static str, V>,
+    b: &BTreeMap<&'static str, V>,
+    out: &mut Vec<&'static str>,
+) {
+    let (mut a, mut b) = (a.iter().peekable(), b.iter().peekable());
+    loop {
+        match (a.peek(), b.peek()) {
+            (None, None) => return,
+            (Some((k, _)), None) => {
+                out.push(k);
+                a.next();
+            }
+            (None, Some((k, _))) => {
+                out.push(k);
+                b.next();
+            }
+            (Some((ka, va)), Some((kb, vb))) => match ka.cmp(kb) {
+                Ordering::Less => {
+                    out.push(ka);
+                    a.next();
+                }
+                Ordering::Greater => {
+                    out.push(kb);
+                    b.next();
+                }
+                Ordering::Equal => {
+                    if va != vb {
+                        out.push(ka);
+                    }
+                    a.next();
+                    b.next();
+                }
+            },
+        }
+    }
 }
 
 /// A digest of the values of some cells of a report (for finding marks).
@@ -120,4 +152,73 @@ pub fn cells_digest(report: &Report, cells: &[String]) -> String {
         hasher.update(b";");
     }
     hex::encode(hasher.finalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use nianbao_model::testkit::consistent;
+    use nianbao_model::{Edition, Report, Value};
+
+    use super::changed_cells;
+
+    /// The definition: every key of either report's cells or notes whose value or note differs.
+    fn by_definition(prev: &Report, current: &Report) -> Vec<String> {
+        let keys: BTreeSet<&str> = prev
+            .cells
+            .keys()
+            .chain(current.cells.keys())
+            .chain(prev.cell_notes.keys())
+            .chain(current.cell_notes.keys())
+            .copied()
+            .collect();
+        keys.into_iter()
+            .filter(|k| {
+                prev.cells.get(k) != current.cells.get(k)
+                    || prev.cell_notes.get(k) != current.cell_notes.get(k)
+            })
+            .map(str::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn changed_cells_are_the_differing_keys_in_order() {
+        let base = consistent(Edition::E2021, &[3, 1, 4, 1, 5, 9, 2, 6], true);
+        let keys: Vec<&'static str> = base.cells.keys().copied().collect();
+        assert_eq!(changed_cells(Some(&base), &base), Vec::<String>::new());
+        assert_eq!(changed_cells(None, &base).len(), base.cells.len());
+        for step in 1..12usize {
+            let mut next = base.clone();
+            for (i, key) in keys.iter().enumerate().filter(|(i, _)| i % (step + 3) == 0) {
+                match i % 4 {
+                    0 => {
+                        next.cells.remove(key);
+                    }
+                    1 => {
+                        next.cells.insert(key, Value::Count(1000 + i as i64));
+                    }
+                    2 => {
+                        next.cell_notes.insert(key, format!("note {i}"));
+                    }
+                    _ => {
+                        next.cells.insert(key, Value::Count(1000 + i as i64));
+                        next.cell_notes.insert(key, "both".into());
+                    }
+                }
+            }
+            let mut other = base.clone();
+            other.cell_notes.insert(keys[step], "earlier note".into());
+            for (a, b) in [
+                (&base, &next),
+                (&next, &base),
+                (&other, &next),
+                (&next, &other),
+            ] {
+                let got = changed_cells(Some(a), b);
+                assert!(!got.is_empty());
+                assert_eq!(got, by_definition(a, b), "step {step}");
+            }
+        }
+    }
 }

@@ -17,11 +17,14 @@ use std::fmt;
 
 use chrono::NaiveDate;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Value as Json, json};
 
 use crate::report::{Office, Report};
 use crate::schema::{Edition, ValueKind};
+
+mod write;
+
 use crate::value::{Money, Value};
+pub use write::{template, to_json, to_value};
 
 /// Why an interchange file was rejected. `path` names the key (`cells.s3.granted.total`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -403,69 +406,4 @@ pub fn from_json(text: &str) -> Result<Report, InterchangeError> {
         }
     }
     Ok(report)
-}
-
-/// The interchange JSON of a report as a value (cells in print order).
-pub fn to_value(report: &Report) -> Json {
-    let schema = report.schema();
-    let mut cells = Map::new();
-    for def in schema.cells() {
-        if let Some(v) = report.cells.get(def.key) {
-            cells.insert(def.key.to_string(), cell_json(def.kind, v));
-        }
-    }
-    let mut out = Map::new();
-    out.insert(
-        "office".into(),
-        json!({"code": report.office.code, "name": report.office.name}),
-    );
-    out.insert("year".into(), json!(report.year));
-    out.insert("edition".into(), json!(report.edition.as_str()));
-    out.insert(
-        "published_date".into(),
-        json!(
-            report
-                .published_date
-                .map(|d| d.format("%Y-%m-%d").to_string())
-        ),
-    );
-    if let Some(sig) = &report.signature {
-        out.insert("signature".into(), json!(sig));
-    }
-    out.insert("sections".into(), json!(report.sections));
-    out.insert("cells".into(), Json::Object(cells));
-    if !report.cell_notes.is_empty() {
-        out.insert("cell_notes".into(), json!(report.cell_notes));
-    }
-    Json::Object(out)
-}
-
-fn cell_json(kind: ValueKind, v: &Value) -> Json {
-    match (kind, v) {
-        (_, Value::Count(n)) => json!(n),
-        (ValueKind::Money(unit), Value::Money(m)) => json!(m.to_interchange(unit)),
-        (_, Value::Money(m)) => json!(m.amount.to_string()),
-    }
-}
-
-/// The interchange JSON of a report, pretty-printed.
-pub fn to_json(report: &Report) -> String {
-    serde_json::to_string_pretty(&to_value(report)).unwrap_or_default()
-}
-
-/// A blank interchange file of an edition: every key, every value `null`.
-pub fn template(edition: Edition) -> String {
-    let mut cells = Map::new();
-    for def in edition.schema().cells() {
-        cells.insert(def.key.to_string(), Json::Null);
-    }
-    let doc = json!({
-        "office": {"code": "", "name": ""},
-        "year": null,
-        "edition": edition.as_str(),
-        "published_date": null,
-        "sections": {"overview": "", "problems": "", "other": ""},
-        "cells": Json::Object(cells),
-    });
-    serde_json::to_string_pretty(&doc).unwrap_or_default()
 }
