@@ -148,19 +148,19 @@ impl TryFrom<pb::Report> for Report {
             let field = || format!("report.cells[{}]", cell.key);
             let def = schema.cell(&cell.key).ok_or_else(|| {
                 invalid(
-                    &field(),
+                    field(),
                     format!(
                         "no such cell in the {edition} edition / {edition} 版格式中没有这个单元格"
                     ),
                 )
             })?;
             if report.cells.contains_key(def.key) {
-                return Err(invalid(&field(), "duplicate cell / 单元格重复"));
+                return Err(invalid(field(), "duplicate cell / 单元格重复"));
             }
             let value = match (def.kind, cell.value) {
-                (_, None) => return Err(invalid(&field(), "cell without a value / 单元格没有值")),
+                (_, None) => return Err(invalid(field(), "cell without a value / 单元格没有值")),
                 (ValueKind::Money(unit), Some(pb::cell::Value::Money(s))) => {
-                    Value::Money(Money::parse(&s, unit).map_err(|e| invalid(&field(), e))?)
+                    Value::Money(Money::parse(&s, unit).map_err(|e| invalid(field(), e))?)
                 }
                 (ValueKind::Money(unit), Some(pb::cell::Value::Count(n))) => Value::Money(Money {
                     amount: n.into(),
@@ -169,7 +169,7 @@ impl TryFrom<pb::Report> for Report {
                 (_, Some(pb::cell::Value::Count(n))) => Value::Count(n),
                 (_, Some(pb::cell::Value::Money(_))) => {
                     return Err(invalid(
-                        &field(),
+                        field(),
                         "a count cell holds money / 件数单元格不能填金额",
                     ));
                 }
