@@ -18,6 +18,7 @@ mod entity;
 pub mod error;
 mod grpc;
 mod repo;
+mod submitters;
 mod validate;
 mod wire;
 

@@ -130,9 +130,7 @@ impl StorageService for Storage {
             .map(|o| o.code.clone());
         let code = code.unwrap_or_default();
         let target = report.map(|p| format!("{code}/{}", p.year));
-        let (caller, office) = self
-            .caller_and_office(&req, "report.submit", Some(&code))
-            .await?;
+        let (caller, office, cached) = self.submitter(&req, "report.submit", &code).await?;
         let r = req.into_inner();
         let result = async {
             validate::request_id(&r.request_id)?;
@@ -150,8 +148,13 @@ impl StorageService for Storage {
                 draft: r.draft,
                 client: r.client,
             };
-            let prepared = submit::prepare_found(&self.read, &caller, sub, office).await?;
-            let done = self.group.submit(prepared).await?;
+            let mut prepared = submit::prepare_found(&self.read, &caller, sub, office).await?;
+            prepared.recheck_token = cached;
+            let done = self.group.submit(prepared).await.inspect_err(|e| {
+                if matches!(e, StorageError::Unauthenticated) {
+                    self.submitters.forget_token(&caller.token_id);
+                }
+            })?;
             if !done.replayed {
                 nianbao_common::metrics::inc("nianbao_reports_stored_total");
             }
@@ -421,6 +424,7 @@ impl StorageService for Storage {
         }
         .await;
         let info = self.done(&caller, "token.revoke", &r.id, result).await?;
+        self.submitters.forget_token(&r.id);
         Ok(Response::new(pb::RevokeTokenResponse {
             info: Some(wire::token(&info)),
         }))

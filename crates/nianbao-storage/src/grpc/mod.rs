@@ -18,6 +18,7 @@ use crate::entity::office;
 use crate::error::{StorageError, StorageResult};
 use crate::repo::group::GroupCommit;
 use crate::repo::{audit, tokens};
+use crate::submitters::Submitters;
 use crate::validate;
 
 /// The storage service over a database: writes on `db`, submissions through the group
@@ -28,6 +29,7 @@ pub struct Storage {
     pub(crate) read: DatabaseConnection,
     pub(crate) group: GroupCommit,
     failures: std::sync::Arc<crate::auth::FailureLimiter>,
+    pub(crate) submitters: std::sync::Arc<Submitters>,
 }
 
 impl Storage {
@@ -38,6 +40,7 @@ impl Storage {
             read: db.read,
             group: db.group,
             failures: Default::default(),
+            submitters: Default::default(),
         }
     }
 
@@ -77,6 +80,33 @@ impl Storage {
                 Err(self.refuse("anonymous", action, "", e).await)
             }
         }
+    }
+
+    /// [`Storage::caller_and_office`] for a submission for office `code`: an office token
+    /// submitting for its own office is taken from the [`Submitters`] cache when it was read
+    /// within its TTL (`true`: the write must check that the token is still unrevoked), and
+    /// kept there after it is read.
+    pub(crate) async fn submitter<T>(
+        &self,
+        req: &Request<T>,
+        action: &str,
+        code: &str,
+    ) -> Result<(Caller, Option<office::Model>, bool), Status> {
+        let hash = match auth::bearer(req.metadata()) {
+            Ok(secret) if !self.failures.blocked(req.remote_addr().map(|a| a.ip())) => {
+                let hash = auth::hash_secret(&secret);
+                if let Some((caller, office)) = self.submitters.get(&hash, code) {
+                    return Ok((caller, Some(office), true));
+                }
+                Some(hash)
+            }
+            _ => None,
+        };
+        let (caller, office) = self.caller_and_office(req, action, Some(code)).await?;
+        if let Some(hash) = hash {
+            self.submitters.put(&hash, code, &caller, office.as_ref());
+        }
+        Ok((caller, office, false))
     }
 
     /// Passes a result through, auditing a refusal.

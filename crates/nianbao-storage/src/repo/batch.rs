@@ -7,7 +7,7 @@
 //! Any failing statement fails the whole group (the caller rolls back and writes it again one
 //! submission per savepoint); a refused submission writes nothing.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use nianbao_model::Report;
@@ -16,7 +16,7 @@ use sea_orm::{
     QueryFilter, QuerySelect, TransactionTrait, Value,
 };
 
-use crate::entity::{report, revision};
+use crate::entity::{report, revision, token};
 use crate::error::{StorageError, StorageResult};
 use crate::repo::cache::ReportCache;
 use crate::repo::decide::{self, Decision};
@@ -214,10 +214,16 @@ pub(crate) async fn grouped(
     jobs: &[Prepared],
     cache: Option<&ReportCache>,
 ) -> Result<Vec<StorageResult<Submitted>>, DbErr> {
+    let revoked = revoked_tokens(txn, jobs).await?;
     let mut state = State::load(txn, jobs, cache).await.map_err(database)?;
     let mut decided: Vec<Option<Decision>> = Vec::with_capacity(jobs.len());
     let mut results: Vec<Option<StorageResult<Submitted>>> = Vec::with_capacity(jobs.len());
     for (i, job) in jobs.iter().enumerate() {
+        if revoked.contains(job.caller.token_id.as_str()) {
+            decided.push(None);
+            results.push(Some(Err(StorageError::Unauthenticated)));
+            continue;
+        }
         match state.decide(jobs, i) {
             Ok(d) => {
                 decided.push(Some(d));
@@ -280,6 +286,33 @@ pub(crate) async fn grouped(
         });
     }
     Ok(out)
+}
+
+/// The tokens of the submissions authenticated from the cache that are revoked (or gone), as
+/// this transaction sees them: one query, none when no submission needs it.
+async fn revoked_tokens<'a>(
+    txn: &DatabaseTransaction,
+    jobs: &'a [Prepared],
+) -> Result<HashSet<&'a str>, DbErr> {
+    let wanted: BTreeSet<&str> = jobs
+        .iter()
+        .filter(|j| j.recheck_token)
+        .map(|j| j.caller.token_id.as_str())
+        .collect();
+    if wanted.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let live: HashSet<String> = token::Entity::find()
+        .select_only()
+        .column(token::Column::Id)
+        .filter(token::Column::Id.is_in(wanted.iter().copied()))
+        .filter(token::Column::Revoked.eq(false))
+        .into_tuple::<String>()
+        .all(txn)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(wanted.into_iter().filter(|t| !live.contains(*t)).collect())
 }
 
 fn database(e: StorageError) -> DbErr {

@@ -59,6 +59,9 @@ pub struct Prepared {
     pub(crate) content: String,
     pub(crate) checksum: String,
     pub(crate) packed: Vec<u8>,
+    /// The caller was authenticated from the cache: the write checks that the token is still
+    /// unrevoked, in its transaction.
+    pub(crate) recheck_token: bool,
 }
 
 impl Prepared {
@@ -108,6 +111,7 @@ pub async fn prepare_found(
         content,
         checksum,
         packed,
+        recheck_token: false,
     })
 }
 

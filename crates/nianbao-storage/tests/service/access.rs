@@ -263,3 +263,112 @@ async fn repeated_failures_are_rate_limited() {
     assert_eq!(status.code(), Code::ResourceExhausted);
     server.stop().await;
 }
+
+/// Submissions skip the token query while an office token is cached, yet a token revoked by
+/// another server on the same database writes nothing more: the write checks it again.
+#[tokio::test]
+async fn a_token_revoked_elsewhere_stops_cached_submissions() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir);
+    let here = Server::start(&url).await;
+    let t = setup(&url, &here).await;
+    let elsewhere = Server::start(&url).await;
+    let mut c = here.client().await;
+    let mut other = elsewhere.client().await;
+    for i in 0..2 {
+        c.submit_report(req(
+            &t.office,
+            submission(&model("office-a", 2023), &format!("x{i}")),
+        ))
+        .await
+        .unwrap();
+    }
+    let me = c
+        .who_am_i(req(&t.office, pb::WhoAmIRequest {}))
+        .await
+        .unwrap()
+        .into_inner();
+    other
+        .revoke_token(req(
+            &t.admin,
+            pb::RevokeTokenRequest {
+                id: me.token_id.clone(),
+            },
+        ))
+        .await
+        .unwrap();
+    let refused = c
+        .submit_report(req(&t.office, submission(&model("office-a", 2023), "x2")))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::Unauthenticated, "{refused:?}");
+    let latest = c
+        .get_report(req(
+            &t.admin,
+            pb::GetReportRequest {
+                office_code: "office-a".into(),
+                year: 2023,
+                revision: None,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(latest.revision.unwrap().number, 2);
+    let audit = c
+        .list_audit_events(req(
+            &t.admin,
+            pb::ListAuditEventsRequest {
+                page_size: 1000,
+                page_token: String::new(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        audit
+            .events
+            .iter()
+            .any(|e| e.action == "report.submit" && e.actor == me.token_id && e.outcome != "ok")
+    );
+
+    // Revoked through the same server: refused before anything is prepared.
+    let (secret, id) = office_token(&mut c, &t.admin, "office-b").await;
+    c.submit_report(req(&secret, submission(&model("office-b", 2023), "y0")))
+        .await
+        .unwrap();
+    c.revoke_token(req(&t.admin, pb::RevokeTokenRequest { id }))
+        .await
+        .unwrap();
+    let refused = c
+        .submit_report(req(&secret, submission(&model("office-b", 2023), "y1")))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::Unauthenticated);
+    elsewhere.stop().await;
+    here.stop().await;
+}
+
+/// A new office token: (secret, id).
+async fn office_token(
+    c: &mut nianbao_proto::storage::v1::storage_service_client::StorageServiceClient<
+        tonic::transport::Channel,
+    >,
+    admin: &str,
+    office: &str,
+) -> (String, String) {
+    let created = c
+        .create_token(req(
+            admin,
+            pb::CreateTokenRequest {
+                office_code: office.into(),
+                role: pb::Role::Office as i32,
+                label: "t".into(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    (created.token, created.info.unwrap().id)
+}

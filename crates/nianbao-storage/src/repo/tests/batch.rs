@@ -7,11 +7,13 @@ use std::sync::Arc;
 use nianbao_model::Value;
 use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder};
 
-use super::{on_every_backend, report, sub, with_error, world};
+use super::{on_every_backend, report, revision_count, sub, token, with_error, world};
+use crate::auth::Role;
 use crate::entity::{report as report_row, revision};
 use crate::error::StorageResult;
 use crate::repo::cache::ReportCache;
 use crate::repo::submit::{self, Submission, Submitted};
+use crate::repo::tokens;
 
 /// Submissions that meet within one group: new office-years, a year before written earlier in
 /// the group (the cross-year rule W5 must see it), drafts, a stale base, an error refused, a
@@ -191,6 +193,55 @@ async fn a_group_writes_what_one_by_one_writes() {
             let got = write(&db, true).await;
             assert_eq!(got, want);
         }
+    })
+    .await;
+}
+
+/// A submission authenticated from the cache is written only if its token is still unrevoked
+/// in the write transaction; others of the group are written all the same.
+#[tokio::test]
+async fn a_token_revoked_before_the_write_writes_nothing() {
+    on_every_backend("recheck", |db| async move {
+        let w = world(&db).await;
+        let other = token(&db, Role::Office, "office-b").await;
+        let mut mine = submit::prepare(&db, &w.office, sub(report("office-a", 2023), "r1"))
+            .await
+            .unwrap();
+        let mut theirs = submit::prepare(&db, &other, sub(report("office-b", 2023), "r2"))
+            .await
+            .unwrap();
+        mine.recheck_token = true;
+        theirs.recheck_token = true;
+        tokens::revoke(&db, &w.admin, &w.office.token_id)
+            .await
+            .unwrap();
+        let results = submit::write_batch(&db, &[mine.clone(), theirs], None).await;
+        assert_eq!(
+            results[0].as_ref().unwrap_err().code(),
+            tonic::Code::Unauthenticated
+        );
+        assert!(results[1].is_ok(), "{:?}", results[1]);
+        assert_eq!(revision_count(&db).await, 1);
+        // Written one by one in savepoints, the same.
+        let alone = submit::write_isolated(&db, std::slice::from_ref(&mine)).await;
+        assert_eq!(
+            alone[0].as_ref().unwrap_err().code(),
+            tonic::Code::Unauthenticated
+        );
+        assert_eq!(revision_count(&db).await, 1);
+        let office_a_rows = report_row::Entity::find()
+            .all(&db)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.office_id == mine.office_id())
+            .count();
+        assert_eq!(office_a_rows, 0);
+        // It is the check that refuses: the same submission, authenticated by a query before
+        // the revocation and not marked for the check, is written.
+        mine.recheck_token = false;
+        let unchecked = submit::write_batch(&db, std::slice::from_ref(&mine), None).await;
+        assert!(unchecked[0].is_ok(), "{:?}", unchecked[0]);
     })
     .await;
 }
