@@ -63,6 +63,7 @@ pub async fn connect_service(url: &str, max_connections: u32) -> StorageResult<D
         options
             .sqlx_logging(false)
             .acquire_timeout(Duration::from_secs(30))
+            .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
             .max_connections(max_connections.clamp(1, SQLITE_READERS));
         (sea_orm::Database::connect(options).await?, 1)
     } else if is_sqlite(url) {
@@ -74,6 +75,11 @@ pub async fn connect_service(url: &str, max_connections: u32) -> StorageResult<D
     let group = GroupCommit::start(write.clone(), writers);
     Ok(Database { write, read, group })
 }
+
+/// A pooled connection is tested (pinged) before it is handed out only after it has been idle
+/// this long: a ping on every checkout is one more round trip per query (the driver also pings
+/// each connection when it is returned, so a connection broken during use is never pooled).
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
 
 /// How long a PostgreSQL request waits for a connection (also while the database is down).
 const POSTGRES_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
@@ -96,6 +102,7 @@ pub async fn connect(url: &str, max_connections: u32) -> StorageResult<DatabaseC
         } else {
             POSTGRES_ACQUIRE_TIMEOUT
         })
+        .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
         // One SQLite connection: writers never meet a busy lock; WAL keeps reads cheap.
         .max_connections(if sqlite { 1 } else { max_connections.max(1) });
     let db = sea_orm::Database::connect(options).await?;

@@ -56,6 +56,9 @@ pub fn is_connection_error(e: &DbErr) -> bool {
         other => {
             let text = other.to_string().to_lowercase();
             [
+                // The driver's I/O errors: end of file, reset, and the like on a pooled
+                // connection the database dropped (connections are not pinged while in use).
+                "error communicating with database",
                 "connection refused",
                 "connection reset",
                 "broken pipe",
@@ -149,5 +152,31 @@ impl From<StorageError> for tonic::Status {
             }
             _ => tonic::Status::new(code, e.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lost_connections_are_unavailable_and_bad_queries_internal() {
+        let code = |text: &str| StorageError::Database(DbErr::Custom(text.into())).code();
+        for lost in [
+            "error communicating with database: expected to read 5 bytes, got 0 bytes at EOF",
+            "error communicating with database: Connection reset by peer (os error 104)",
+            "pool timed out while waiting for an open connection",
+        ] {
+            assert_eq!(code(lost), Code::Unavailable, "{lost}");
+        }
+        assert_eq!(
+            code("error returned from database: syntax error at or near \"SELEC\""),
+            Code::Internal
+        );
+        assert_eq!(
+            StorageError::Database(DbErr::Conn(sea_orm::RuntimeErr::Internal("down".into())))
+                .code(),
+            Code::Unavailable
+        );
     }
 }
