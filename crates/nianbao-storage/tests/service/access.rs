@@ -176,32 +176,19 @@ async fn access_matrix_and_forbidden_looks_like_missing() {
         .unwrap_err();
     assert_eq!(revoked.code(), Code::Unauthenticated);
 
-    let audit = c
-        .list_audit_events(req(
-            &t.admin,
-            pb::ListAuditEventsRequest {
-                page_size: 1000,
-                page_token: String::new(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let audit = audit_events(&mut c, &t.admin).await;
     assert!(
         audit
-            .events
             .iter()
             .any(|e| e.outcome == "denied" && e.action == "report.get")
     );
     assert!(
         audit
-            .events
             .iter()
             .any(|e| e.outcome == "denied" && e.actor == "anonymous")
     );
     assert!(
         !audit
-            .events
             .iter()
             .any(|e| e.detail.contains(&t.office) || e.detail.contains(&t.city)),
         "no secret in the audit log"
@@ -315,20 +302,9 @@ async fn a_token_revoked_elsewhere_stops_cached_submissions() {
         .unwrap()
         .into_inner();
     assert_eq!(latest.revision.unwrap().number, 2);
-    let audit = c
-        .list_audit_events(req(
-            &t.admin,
-            pb::ListAuditEventsRequest {
-                page_size: 1000,
-                page_token: String::new(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let audit = audit_events(&mut c, &t.admin).await;
     assert!(
         audit
-            .events
             .iter()
             .any(|e| e.action == "report.submit" && e.actor == me.token_id && e.outcome != "ok")
     );
@@ -371,4 +347,24 @@ async fn office_token(
         .unwrap()
         .into_inner();
     (created.token, created.info.unwrap().id)
+}
+
+/// The audit log's first 1,000 events, as an admin lists them.
+async fn audit_events(
+    c: &mut nianbao_proto::storage::v1::storage_service_client::StorageServiceClient<
+        tonic::transport::Channel,
+    >,
+    admin: &str,
+) -> Vec<pb::AuditEvent> {
+    c.list_audit_events(req(
+        admin,
+        pb::ListAuditEventsRequest {
+            page_size: 1000,
+            page_token: String::new(),
+        },
+    ))
+    .await
+    .unwrap()
+    .into_inner()
+    .events
 }
