@@ -5,6 +5,7 @@ use std::time::Duration;
 use nianbao_storage_migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection};
 
+use crate::checkpoint;
 use crate::error::{StorageError, StorageResult};
 use crate::repo::group::GroupCommit;
 
@@ -54,26 +55,41 @@ const POSTGRES_WRITERS: usize = 4;
 const SQLITE_READERS: u32 = 4;
 
 /// Connects, brings the schema up to date, opens the read pool and starts the group committer
-/// (on the current tokio runtime).
+/// (on the current tokio runtime). A SQLite file also gets its checkpointer
+/// ([`crate::checkpoint`]): its writer never checkpoints itself.
 pub async fn connect_service(url: &str, max_connections: u32) -> StorageResult<Database> {
-    let write = connect(url, max_connections).await?;
     let memory = url.contains(":memory:") || url.contains("mode=memory");
-    let (read, writers) = if is_sqlite(url) && !memory {
-        let mut options = ConnectOptions::new(prepare_sqlite(url)?);
-        options
-            .sqlx_logging(false)
-            .acquire_timeout(Duration::from_secs(30))
-            .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
-            .max_connections(max_connections.clamp(1, SQLITE_READERS));
-        (sea_orm::Database::connect(options).await?, 1)
+    let file = is_sqlite(url) && !memory;
+    let write = connect_with(url, max_connections, file).await?;
+    let (read, writers, committed) = if file {
+        let read = sqlite_pool(url, max_connections.clamp(1, SQLITE_READERS))?;
+        let checkpointer = sqlite_pool(url, 1)?;
+        (
+            sea_orm::Database::connect(read).await?,
+            1,
+            Some(checkpoint::start(
+                sea_orm::Database::connect(checkpointer).await?,
+            )),
+        )
     } else if is_sqlite(url) {
-        (write.clone(), 1)
+        (write.clone(), 1, None)
     } else {
         let writers = (max_connections as usize / 2).clamp(1, POSTGRES_WRITERS);
-        (write.clone(), writers)
+        (write.clone(), writers, None)
     };
-    let group = GroupCommit::start(write.clone(), writers);
+    let group = GroupCommit::start(write.clone(), writers, committed)?;
     Ok(Database { write, read, group })
+}
+
+/// Options of a further pool on a SQLite file (readers, the checkpointer).
+fn sqlite_pool(url: &str, connections: u32) -> StorageResult<ConnectOptions> {
+    let mut options = ConnectOptions::new(prepare_sqlite(url)?);
+    options
+        .sqlx_logging(false)
+        .acquire_timeout(Duration::from_secs(30))
+        .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
+        .max_connections(connections);
+    Ok(options)
 }
 
 /// A pooled connection is tested (pinged) before it is handed out only after it has been idle
@@ -86,6 +102,16 @@ const POSTGRES_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Connects and brings the schema up to date.
 pub async fn connect(url: &str, max_connections: u32) -> StorageResult<DatabaseConnection> {
+    connect_with(url, max_connections, false).await
+}
+
+/// [`connect`]; with `checkpointed_elsewhere`, a SQLite connection never checkpoints the WAL
+/// itself (`wal_autocheckpoint=0`, set on every connection the pool opens).
+async fn connect_with(
+    url: &str,
+    max_connections: u32,
+    checkpointed_elsewhere: bool,
+) -> StorageResult<DatabaseConnection> {
     let sqlite = is_sqlite(url);
     let url = if sqlite {
         prepare_sqlite(url)?
@@ -105,6 +131,9 @@ pub async fn connect(url: &str, max_connections: u32) -> StorageResult<DatabaseC
         .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
         // One SQLite connection: writers never meet a busy lock; WAL keeps reads cheap.
         .max_connections(if sqlite { 1 } else { max_connections.max(1) });
+    if sqlite && checkpointed_elsewhere {
+        options.map_sqlx_sqlite_opts(|o| o.pragma("wal_autocheckpoint", "0"));
+    }
     let db = sea_orm::Database::connect(options).await?;
     if sqlite {
         db.execute_unprepared("PRAGMA journal_mode=WAL").await?;

@@ -12,6 +12,7 @@
 //! migrations run at start.
 
 pub mod auth;
+mod checkpoint;
 pub mod config;
 mod db;
 mod entity;

@@ -19,6 +19,7 @@ use crate::repo::submit::Submission;
 use crate::repo::{offices, read, review, submit, tokens};
 
 mod batch;
+mod checkpoint;
 mod get;
 mod group;
 mod history;

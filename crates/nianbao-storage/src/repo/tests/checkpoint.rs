@@ -1,0 +1,54 @@
+//! The SQLite service's writer leaves WAL checkpoints to the checkpointer, which copies the log
+//! into the database file after commits.
+
+use std::time::{Duration, Instant};
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, Statement};
+
+use super::{report, sub, world};
+use crate::entity::revision;
+use crate::repo::submit;
+
+async fn pragma(db: &DatabaseConnection, sql: &str) -> i64 {
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get_by_index(0).unwrap()
+}
+
+fn size(path: &std::path::Path) -> u64 {
+    std::fs::metadata(path).map_or(0, |m| m.len())
+}
+
+#[tokio::test]
+async fn the_checkpointer_copies_the_log_the_writer_leaves() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ckpt.db");
+    let url = format!("sqlite://{}", file.display());
+    let db = crate::db::connect_service(&url, 4).await.unwrap();
+    // The writer never checkpoints; other connections keep SQLite's default.
+    assert_eq!(pragma(&db.write, "PRAGMA wal_autocheckpoint").await, 0);
+    assert_eq!(pragma(&db.read, "PRAGMA wal_autocheckpoint").await, 1000);
+    let w = world(&db.write).await;
+    let before = size(&file);
+    // Far fewer pages than SQLite's own threshold (1,000): only the checkpointer copies them.
+    for i in 0..10 {
+        let s = sub(report("office-a", 2022), &format!("ck-{i}"));
+        let prepared = submit::prepare(&db.read, &w.admin, s).await.unwrap();
+        db.group.submit(prepared).await.unwrap();
+    }
+    let start = Instant::now();
+    while size(&file) <= before && start.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        size(&file) > before,
+        "the database file did not grow from {before} bytes: no checkpoint"
+    );
+    // Every revision is there, through a connection opened after the checkpoint.
+    drop(db);
+    let again = crate::db::connect(&url, 1).await.unwrap();
+    assert_eq!(revision::Entity::find().count(&again).await.unwrap(), 10);
+}
