@@ -41,10 +41,7 @@ pub fn start(db: DatabaseConnection) -> Committed {
 }
 
 async fn run(db: DatabaseConnection, signal: Weak<Notify>) {
-    loop {
-        let Some(notify) = signal.upgrade() else {
-            break;
-        };
+    while let Some(notify) = signal.upgrade() {
         let committed = tokio::time::timeout(IDLE_CHECK, notify.notified())
             .await
             .is_ok();
