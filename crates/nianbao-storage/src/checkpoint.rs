@@ -1,12 +1,17 @@
-//! WAL checkpoints of a SQLite service, off the writer's path.
+//! WAL checkpoints of a SQLite service, mostly off the writer's path.
 //!
-//! SQLite's default lets the connection that commits copy the write-ahead log back into the
-//! database file once the log passes 1,000 pages, inside that commit: with one writer, every
-//! submission of the group waiting on it waits for the copy too. The service's writer therefore
-//! runs with `wal_autocheckpoint=0`, and this task checkpoints (`PASSIVE`: it never blocks the
-//! writer or a reader) on a connection of its own, a short pause after the writer signals a
-//! commit. Durability does not change: a commit is durable once its log frames are synced,
-//! whoever copies them later.
+//! SQLite lets the connection that commits copy the write-ahead log back into the database file
+//! once the log passes 1,000 pages (`wal_autocheckpoint`), inside that commit: with one writer,
+//! every submission of the group waiting on it waits for the copy too. This task copies the log
+//! on a connection of its own (`PASSIVE`: it never blocks the writer or a reader), a short pause
+//! after the writer signals a commit, so that the writer's own checkpoint finds little left to
+//! copy.
+//!
+//! The writer keeps its own checkpoint all the same: only a writer starting a transaction on a
+//! fully copied log starts the log over, and under a steady load the log is never fully copied
+//! at that moment unless the writer copied it itself. Without it the log grows without bound
+//! (measured: 450 MB in 20 s). Durability does not change: a commit is durable once its log
+//! frames are synced, whoever copies them later.
 
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -16,7 +21,7 @@ use tokio::sync::Notify;
 
 /// How long the checkpointer waits after a commit before it checkpoints, so that one checkpoint
 /// serves the commits of that pause.
-const PAUSE: Duration = Duration::from_millis(50);
+const PAUSE: Duration = Duration::from_millis(20);
 /// How often an idle checkpointer looks whether the service is gone.
 const IDLE_CHECK: Duration = Duration::from_secs(1);
 

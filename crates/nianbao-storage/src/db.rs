@@ -56,11 +56,11 @@ const SQLITE_READERS: u32 = 4;
 
 /// Connects, brings the schema up to date, opens the read pool and starts the group committer
 /// (on the current tokio runtime). A SQLite file also gets its checkpointer
-/// ([`crate::checkpoint`]): its writer never checkpoints itself.
+/// ([`crate::checkpoint`]), which copies the log while the writer goes on writing.
 pub async fn connect_service(url: &str, max_connections: u32) -> StorageResult<Database> {
     let memory = url.contains(":memory:") || url.contains("mode=memory");
     let file = is_sqlite(url) && !memory;
-    let write = connect_with(url, max_connections, file).await?;
+    let write = connect(url, max_connections).await?;
     let (read, writers, committed) = if file {
         let read = sqlite_pool(url, max_connections.clamp(1, SQLITE_READERS))?;
         let checkpointer = sqlite_pool(url, 1)?;
@@ -102,16 +102,6 @@ const POSTGRES_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Connects and brings the schema up to date.
 pub async fn connect(url: &str, max_connections: u32) -> StorageResult<DatabaseConnection> {
-    connect_with(url, max_connections, false).await
-}
-
-/// [`connect`]; with `checkpointed_elsewhere`, a SQLite connection never checkpoints the WAL
-/// itself (`wal_autocheckpoint=0`, set on every connection the pool opens).
-async fn connect_with(
-    url: &str,
-    max_connections: u32,
-    checkpointed_elsewhere: bool,
-) -> StorageResult<DatabaseConnection> {
     let sqlite = is_sqlite(url);
     let url = if sqlite {
         prepare_sqlite(url)?
@@ -131,9 +121,6 @@ async fn connect_with(
         .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
         // One SQLite connection: writers never meet a busy lock; WAL keeps reads cheap.
         .max_connections(if sqlite { 1 } else { max_connections.max(1) });
-    if sqlite && checkpointed_elsewhere {
-        options.map_sqlx_sqlite_opts(|o| o.pragma("wal_autocheckpoint", "0"));
-    }
     let db = sea_orm::Database::connect(options).await?;
     if sqlite {
         db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
