@@ -1,8 +1,9 @@
 //! The database migrations of the nianbao storage service.
 //!
 //! One migration per file, named `mYYYYMMDD_HHMMSS_<verb>_<object>.rs`: `DeriveMigrationName`
-//! records a migration under its file name. Only the portable `SchemaManager` API is used, so the
-//! same migrations run on SQLite and PostgreSQL.
+//! records a migration under its file name. The portable `SchemaManager` API is used, so the same
+//! migrations run on SQLite and PostgreSQL; the two that concern one backend only (a covering
+//! index for SQLite, column compression on PostgreSQL) say so and do nothing on the other.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -15,6 +16,7 @@ mod m20261130_000006_create_audit_events;
 mod m20261130_000007_create_finding_marks;
 mod m20261205_000008_add_revision_packed;
 mod m20261205_000009_index_revision_heads;
+mod m20261206_000010_compress_revisions_lz4;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -32,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000007_create_finding_marks::Migration),
             Box::new(m20261205_000008_add_revision_packed::Migration),
             Box::new(m20261205_000009_index_revision_heads::Migration),
+            Box::new(m20261206_000010_compress_revisions_lz4::Migration),
         ]
     }
 }

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use nianbao_storage_migration::{Migrator, MigratorTrait, SchemaManager};
-use sea_orm_migration::sea_orm::Database;
+use sea_orm_migration::sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 
 const TABLES: [&str; 7] = [
     "offices",
@@ -42,6 +42,53 @@ async fn up_down_up_on_sqlite() {
     );
 }
 
+/// The compression of `revisions.content` on PostgreSQL (`attcompression`: empty is the default).
+async fn content_compression(db: &DatabaseConnection) -> String {
+    let sql = "SELECT attcompression::text FROM pg_attribute \
+               WHERE attrelid = 'revisions'::regclass AND attname = 'content'";
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get_by_index(0).unwrap()
+}
+
+#[tokio::test]
+async fn up_down_up_on_postgres() {
+    let Ok(admin_url) = std::env::var("NIANBAO_TEST_POSTGRES_URL") else {
+        return;
+    };
+    let name = format!("nianbao_test_migrations_{}", std::process::id());
+    let admin = Database::connect(admin_url.as_str()).await.unwrap();
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .unwrap();
+    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
+    let db = Database::connect(url.as_str()).await.unwrap();
+    Migrator::up(&db, None).await.unwrap();
+    let manager = SchemaManager::new(&db);
+    for table in TABLES {
+        assert!(manager.has_table(table).await.unwrap(), "{table}");
+    }
+    assert_eq!(content_compression(&db).await, "l", "lz4");
+    // Down to before the compression change: the default again.
+    Migrator::down(&db, Some(1)).await.unwrap();
+    assert_eq!(content_compression(&db).await, "");
+    Migrator::down(&db, None).await.unwrap();
+    for table in TABLES {
+        assert!(!manager.has_table(table).await.unwrap(), "{table}");
+    }
+    Migrator::up(&db, None).await.unwrap();
+    assert_eq!(content_compression(&db).await, "l");
+    db.close().await.unwrap();
+    admin
+        .execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
+        .await
+        .unwrap();
+}
+
 #[test]
 fn migrations_are_named_after_their_files() {
     let names: Vec<String> = Migrator::migrations()
@@ -52,6 +99,7 @@ fn migrations_are_named_after_their_files() {
     let later = [
         "m20261205_000008_add_revision_packed",
         "m20261205_000009_index_revision_heads",
+        "m20261206_000010_compress_revisions_lz4",
     ];
     assert_eq!(names.len(), TABLES.len() + later.len());
     for (name, table) in names.iter().zip(TABLES) {

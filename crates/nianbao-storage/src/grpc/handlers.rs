@@ -181,13 +181,28 @@ impl StorageService for Storage {
         &self,
         req: Request<pb::GetReportRequest>,
     ) -> Result<Response<pb::GetReportResponse>, Status> {
-        let caller = self.caller(&req, "report.get").await?;
-        let r = req.into_inner();
-        let (code, year, number) = (&r.office_code, r.year, r.revision);
+        let (code, year, number) = {
+            let r = req.get_ref();
+            (r.office_code.clone(), r.year, r.revision)
+        };
         let target = format!("{code}/{year}");
+        if let Err(e) = office_year(&code, year) {
+            let caller = self.caller(&req, "report.get").await?;
+            return self
+                .done(&caller, "report.get", &target, Err(e))
+                .await
+                .map(Response::new);
+        }
+        // The caller and the office-year in one query; the permission is checked before
+        // anything is answered.
+        let read = &self.read;
+        let (caller, found) = self
+            .authenticated(&req, "report.get", async |secret: String| {
+                read::authenticate_and_find(read, &secret, &code, year, number).await
+            })
+            .await?;
         let result = async {
-            office_year(code, year)?;
-            let f = read::get(&self.read, &caller, code, year, number).await?;
+            let f = read::answer(read, &caller, &code, year, number, found).await?;
             Ok(pb::GetReportResponse {
                 report: Some(rpb::Report::from(&f.report)),
                 revision: Some(wire::revision(&f.revision, &f.summary.office_code)?),

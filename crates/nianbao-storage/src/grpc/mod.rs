@@ -58,18 +58,34 @@ impl Storage {
         action: &str,
         code: Option<&str>,
     ) -> Result<(Caller, Option<office::Model>), Status> {
+        let read = &self.read;
+        self.authenticated(req, action, async |secret: String| match code {
+            Some(code) => tokens::authenticate_for(read, &secret, code).await,
+            None => tokens::authenticate(read, &secret)
+                .await
+                .map(|caller| (caller, None)),
+        })
+        .await
+    }
+
+    /// What `query` reads with the bearer secret of a request (it authenticates the caller,
+    /// and may read more in the same query); a refusal is audited, and an unknown secret counts
+    /// as a failure of the request's peer.
+    pub(crate) async fn authenticated<T, R>(
+        &self,
+        req: &Request<T>,
+        action: &str,
+        query: impl AsyncFnOnce(String) -> StorageResult<R>,
+    ) -> Result<R, Status> {
         let peer = req.remote_addr().map(|a| a.ip());
         if self.failures.blocked(peer) {
             return Err(self
                 .refuse("anonymous", action, "", StorageError::TooManyFailures)
                 .await);
         }
-        let result = match (auth::bearer(req.metadata()), code) {
-            (Ok(secret), Some(code)) => tokens::authenticate_for(&self.read, &secret, code).await,
-            (Ok(secret), None) => tokens::authenticate(&self.read, &secret)
-                .await
-                .map(|caller| (caller, None)),
-            (Err(e), _) => Err(e),
+        let result = match auth::bearer(req.metadata()) {
+            Ok(secret) => query(secret).await,
+            Err(e) => Err(e),
         };
         match result {
             Ok(found) => Ok(found),

@@ -20,6 +20,7 @@ use crate::repo::{offices, read, review, submit, tokens};
 
 mod batch;
 mod checkpoint;
+mod compression;
 mod get;
 mod group;
 mod history;

@@ -62,7 +62,7 @@ pub async fn authenticate_for(
 }
 
 /// The caller of a token row found by the hash of a secret.
-fn caller_of(row: Option<token::Model>, hash: &str) -> StorageResult<Caller> {
+pub(crate) fn caller_of(row: Option<token::Model>, hash: &str) -> StorageResult<Caller> {
     let row = row.ok_or(StorageError::Unauthenticated)?;
     if !auth::constant_time_eq(row.secret_hash.as_bytes(), hash.as_bytes()) || row.revoked {
         return Err(StorageError::Unauthenticated);

@@ -171,3 +171,83 @@ async fn authentication_reads_the_office_in_the_same_query() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn authenticated_read_matches_authentication_then_the_read() {
+    on_every_backend("auth-get", |db| async move {
+        let w = world(&db).await;
+        submit::submit(&db, &w.office, sub(report("office-a", 2023), "a1"))
+            .await
+            .unwrap();
+        let mut second = sub(report("office-a", 2023), "a2");
+        second.base_revision = Some(1);
+        second.report.set("s2.regulations.issued", Value::Count(9));
+        submit::submit(&db, &w.office, second).await.unwrap();
+        let mut secrets = Vec::new();
+        for (role, office) in [
+            (Role::Office, Some("office-a")),
+            (Role::Office, Some("office-b")),
+            (Role::City, Some("district")),
+            (Role::Admin, None),
+        ] {
+            secrets.push(
+                tokens::create(&db, "test", role, office, "t")
+                    .await
+                    .unwrap(),
+            );
+        }
+        let (revoked, revoked_secret) = secrets.pop().unwrap();
+        tokens::revoke(&db, &w.admin, &revoked.model.id)
+            .await
+            .unwrap();
+        let mut checked = 0;
+        for secret in secrets
+            .iter()
+            .map(|(_, s)| s.as_str())
+            .chain([revoked_secret.as_str(), "nbt_unknown"])
+        {
+            for code in ["office-a", "office-b", "nowhere"] {
+                for year in [2022, 2023] {
+                    for number in [None, Some(1), Some(2), Some(3)] {
+                        let one =
+                            read::authenticate_and_find(&db, secret, code, year, number).await;
+                        let two = match tokens::authenticate(&db, secret).await {
+                            Ok(caller) => read::find_office_year(&db, code, year, number)
+                                .await
+                                .map(|found| (caller, found)),
+                            Err(e) => Err(e),
+                        };
+                        match (one, two) {
+                            (Ok(one), Ok(two)) => assert_eq!(one, two, "{code} {year} {number:?}"),
+                            (Err(a), Err(b)) => {
+                                assert!(matches!(a, StorageError::Unauthenticated), "{a}");
+                                assert!(matches!(b, StorageError::Unauthenticated), "{b}");
+                            }
+                            (one, two) => panic!("{code} {year} {number:?}: {one:?} / {two:?}"),
+                        }
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, 5 * 3 * 2 * 4);
+        // What it found answers the office's own token, refuses another office's alike.
+        let own = &secrets[0].1;
+        let (caller, found) = read::authenticate_and_find(&db, own, "office-a", 2023, None)
+            .await
+            .unwrap();
+        let got = read::answer(&db, &caller, "office-a", 2023, None, found)
+            .await
+            .unwrap();
+        assert_eq!(got.revision.number, 2);
+        let other = &secrets[1].1;
+        let (caller, found) = read::authenticate_and_find(&db, other, "office-a", 2023, None)
+            .await
+            .unwrap();
+        let err = read::answer(&db, &caller, "office-a", 2023, None, found)
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::PermissionDenied);
+    })
+    .await;
+}
