@@ -121,6 +121,13 @@ pub async fn connect(url: &str, max_connections: u32) -> StorageResult<DatabaseC
         .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
         // One SQLite connection: writers never meet a busy lock; WAL keeps reads cheap.
         .max_connections(if sqlite { 1 } else { max_connections.max(1) });
+    if sqlite {
+        // A multi-row statement in a transaction keeps a statement journal (to undo just that
+        // statement); past 64 KiB SQLite spills it to a temporary file, which every grouped
+        // insert of revisions did: thousands of writes a second to a deleted file under
+        // /var/tmp on the writer's path. In memory it is at most the size of one group's rows.
+        options.map_sqlx_sqlite_opts(|o| o.pragma("temp_store", "memory"));
+    }
     let db = sea_orm::Database::connect(options).await?;
     if sqlite {
         db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
