@@ -186,23 +186,11 @@ impl StorageService for Storage {
             (r.office_code.clone(), r.year, r.revision)
         };
         let target = format!("{code}/{year}");
-        if let Err(e) = office_year(&code, year) {
-            let caller = self.caller(&req, "report.get").await?;
-            return self
-                .done(&caller, "report.get", &target, Err(e))
-                .await
-                .map(Response::new);
-        }
-        // The caller and the office-year in one query; the permission is checked before
-        // anything is answered.
-        let read = &self.read;
         let (caller, found) = self
-            .authenticated(&req, "report.get", async |secret: String| {
-                read::authenticate_and_find(read, &secret, &code, year, number).await
-            })
+            .caller_and_office_year(&req, "report.get", &code, year, number)
             .await?;
         let result = async {
-            let f = read::answer(read, &caller, &code, year, number, found).await?;
+            let f = read::answer(&self.read, &caller, &code, year, number, found).await?;
             Ok(pb::GetReportResponse {
                 report: Some(rpb::Report::from(&f.report)),
                 revision: Some(wire::revision(&f.revision, &f.summary.office_code)?),

@@ -17,7 +17,7 @@ use crate::db::Database;
 use crate::entity::office;
 use crate::error::{StorageError, StorageResult};
 use crate::repo::group::GroupCommit;
-use crate::repo::{audit, tokens};
+use crate::repo::{audit, read, tokens};
 use crate::submitters::Submitters;
 use crate::validate;
 
@@ -64,6 +64,30 @@ impl Storage {
             None => tokens::authenticate(read, &secret)
                 .await
                 .map(|caller| (caller, None)),
+        })
+        .await
+    }
+
+    /// The caller of a read of office `code`, year `year`, revision `number` and what
+    /// [`read::authenticate_and_find`] finds for it, with one query; the caller's permission is
+    /// for the handler to check. A malformed code or year is refused after authentication alone.
+    pub(crate) async fn caller_and_office_year<T>(
+        &self,
+        req: &Request<T>,
+        action: &str,
+        code: &str,
+        year: i32,
+        number: Option<i64>,
+    ) -> Result<(Caller, read::Found), Status> {
+        if let Err(e) = office_year(code, year) {
+            let caller = self.caller(req, action).await?;
+            return Err(self
+                .refuse(&caller.token_id, action, &format!("{code}/{year}"), e)
+                .await);
+        }
+        let db = &self.read;
+        self.authenticated(req, action, async |secret: String| {
+            read::authenticate_and_find(db, &secret, code, year, number).await
         })
         .await
     }

@@ -9,6 +9,8 @@ use sea_orm::{
     QueryOrder, QueryResult, QuerySelect,
 };
 
+use tokio_stream::StreamExt;
+
 use crate::auth::{self, Caller};
 use crate::entity::{office, report, revision, token};
 use crate::error::{StorageError, StorageResult};
@@ -197,14 +199,19 @@ pub async fn list(
         // batch while the subtree's rows are sparse.
         let mut limit = want;
         while (rows.len() as u64) < want {
-            let batch = query(after, limit).all(db).await?;
-            let full = batch.len() as u64 == limit;
-            let Some(last) = batch.last().map(|r| r.id) else {
-                break;
-            };
-            after = last;
-            rows.extend(batch.into_iter().filter(|r| ids.contains(&r.office_id)));
-            if !full {
+            // Rows are streamed and only the subtree's kept: a batch collected as driver rows
+            // cost about a kilobyte a row.
+            let mut batch = query(after, limit).stream(db).await?;
+            let mut read = 0;
+            while let Some(row) = batch.next().await {
+                let row = row?;
+                read += 1;
+                after = row.id;
+                if ids.contains(&row.office_id) {
+                    rows.push(row);
+                }
+            }
+            if read < limit {
                 break;
             }
             limit = (limit * 2).min(SCAN_BATCH.max(want));
@@ -223,7 +230,7 @@ pub async fn list(
     let office_ids: BTreeSet<i64> = rows.iter().map(|r| r.office_id).collect();
     let office_ids: Vec<i64> = office_ids.into_iter().collect();
     for chunk in office_ids.chunks(MAX_IN_LIST) {
-        let found: Vec<(i64, String, String)> = office::Entity::find()
+        let mut found = office::Entity::find()
             .select_only()
             .columns([
                 office::Column::Id,
@@ -231,10 +238,13 @@ pub async fn list(
                 office::Column::Name,
             ])
             .filter(office::Column::Id.is_in(chunk.iter().copied()))
-            .into_tuple()
-            .all(db)
+            .into_tuple::<(i64, String, String)>()
+            .stream(db)
             .await?;
-        names.extend(found.into_iter().map(|(id, code, name)| (id, (code, name))));
+        while let Some(found) = found.next().await {
+            let (id, code, name) = found?;
+            names.insert(id, (code, name));
+        }
     }
     let counts = latest_counts(db, &rows).await?;
     let mut out = Vec::with_capacity(rows.len());
@@ -269,7 +279,7 @@ async fn latest_counts(
     for chunk in wanted.chunks(MAX_IN_LIST / 2) {
         let pairs: HashSet<(i64, i64)> = chunk.iter().copied().collect();
         let numbers: BTreeSet<i64> = chunk.iter().map(|p| p.1).collect();
-        let found: Vec<(i64, i64, i32, i32)> = revision::Entity::find()
+        let mut found = revision::Entity::find()
             .select_only()
             .columns([
                 revision::Column::ReportId,
@@ -279,15 +289,15 @@ async fn latest_counts(
             ])
             .filter(revision::Column::ReportId.is_in(chunk.iter().map(|p| p.0)))
             .filter(numbers_in(numbers))
-            .into_tuple()
-            .all(db)
+            .into_tuple::<(i64, i64, i32, i32)>()
+            .stream(db)
             .await?;
-        out.extend(
-            found
-                .into_iter()
-                .filter(|(id, n, _, _)| pairs.contains(&(*id, *n)))
-                .map(|(id, _, e, w)| (id, (e, w))),
-        );
+        while let Some(found) = found.next().await {
+            let (id, n, e, w) = found?;
+            if pairs.contains(&(id, n)) {
+                out.insert(id, (e, w));
+            }
+        }
     }
     Ok(out)
 }

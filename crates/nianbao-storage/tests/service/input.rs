@@ -103,6 +103,21 @@ async fn bad_input_names_the_field_and_writes_nothing() {
         .await
         .unwrap_err();
     assert_eq!(fields(&year), ["year"]);
+    // Authentication comes first: without a valid token a malformed read is UNAUTHENTICATED.
+    for token in ["", "nbt_wrong"] {
+        let anonymous = c
+            .get_report(req(
+                token,
+                pb::GetReportRequest {
+                    office_code: "office a".into(),
+                    year: 1989,
+                    revision: None,
+                },
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(anonymous.code(), Code::Unauthenticated, "{token:?}");
+    }
     let listed = c
         .list_reports(req(&t.admin, pb::ListReportsRequest::default()))
         .await
