@@ -36,27 +36,25 @@ fn set_compression(method: &str) -> String {
     )
 }
 
+/// Sets `method` on PostgreSQL; nothing elsewhere.
+async fn apply(manager: &SchemaManager<'_>, method: &str) -> Result<(), DbErr> {
+    if manager.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    manager
+        .get_connection()
+        .execute_unprepared(&set_compression(method))
+        .await
+        .map(|_| ())
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
-        manager
-            .get_connection()
-            .execute_unprepared(&set_compression("lz4"))
-            .await
-            .map(|_| ())
+        apply(manager, "lz4").await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
-        manager
-            .get_connection()
-            .execute_unprepared(&set_compression("DEFAULT"))
-            .await
-            .map(|_| ())
+        apply(manager, "DEFAULT").await
     }
 }

@@ -379,6 +379,11 @@ pub type OfficeYear = Option<(report::Model, Option<revision::Model>)>;
 /// with that code.
 pub type Found = Option<(office::Model, OfficeYear)>;
 
+/// The report row (`r`) of an office (`o`) for a year and one of its revisions (`v`: the number
+/// given, or the latest when it is NULL), left-joined: binds the year, then the number.
+const OFFICE_YEAR: &str = "LEFT JOIN reports r ON r.office_id = o.id AND r.year = ? \
+     LEFT JOIN revisions v ON v.report_id = r.id AND v.number = COALESCE(?, r.latest_revision)";
+
 /// The office `code`, its report row for `year` and one of its revisions (the latest when
 /// `number` is `None`), in one query on the unique code, (office, year) and (report, number)
 /// indexes; `None` when there is no such office. Nothing here checks permissions.
@@ -392,11 +397,7 @@ pub async fn find_office_year(
     static SQL: OnceLock<String> = OnceLock::new();
     let sql = SQL.get_or_init(|| {
         format!(
-            "SELECT {}, {}, {} FROM offices o \
-             LEFT JOIN reports r ON r.office_id = o.id AND r.year = ? \
-             LEFT JOIN revisions v \
-             ON v.report_id = r.id AND v.number = COALESCE(?, r.latest_revision) \
-             WHERE o.code = ?",
+            "SELECT {}, {}, {} FROM offices o {OFFICE_YEAR} WHERE o.code = ?",
             access::prefixed::<office::Entity>("o"),
             access::prefixed::<report::Entity>("r"),
             access::prefixed::<revision::Entity>("v"),
@@ -423,11 +424,7 @@ pub async fn authenticate_and_find(
     let sql = SQL.get_or_init(|| {
         format!(
             "SELECT {}, {}, {}, {} FROM tokens t \
-             LEFT JOIN offices o ON o.code = ? \
-             LEFT JOIN reports r ON r.office_id = o.id AND r.year = ? \
-             LEFT JOIN revisions v \
-             ON v.report_id = r.id AND v.number = COALESCE(?, r.latest_revision) \
-             WHERE t.secret_hash = ?",
+             LEFT JOIN offices o ON o.code = ? {OFFICE_YEAR} WHERE t.secret_hash = ?",
             access::prefixed::<token::Entity>("t"),
             access::prefixed::<office::Entity>("o"),
             access::prefixed::<report::Entity>("r"),

@@ -129,6 +129,7 @@ pub async fn members<C: ConnectionTrait + StreamTrait>(
     let mut found = Vec::new();
     each_row(db, statement(db, &sql, values), |row| {
         let depth: i64 = row.try_get("", "depth")?;
+        // Parent code and absolute depth are filled in by `in_tree_order`.
         found.push(Member {
             office: office::Model::from_query_result(&row, "")?,
             parent_code: String::new(),
@@ -155,13 +156,21 @@ pub async fn members<C: ConnectionTrait + StreamTrait>(
     Ok(found)
 }
 
-/// The order of `nodes` (id, parent, code) depth first with siblings by code, starting from those
-/// whose parent is not among them: indices into `nodes`.
-fn tree_order(nodes: &[(i64, Option<i64>, &str)]) -> Vec<usize> {
+/// For each of `nodes` (id, parent, code), the index of its parent among them (`None`: a root
+/// of the list, whose parent is not among them).
+fn parent_indices(nodes: &[(i64, Option<i64>, &str)]) -> Vec<Option<usize>> {
     let index: HashMap<i64, usize> = nodes.iter().enumerate().map(|(i, n)| (n.0, i)).collect();
+    nodes
+        .iter()
+        .map(|n| n.1.and_then(|p| index.get(&p).copied()))
+        .collect()
+}
+
+/// The order of `nodes` (id, parent, code) depth first with siblings by code, starting from those
+/// whose parent is not among them: indices into `nodes`. `parents` is [`parent_indices`].
+fn tree_order(nodes: &[(i64, Option<i64>, &str)], parents: &[Option<usize>]) -> Vec<usize> {
     let mut children: HashMap<Option<usize>, Vec<usize>> = HashMap::new();
-    for (i, n) in nodes.iter().enumerate() {
-        let parent = n.1.and_then(|p| index.get(&p).copied());
+    for (i, &parent) in parents.iter().enumerate() {
         children.entry(parent).or_default().push(i);
     }
     // Reverse code order, so that popping the stack visits siblings by code.
@@ -184,23 +193,20 @@ fn tree_order(nodes: &[(i64, Option<i64>, &str)]) -> Vec<usize> {
 /// service's peak memory. Offices the order does not reach (none, unless the parent links form
 /// a cycle) are dropped, as before.
 fn in_tree_order(found: &mut Vec<Member>, base: i32, root_parent: &str) {
-    let (order, parents) = {
+    let (order, parent_codes) = {
         let nodes: Vec<(i64, Option<i64>, &str)> = found
             .iter()
             .map(|m| (m.office.id, m.office.parent_id, m.office.code.as_str()))
             .collect();
-        let index: HashMap<i64, usize> = nodes.iter().enumerate().map(|(i, n)| (n.0, i)).collect();
-        let parents: Vec<String> = nodes
+        let parents = parent_indices(&nodes);
+        let codes: Vec<String> = parents
             .iter()
-            .map(|n| match n.1.and_then(|p| index.get(&p)) {
-                Some(&j) => nodes[j].2.to_string(),
-                None => root_parent.to_string(),
-            })
+            .map(|p| p.map_or_else(|| root_parent.to_string(), |j| nodes[j].2.to_string()))
             .collect();
-        (tree_order(&nodes), parents)
+        (tree_order(&nodes, &parents), codes)
     };
-    for (m, parent) in found.iter_mut().zip(parents) {
-        m.parent_code = parent;
+    for (m, code) in found.iter_mut().zip(parent_codes) {
+        m.parent_code = code;
         m.depth = base.saturating_add(m.depth);
     }
     let reached = order.len();
@@ -291,7 +297,7 @@ pub async fn year_rows<C: ConnectionTrait + StreamTrait>(
     drop(reports);
     let nodes: Vec<(i64, Option<i64>, &str)> =
         offices.iter().map(|o| (o.0, o.1, o.2.as_str())).collect();
-    let order = tree_order(&nodes);
+    let order = tree_order(&nodes, &parent_indices(&nodes));
     let mut slots: Vec<Option<OfficeRow>> = offices.into_iter().map(Some).collect();
     Ok(order
         .into_iter()
