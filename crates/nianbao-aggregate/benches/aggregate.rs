@@ -16,6 +16,9 @@
 //!    the city's offices, reports and revisions with SQL (`sqlite3`, the bulk path: the rows the
 //!    API wrote, with the city code changed in codes, names and report content) until the
 //!    province holds that many offices, then times `Aggregate` and `Export` on the province.
+//!    The storage service runs with `NIANBAO_DATABASE__COMPRESS_CONTENT=false` so that the
+//!    content is JSON text SQL can edit (a compressed content is read alike; aggregation reads
+//!    the packed cells).
 //!
 //! Environment: `NIANBAO_BIN` (default `target/release/nianbao`), `NIANBAO_BENCH_OUT` (where the
 //! CSV exports go), `NIANBAO_BENCH_RUNS` (timed runs per aggregate, default 5),
@@ -421,6 +424,8 @@ async fn run() -> Res<()> {
             "--database",
             &url,
         ],
+        // The city's revisions as JSON text, which the SQL copy edits (step 4).
+        &[("NIANBAO_DATABASE__COMPRESS_CONTENT", "false")],
         &dir.path().join("storage.log"),
     )?;
     let schannel = channel(&surl)?;
@@ -438,6 +443,7 @@ async fn run() -> Res<()> {
             "--storage-url",
             &surl,
         ],
+        &[],
         &dir.path().join("aggregate.log"),
     )?;
     wait_port(aport).await?;

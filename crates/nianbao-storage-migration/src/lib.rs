@@ -17,6 +17,7 @@ mod m20261130_000007_create_finding_marks;
 mod m20261205_000008_add_revision_packed;
 mod m20261205_000009_index_revision_heads;
 mod m20261206_000010_compress_revisions_lz4;
+mod m20261206_000011_add_revision_content_deflate;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000008_add_revision_packed::Migration),
             Box::new(m20261205_000009_index_revision_heads::Migration),
             Box::new(m20261206_000010_compress_revisions_lz4::Migration),
+            Box::new(m20261206_000011_add_revision_content_deflate::Migration),
         ]
     }
 }

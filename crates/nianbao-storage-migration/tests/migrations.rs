@@ -42,6 +42,40 @@ async fn up_down_up_on_sqlite() {
     );
 }
 
+/// A revision row (its report and office not checked: foreign keys off on this connection).
+const ONE_REVISION: &str = "PRAGMA foreign_keys = OFF; \
+    INSERT INTO revisions (report_id, office_id, year, number, draft, content, checksum, \
+    submitted_by, client, request_id, findings, changed_cells, error_count, warning_count, \
+    created_at, content_deflate) VALUES (1, 1, 2023, 1, 0, '', 'c', 't', 'cli', 'r', '[]', '[]', \
+    0, 0, '2024-01-01T00:00:00Z', x'00')";
+
+#[tokio::test]
+async fn down_refuses_to_drop_compressed_content() {
+    let db = Database::connect("sqlite::memory:").await.unwrap();
+    Migrator::up(&db, None).await.unwrap();
+    db.execute_unprepared(ONE_REVISION).await.unwrap();
+    let err = Migrator::down(&db, Some(1)).await.unwrap_err().to_string();
+    assert!(err.contains("1 revisions are stored compressed"), "{err}");
+    let manager = SchemaManager::new(&db);
+    assert!(
+        manager
+            .has_column("revisions", "content_deflate")
+            .await
+            .unwrap()
+    );
+    // Without compressed rows it goes down.
+    db.execute_unprepared("UPDATE revisions SET content_deflate = NULL, content = '{}'")
+        .await
+        .unwrap();
+    Migrator::down(&db, Some(1)).await.unwrap();
+    assert!(
+        !manager
+            .has_column("revisions", "content_deflate")
+            .await
+            .unwrap()
+    );
+}
+
 /// The compression of `revisions.content` on PostgreSQL (`attcompression`: empty is the default).
 async fn content_compression(db: &DatabaseConnection) -> String {
     let sql = "SELECT attcompression::text FROM pg_attribute \
@@ -73,8 +107,9 @@ async fn up_down_up_on_postgres() {
         assert!(manager.has_table(table).await.unwrap(), "{table}");
     }
     assert_eq!(content_compression(&db).await, "l", "lz4");
-    // Down to before the compression change: the default again.
-    Migrator::down(&db, Some(1)).await.unwrap();
+    // Down to before the compression change (and the compressed content column after it): the
+    // default again.
+    Migrator::down(&db, Some(2)).await.unwrap();
     assert_eq!(content_compression(&db).await, "");
     Migrator::down(&db, None).await.unwrap();
     for table in TABLES {
@@ -100,6 +135,7 @@ fn migrations_are_named_after_their_files() {
         "m20261205_000008_add_revision_packed",
         "m20261205_000009_index_revision_heads",
         "m20261206_000010_compress_revisions_lz4",
+        "m20261206_000011_add_revision_content_deflate",
     ];
     assert_eq!(names.len(), TABLES.len() + later.len());
     for (name, table) in names.iter().zip(TABLES) {

@@ -36,6 +36,9 @@ pub struct DatabaseSettings {
     pub url: String,
     /// Pool size for PostgreSQL (SQLite uses one writer connection).
     pub max_connections: u32,
+    /// Whether new revisions store their report content compressed (DEFLATE); unset: on SQLite
+    /// yes, on PostgreSQL no (it compresses long values itself). Both forms are always read.
+    pub compress_content: Option<bool>,
 }
 
 impl Default for DatabaseSettings {
@@ -43,6 +46,7 @@ impl Default for DatabaseSettings {
         DatabaseSettings {
             url: DEFAULT_DATABASE_URL.into(),
             max_connections: 10,
+            compress_content: None,
         }
     }
 }
@@ -69,10 +73,15 @@ mod tests {
                 "3".to_string(),
             ),
             ("NIANBAO_LISTEN".to_string(), "0.0.0.0:9000".to_string()),
+            (
+                "NIANBAO_DATABASE__COMPRESS_CONTENT".to_string(),
+                "false".to_string(),
+            ),
         ]);
         let s: StorageSettings = nianbao_common::load_settings(None, env).unwrap();
         assert_eq!(s.database.url, "postgres://db/n");
         assert_eq!(s.database.max_connections, 3);
+        assert_eq!(s.database.compress_content, Some(false));
         assert_eq!(s.listen, "0.0.0.0:9000");
     }
 }

@@ -38,7 +38,11 @@ pub use grpc::Storage;
 /// Connects to the database, runs the migrations and starts the group committer (call it on the
 /// tokio runtime that will serve).
 pub async fn connect(settings: &DatabaseSettings) -> StorageResult<Database> {
-    db::connect_service(&settings.url, settings.max_connections).await
+    let mut db = db::connect_service(&settings.url, settings.max_connections).await?;
+    if let Some(compress) = settings.compress_content {
+        db.compress_content = compress;
+    }
+    Ok(db)
 }
 
 /// Runs the migrations on a database URL and closes the connection.

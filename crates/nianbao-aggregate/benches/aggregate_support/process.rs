@@ -44,12 +44,13 @@ pub fn cpu_secs(pid: u32) -> f64 {
     (tick(11) + tick(12)) / 100.0
 }
 
-pub fn spawn(bin: &Path, args: &[&str], log: &Path) -> Res<Proc> {
+pub fn spawn(bin: &Path, args: &[&str], env: &[(&str, &str)], log: &Path) -> Res<Proc> {
     let out = std::fs::File::create(log).map_err(|e| e.to_string())?;
     let err = out.try_clone().map_err(|e| e.to_string())?;
     let child = Command::new(bin)
         .args(args)
         .env("NIANBAO_LOG__FILTER", "warn")
+        .envs(env.iter().copied())
         .stdout(out)
         .stderr(err)
         .spawn()

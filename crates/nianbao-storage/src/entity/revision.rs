@@ -12,7 +12,7 @@ pub struct Model {
     pub year: i32,
     pub number: i64,
     pub draft: bool,
-    /// Canonical interchange JSON.
+    /// Canonical interchange JSON; empty when stored compressed in `content_deflate`.
     #[sea_orm(column_type = "Text")]
     pub content: String,
     pub checksum: String,
@@ -32,6 +32,9 @@ pub struct Model {
     pub packed: Option<Vec<u8>>,
     /// The encoding of `packed` (`nianbao_proto::packed::FORMAT`); `None` when not packed.
     pub packed_format: Option<i32>,
+    /// The canonical JSON compressed with DEFLATE (RFC 1951), when so stored (migration 11); read
+    /// both forms with `repo::stored::report_of`.
+    pub content_deflate: Option<Vec<u8>>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -148,7 +148,9 @@ impl StorageService for Storage {
                 draft: r.draft,
                 client: r.client,
             };
-            let mut prepared = submit::prepare_found(&self.read, &caller, sub, office).await?;
+            let mut prepared =
+                submit::prepare_found(&self.read, &caller, sub, office, self.compress_content)
+                    .await?;
             prepared.recheck_token = cached;
             let done = self.group.submit(prepared).await.inspect_err(|e| {
                 if matches!(e, StorageError::Unauthenticated) {

@@ -30,6 +30,8 @@ pub struct Storage {
     pub(crate) group: GroupCommit,
     failures: std::sync::Arc<crate::auth::FailureLimiter>,
     pub(crate) submitters: std::sync::Arc<Submitters>,
+    /// New revisions store their content compressed.
+    pub(crate) compress_content: bool,
 }
 
 impl Storage {
@@ -41,6 +43,7 @@ impl Storage {
             group: db.group,
             failures: Default::default(),
             submitters: Default::default(),
+            compress_content: db.compress_content,
         }
     }
 

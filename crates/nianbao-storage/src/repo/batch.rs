@@ -28,8 +28,8 @@ type Key = (i64, i32);
 
 /// Where the report of a revision comes from.
 enum Source {
-    /// Stored content, not parsed yet.
-    Stored(String),
+    /// Stored content (text, or compressed), not parsed yet.
+    Stored(String, Option<Vec<u8>>),
     /// Stored content, parsed.
     Parsed(Report),
     /// A submission of this group (by index).
@@ -120,23 +120,24 @@ impl State {
         }
         let ids: BTreeSet<i64> = needed.keys().map(|k| k.0).collect();
         let numbers: BTreeSet<i64> = needed.keys().map(|k| k.1).collect();
-        let contents: Vec<(i64, i64, String)> = revision::Entity::find()
+        let contents: Vec<(i64, i64, String, Option<Vec<u8>>)> = revision::Entity::find()
             .select_only()
             .columns([
                 revision::Column::ReportId,
                 revision::Column::Number,
                 revision::Column::Content,
+                revision::Column::ContentDeflate,
             ])
             .filter(revision::Column::ReportId.is_in(ids))
             .filter(revision::Column::Number.is_in(numbers))
             .into_tuple()
             .all(txn)
             .await?;
-        for (report_id, number, content) in contents {
+        for (report_id, number, content, deflate) in contents {
             if let Some(key) = needed.get(&(report_id, number)) {
                 state
                     .reports
-                    .insert((*key, number), Source::Stored(content));
+                    .insert((*key, number), Source::Stored(content, deflate));
             }
         }
         Ok(state)
@@ -145,9 +146,9 @@ impl State {
     /// Parses the stored report of revision `number` of `key`, if it is needed and not parsed.
     fn parse(&mut self, key: Key, number: i64) -> StorageResult<()> {
         if let Some(source) = self.reports.get_mut(&(key, number))
-            && let Source::Stored(content) = source
+            && let Source::Stored(content, deflate) = source
         {
-            *source = Source::Parsed(stored::parse_content(content)?);
+            *source = Source::Parsed(stored::parse_stored(content, deflate.as_deref())?);
         }
         Ok(())
     }
@@ -158,7 +159,7 @@ impl State {
             Source::Parsed(r) => Some(r),
             Source::Job(i) => jobs.get(*i).map(|j| &j.sub.report),
             Source::Cached(r) => Some(r),
-            Source::Stored(_) => None,
+            Source::Stored(..) => None,
         }
     }
 
@@ -413,6 +414,7 @@ async fn insert_revisions(
             .iter()
             .take_while(|r| {
                 bytes += r.content.len()
+                    + r.content_deflate.as_ref().map_or(0, Vec::len)
                     + r.findings.len()
                     + r.changed_cells.len()
                     + r.packed.as_ref().map_or(0, Vec::len)
@@ -433,10 +435,10 @@ async fn insert_chunk(
     revisions: &[revision::Model],
     ids: &mut HashMap<(i64, i64), i64>,
 ) -> Result<(), DbErr> {
-    let mut values: Vec<Value> = Vec::with_capacity(revisions.len() * 17);
+    let mut values: Vec<Value> = Vec::with_capacity(revisions.len() * 18);
     let mut tuples = Vec::with_capacity(revisions.len());
     for r in revisions {
-        tuples.push("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        tuples.push("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         values.extend([
             r.report_id.into(),
             r.office_id.into(),
@@ -455,12 +457,14 @@ async fn insert_chunk(
             r.created_at.into(),
             r.packed.clone().into(),
             r.packed_format.into(),
+            r.content_deflate.clone().into(),
         ]);
     }
     let sql = format!(
         "INSERT INTO revisions (report_id, office_id, year, number, draft, content, checksum, \
          submitted_by, client, request_id, findings, changed_cells, error_count, warning_count, \
-         created_at, packed, packed_format) VALUES {} RETURNING id, report_id, number",
+         created_at, packed, packed_format, content_deflate) VALUES {} RETURNING id, report_id, \
+         number",
         tuples.join(", ")
     );
     for row in txn

@@ -182,7 +182,7 @@ impl BulkRead {
             let gone = || missing(p.number);
             let head = heads.get(&(p.report_id, p.number)).ok_or_else(gone)?;
             let revision = revisions.remove(&head.id).ok_or_else(gone)?;
-            let report = stored::parse_content(&revision.content)?;
+            let report = stored::report_of(&revision)?;
             let Some(summary) = self.summary(p, &mut rows, &heads) else {
                 continue;
             };
@@ -322,15 +322,20 @@ impl Packed {
         if self.misses.is_empty() {
             return Ok(self.by_id);
         }
-        let contents: Vec<(i64, String)> = revision::Entity::find()
+        let contents: Vec<(i64, String, Option<Vec<u8>>)> = revision::Entity::find()
             .select_only()
-            .columns([revision::Column::Id, revision::Column::Content])
+            .columns([
+                revision::Column::Id,
+                revision::Column::Content,
+                revision::Column::ContentDeflate,
+            ])
             .filter(revision::Column::Id.is_in(self.misses))
             .into_tuple()
             .all(db)
             .await?;
-        for (id, content) in contents {
-            let bytes = nianbao_proto::packed::pack(&stored::parse_content(&content)?);
+        for (id, content, deflate) in contents {
+            let report = stored::parse_stored(&content, deflate.as_deref())?;
+            let bytes = nianbao_proto::packed::pack(&report);
             self.by_id.insert(id, bytes.into());
         }
         Ok(self.by_id)
@@ -390,6 +395,7 @@ impl RevisionHead {
             created_at: self.created_at,
             packed: None,
             packed_format: None,
+            content_deflate: None,
         }
     }
 }

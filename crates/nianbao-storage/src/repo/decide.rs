@@ -147,6 +147,7 @@ pub fn revision(job: &Prepared, d: &Decision, report_id: i64) -> revision::Model
         number: d.number,
         draft: job.sub.draft,
         content: job.content.clone(),
+        content_deflate: job.content_deflate.clone(),
         checksum: job.checksum.clone(),
         submitted_by: job.caller.token_id.clone(),
         client: job.sub.client.clone(),

@@ -59,6 +59,7 @@ impl From<Entry> for revision::Model {
             created_at: e.created_at,
             packed: None,
             packed_format: None,
+            content_deflate: None,
         }
     }
 }

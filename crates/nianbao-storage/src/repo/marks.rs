@@ -45,7 +45,7 @@ pub async fn mark(
                 format!("no finding {fingerprint} in the latest revision / 最新版本中无此提示"),
             )
         })?;
-    let report = stored::parse_content(&rev.content)?;
+    let report = stored::report_of(&rev)?;
     let digest = stored::cells_digest(&report, &finding.cells);
     let existing = finding_mark::Entity::find()
         .filter(finding_mark::Column::ReportId.eq(row.id))

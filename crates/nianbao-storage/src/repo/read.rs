@@ -101,7 +101,7 @@ pub async fn answer(
     let (row, revision) = found.ok_or_else(|| no_report(code, year))?;
     let revision =
         revision.ok_or_else(|| missing_revision(number.unwrap_or(row.latest_revision)))?;
-    let report = stored::parse_content(&revision.content)?;
+    let report = stored::report_of(&revision)?;
     let summary = if revision.number == row.latest_revision {
         // The latest revision's counts are those of the revision just read.
         Summary {

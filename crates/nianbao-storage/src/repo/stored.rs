@@ -1,12 +1,20 @@
-//! What is stored as JSON text: findings, changed cells, report content.
+//! What is stored as JSON text: findings, changed cells, report content (as text, or compressed
+//! with DEFLATE).
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
+use std::io::{Read, Write};
+
+use flate2::Compression;
+use flate2::read::DeflateDecoder;
+use flate2::write::DeflateEncoder;
 
 use nianbao_model::{Finding, Report, Severity, interchange};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::entity::revision;
 use crate::error::{StorageError, StorageResult};
 
 /// A finding as stored with a revision.
@@ -83,6 +91,57 @@ pub fn parse_content(content: &str) -> StorageResult<Report> {
         .map_err(|e| StorageError::Internal(format!("stored report content: {e}")))
 }
 
+/// The most a compressed content may inflate to: far above any report a request can carry, so
+/// a damaged value is an error rather than an allocation without bound.
+const MAX_CONTENT_BYTES: u64 = 256 * 1024 * 1024;
+
+/// The content columns of a new revision: (`content`, `content_deflate`). Compressed, the text
+/// column is empty. The fastest level: it keeps 80 % of what the best level saves on the demo's
+/// report (8.7 KB to 1.6 KB) at a fraction of the time, on the caller's task, not the writer's.
+pub fn encode_content(content: String, compress: bool) -> (String, Option<Vec<u8>>) {
+    if !compress {
+        return (content, None);
+    }
+    let mut encoder =
+        DeflateEncoder::new(Vec::with_capacity(content.len() / 4), Compression::fast());
+    // Writing to a vector cannot fail.
+    match encoder
+        .write_all(content.as_bytes())
+        .and_then(|()| encoder.finish())
+    {
+        Ok(bytes) => (String::new(), Some(bytes)),
+        Err(_) => (content, None),
+    }
+}
+
+/// The canonical JSON of a stored revision from its two content columns.
+pub fn content_text<'a>(text: &'a str, deflate: Option<&[u8]>) -> StorageResult<Cow<'a, str>> {
+    let Some(bytes) = deflate else {
+        return Ok(Cow::Borrowed(text));
+    };
+    let damaged =
+        |what: String| StorageError::Internal(format!("stored compressed content: {what}"));
+    let mut out = String::with_capacity(bytes.len() * 6);
+    DeflateDecoder::new(bytes)
+        .take(MAX_CONTENT_BYTES + 1)
+        .read_to_string(&mut out)
+        .map_err(|e| damaged(e.to_string()))?;
+    if out.len() as u64 > MAX_CONTENT_BYTES {
+        return Err(damaged(format!("more than {MAX_CONTENT_BYTES} bytes")));
+    }
+    Ok(Cow::Owned(out))
+}
+
+/// A stored report from its two content columns.
+pub fn parse_stored(text: &str, deflate: Option<&[u8]>) -> StorageResult<Report> {
+    parse_content(&content_text(text, deflate)?)
+}
+
+/// The report of a stored revision, whichever form its content takes.
+pub fn report_of(revision: &revision::Model) -> StorageResult<Report> {
+    parse_stored(&revision.content, revision.content_deflate.as_deref())
+}
+
 /// The cell keys whose value or note differs between two reports (every printed cell when there
 /// is no previous report).
 pub fn changed_cells(previous: Option<&Report>, current: &Report) -> Vec<String> {
@@ -155,13 +214,14 @@ pub fn cells_digest(report: &Report, cells: &[String]) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use std::collections::BTreeSet;
 
     use nianbao_model::testkit::consistent;
     use nianbao_model::{Edition, Report, Value};
 
-    use super::changed_cells;
+    use super::{changed_cells, content_and_checksum, content_text, encode_content, parse_stored};
 
     /// The definition: every key of either report's cells or notes whose value or note differs.
     fn by_definition(prev: &Report, current: &Report) -> Vec<String> {
@@ -220,5 +280,41 @@ mod tests {
                 assert_eq!(got, by_definition(a, b), "step {step}");
             }
         }
+    }
+
+    #[test]
+    fn content_reads_back_in_either_form() {
+        let mut report = consistent(Edition::E2021, &[2, 7, 1, 8], true);
+        report
+            .sections
+            .insert("overview".into(), "本局依照条例公开政府信息。".repeat(200));
+        let (json, _) = content_and_checksum(&report);
+        let (text, none) = encode_content(json.clone(), false);
+        assert_eq!((text.as_str(), none.as_deref()), (json.as_str(), None));
+        let (empty, deflate) = encode_content(json.clone(), true);
+        let deflate = deflate.unwrap();
+        assert!(empty.is_empty());
+        assert!(
+            deflate.len() * 4 < json.len(),
+            "{} of {}",
+            deflate.len(),
+            json.len()
+        );
+        assert_eq!(content_text("", Some(&deflate)).unwrap(), json);
+        assert_eq!(parse_stored("", Some(&deflate)).unwrap(), report);
+        assert_eq!(parse_stored(&json, None).unwrap(), report);
+    }
+
+    #[test]
+    fn damaged_compressed_content_is_an_error() {
+        let (_, deflate) = encode_content("{\"year\": 2023}".repeat(50), true);
+        let mut bytes = deflate.unwrap();
+        bytes.truncate(bytes.len() / 2);
+        let err = content_text("", Some(&bytes)).unwrap_err().to_string();
+        assert!(err.contains("stored compressed content"), "{err}");
+        let err = content_text("", Some(&[0xff, 0xff, 0xff]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("stored compressed content"), "{err}");
     }
 }

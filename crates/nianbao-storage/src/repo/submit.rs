@@ -56,7 +56,9 @@ pub struct Prepared {
     pub(crate) caller: Caller,
     pub(crate) office: office::Model,
     pub(crate) sub: Submission,
+    /// The canonical JSON, or empty when compressed into `content_deflate`.
     pub(crate) content: String,
+    pub(crate) content_deflate: Option<Vec<u8>>,
     pub(crate) checksum: String,
     pub(crate) packed: Vec<u8>,
     /// The caller was authenticated from the cache: the write checks that the token is still
@@ -85,16 +87,19 @@ pub async fn prepare(
     sub: Submission,
 ) -> StorageResult<Prepared> {
     let found = access::find_by_code(db, &sub.report.office.code).await?;
-    prepare_found(db, caller, sub, found).await
+    let compress = crate::db::compress_content_by_default(db.get_database_backend());
+    prepare_found(db, caller, sub, found, compress).await
 }
 
 /// [`prepare`] with the office already read by its code (as authentication reads it with the
-/// token); one read by the report's office code when `found` is another office.
+/// token); one read by the report's office code when `found` is another office. The content is
+/// compressed when `compress` says so ([`stored::encode_content`]).
 pub async fn prepare_found(
     db: &impl ConnectionTrait,
     caller: &Caller,
     sub: Submission,
     found: Option<office::Model>,
+    compress: bool,
 ) -> StorageResult<Prepared> {
     let code = &sub.report.office.code;
     let found = match found {
@@ -103,12 +108,14 @@ pub async fn prepare_found(
     };
     let office = access::permit(db, caller, code, found, Need::Submit).await?;
     let (content, checksum) = stored::content_and_checksum(&sub.report);
+    let (content, content_deflate) = stored::encode_content(content, compress);
     let packed = nianbao_proto::packed::pack(&sub.report);
     Ok(Prepared {
         caller: caller.clone(),
         office,
         sub,
         content,
+        content_deflate,
         checksum,
         packed,
         recheck_token: false,

@@ -21,6 +21,7 @@ use crate::repo::{offices, read, review, submit, tokens};
 mod batch;
 mod checkpoint;
 mod compression;
+mod content;
 mod get;
 mod group;
 mod history;

@@ -153,6 +153,99 @@ async fn submit_get_history_retry_stale_and_restart() {
     server.stop().await;
 }
 
+/// The latest revision of office-a 2023 as read back, and its number.
+async fn latest(c: &mut StorageServiceClient<Channel>, token: &str) -> (Report, i64) {
+    let got = c
+        .get_report(req(
+            token,
+            pb::GetReportRequest {
+                office_code: "office-a".into(),
+                year: 2023,
+                revision: None,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let report = Report::try_from(got.report.unwrap()).unwrap();
+    (report, got.revision.unwrap().number)
+}
+
+#[tokio::test]
+async fn content_stored_either_way_reads_back_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir);
+    let server = Server::start_with(&url, Some(false)).await;
+    let t = setup(&url, &server).await;
+    let mut sent = Vec::new();
+    let mut server = Some(server);
+    for (n, compress) in [
+        (1, Some(false)),
+        (2, Some(true)),
+        (3, None),
+        (4, Some(false)),
+    ] {
+        if n > 1 {
+            server.take().unwrap().stop().await;
+            server = Some(Server::start_with(&url, compress).await);
+        }
+        let mut c = server.as_ref().unwrap().client().await;
+        let mut r = model("office-a", 2023);
+        r.set("s2.regulations.issued", Value::Count(100 + n));
+        let mut s = submission(&r, &format!("either-{n}"));
+        s.base_revision = Some(n - 1);
+        let done = c
+            .submit_report(req(&t.office, s))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(done.revision.unwrap().number, n);
+        assert_eq!(latest(&mut c, &t.city).await, (r.clone(), n));
+        sent.push(r);
+    }
+    let mut c = server.as_ref().unwrap().client().await;
+    for (n, r) in (1..).zip(&sent) {
+        let got = c
+            .get_report(req(
+                &t.city,
+                pb::GetReportRequest {
+                    office_code: "office-a".into(),
+                    year: 2023,
+                    revision: Some(n),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(
+            &Report::try_from(got.report.unwrap()).unwrap(),
+            r,
+            "revision {n}"
+        );
+    }
+    server.take().unwrap().stop().await;
+    // On disk: revisions 1 and 4 as text, 2 and 3 (SQLite's default) compressed.
+    let db = sea_orm::Database::connect(url.as_str()).await.unwrap();
+    let forms: Vec<(i64, bool)> = sea_orm::ConnectionTrait::query_all_raw(
+        &db,
+        sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            "SELECT number, content_deflate IS NOT NULL AS z FROM revisions ORDER BY number",
+        ),
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|row| {
+        (
+            row.try_get("", "number").unwrap(),
+            row.try_get("", "z").unwrap(),
+        )
+    })
+    .collect();
+    assert_eq!(forms, vec![(1, false), (2, true), (3, true), (4, false)]);
+}
+
 #[tokio::test]
 async fn errors_are_refused_with_cells_unless_draft() {
     let dir = tempfile::tempdir().unwrap();

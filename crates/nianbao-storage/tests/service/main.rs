@@ -28,9 +28,15 @@ pub(crate) struct Server {
 
 impl Server {
     pub(crate) async fn start(url: &str) -> Server {
+        Server::start_with(url, None).await
+    }
+
+    /// A server that stores new revisions' content compressed or not (`None`: the default).
+    pub(crate) async fn start_with(url: &str, compress_content: Option<bool>) -> Server {
         let settings = DatabaseSettings {
             url: url.to_string(),
             max_connections: 5,
+            compress_content,
         };
         let db = nianbao_storage::connect(&settings).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -164,14 +164,14 @@ async fn authentication_reads_the_office_in_the_same_query() {
             b,
             None,
         ] {
-            let with = submit::prepare_found(&db, &w.office, sub(), found)
+            let with = submit::prepare_found(&db, &w.office, sub(), found, true)
                 .await
                 .unwrap();
             assert_eq!(with.office_id(), alone.office_id());
         }
         let other = token(&db, Role::Office, "office-b").await;
         let found = access::find_by_code(&db, "office-a").await.unwrap();
-        let err = submit::prepare_found(&db, &other, sub(), found)
+        let err = submit::prepare_found(&db, &other, sub(), found, false)
             .await
             .unwrap_err();
         assert_eq!(err.code(), Code::PermissionDenied);
