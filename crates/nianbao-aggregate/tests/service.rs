@@ -55,7 +55,7 @@ async fn spawn() -> Env {
     let db = nianbao_storage::connect(&nianbao_storage::DatabaseSettings {
         url,
         max_connections: 1,
-        compress_content: None,
+        compress_content: true,
     })
     .await
     .expect("db");

@@ -1,12 +1,12 @@
 //! A revision's content may be stored compressed: `content_deflate` holds the canonical JSON
 //! compressed with DEFLATE (RFC 1951), and `content` is then empty. SQLite stores a value as it
 //! is given, so the 9 KB of JSON of a 2021 report took two overflow pages besides its row and
-//! made up most of what each submission wrote; compressed it is about 1.6 KB and fits in the row
-//! (BENCHMARKS.md, Storage). The checksum is still that of the JSON text.
+//! made up most of what each submission wrote; compressed it is about 1.6 KB and fits in the row.
+//! On PostgreSQL, which compresses long values itself (migration 10), it still sends and logs a
+//! fifth of the bytes (BENCHMARKS.md, Storage). The checksum is still that of the JSON text.
 //!
-//! Which form new revisions take is a setting (`database.compress_content`, by default on SQLite
-//! only: PostgreSQL compresses long values itself, migration 10); both forms are read alike, so
-//! revisions written before this migration stay as they are.
+//! Which form new revisions take is a setting (`database.compress_content`, on by default); both
+//! forms are read alike, so revisions written before this migration stay as they are.
 //!
 //! Going down would lose the content of compressed revisions, so `down` refuses while any exist
 //! (write them out first with the service set not to compress, or restore a backup).

@@ -36,9 +36,9 @@ pub struct DatabaseSettings {
     pub url: String,
     /// Pool size for PostgreSQL (SQLite uses one writer connection).
     pub max_connections: u32,
-    /// Whether new revisions store their report content compressed (DEFLATE); unset: on SQLite
-    /// yes, on PostgreSQL no (it compresses long values itself). Both forms are always read.
-    pub compress_content: Option<bool>,
+    /// Whether new revisions store their report content compressed (DEFLATE). Both forms are
+    /// always read, so this may change at any restart.
+    pub compress_content: bool,
 }
 
 impl Default for DatabaseSettings {
@@ -46,7 +46,7 @@ impl Default for DatabaseSettings {
         DatabaseSettings {
             url: DEFAULT_DATABASE_URL.into(),
             max_connections: 10,
-            compress_content: None,
+            compress_content: true,
         }
     }
 }
@@ -63,6 +63,7 @@ mod tests {
         let s: StorageSettings = nianbao_common::load_settings(None, HashMap::new()).unwrap();
         assert_eq!(s, StorageSettings::default());
         assert_eq!(s.database.url, DEFAULT_DATABASE_URL);
+        assert!(s.database.compress_content);
         let env = HashMap::from([
             (
                 "NIANBAO_DATABASE__URL".to_string(),
@@ -81,7 +82,7 @@ mod tests {
         let s: StorageSettings = nianbao_common::load_settings(None, env).unwrap();
         assert_eq!(s.database.url, "postgres://db/n");
         assert_eq!(s.database.max_connections, 3);
-        assert_eq!(s.database.compress_content, Some(false));
+        assert!(!s.database.compress_content);
         assert_eq!(s.listen, "0.0.0.0:9000");
     }
 }

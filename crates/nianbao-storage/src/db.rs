@@ -47,16 +47,8 @@ pub struct Database {
     pub(crate) write: DatabaseConnection,
     pub(crate) read: DatabaseConnection,
     pub(crate) group: GroupCommit,
-    /// New revisions store their content compressed ([`compress_content_by_default`]).
+    /// New revisions store their content compressed (`database.compress_content`, by default).
     pub(crate) compress_content: bool,
-}
-
-/// Whether new revisions store their content compressed when the settings do not say: on
-/// SQLite, which stores a value as given, so compressing halves what each submission writes; not
-/// on PostgreSQL, which compresses long values itself (lz4, migration 10) and keeps them
-/// readable in SQL.
-pub fn compress_content_by_default(backend: sea_orm::DbBackend) -> bool {
-    backend == sea_orm::DbBackend::Sqlite
 }
 
 /// Writer tasks of the group committer on PostgreSQL (SQLite has one writer).
@@ -88,12 +80,11 @@ pub async fn connect_service(url: &str, max_connections: u32) -> StorageResult<D
         (write.clone(), writers, None)
     };
     let group = GroupCommit::start(write.clone(), writers, committed)?;
-    let compress_content = compress_content_by_default(write.get_database_backend());
     Ok(Database {
         write,
         read,
         group,
-        compress_content,
+        compress_content: true,
     })
 }
 

@@ -39,9 +39,7 @@ pub use grpc::Storage;
 /// tokio runtime that will serve).
 pub async fn connect(settings: &DatabaseSettings) -> StorageResult<Database> {
     let mut db = db::connect_service(&settings.url, settings.max_connections).await?;
-    if let Some(compress) = settings.compress_content {
-        db.compress_content = compress;
-    }
+    db.compress_content = settings.compress_content;
     Ok(db)
 }
 

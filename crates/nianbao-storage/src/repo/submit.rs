@@ -87,8 +87,7 @@ pub async fn prepare(
     sub: Submission,
 ) -> StorageResult<Prepared> {
     let found = access::find_by_code(db, &sub.report.office.code).await?;
-    let compress = crate::db::compress_content_by_default(db.get_database_backend());
-    prepare_found(db, caller, sub, found, compress).await
+    prepare_found(db, caller, sub, found, true).await
 }
 
 /// [`prepare`] with the office already read by its code (as authentication reads it with the

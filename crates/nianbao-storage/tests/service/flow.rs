@@ -224,7 +224,7 @@ async fn content_stored_either_way_reads_back_across_restarts() {
         );
     }
     server.take().unwrap().stop().await;
-    // On disk: revisions 1 and 4 as text, 2 and 3 (SQLite's default) compressed.
+    // On disk: revisions 1 and 4 as text, 2 and 3 (the default) compressed.
     let db = sea_orm::Database::connect(url.as_str()).await.unwrap();
     let forms: Vec<(i64, bool)> = sea_orm::ConnectionTrait::query_all_raw(
         &db,

@@ -36,7 +36,7 @@ impl Server {
         let settings = DatabaseSettings {
             url: url.to_string(),
             max_connections: 5,
-            compress_content,
+            compress_content: compress_content.unwrap_or(true),
         };
         let db = nianbao_storage::connect(&settings).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
