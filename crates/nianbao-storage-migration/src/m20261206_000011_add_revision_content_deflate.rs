@@ -1,7 +1,7 @@
 //! A revision's content may be stored compressed: `content_deflate` holds the canonical JSON
 //! compressed with DEFLATE (RFC 1951), and `content` is then empty. SQLite stores a value as it
 //! is given, so the 9 KB of JSON of a 2021 report took two overflow pages besides its row and
-//! made up most of what each submission wrote; compressed it is about 1.6 KB and fits in the row.
+//! made up most of what each submission wrote; compressed it is about 2 KB and fits in the row.
 //! On PostgreSQL, which compresses long values itself (migration 10), it still sends and logs a
 //! fifth of the bytes (BENCHMARKS.md, Storage). The checksum is still that of the JSON text.
 //!

@@ -96,8 +96,9 @@ pub fn parse_content(content: &str) -> StorageResult<Report> {
 const MAX_CONTENT_BYTES: u64 = 256 * 1024 * 1024;
 
 /// The content columns of a new revision: (`content`, `content_deflate`). Compressed, the text
-/// column is empty. The fastest level: it keeps 80 % of what the best level saves on the demo's
-/// report (8.7 KB to 1.6 KB) at a fraction of the time, on the caller's task, not the writer's.
+/// column is empty. The fastest level, on the caller's task, not the writer's: the load
+/// generator's reports of about 8.7 KB of JSON take 1,958 bytes on average, so a revision's row
+/// fits in one SQLite page.
 pub fn encode_content(content: String, compress: bool) -> (String, Option<Vec<u8>>) {
     if !compress {
         return (content, None);
@@ -121,7 +122,7 @@ pub fn content_text<'a>(text: &'a str, deflate: Option<&[u8]>) -> StorageResult<
     };
     let damaged =
         |what: String| StorageError::Internal(format!("stored compressed content: {what}"));
-    let mut out = String::with_capacity(bytes.len() * 6);
+    let mut out = String::with_capacity(bytes.len().saturating_mul(6).min(1 << 20));
     DeflateDecoder::new(bytes)
         .take(MAX_CONTENT_BYTES + 1)
         .read_to_string(&mut out)
