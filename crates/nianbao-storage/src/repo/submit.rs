@@ -86,12 +86,11 @@ pub async fn prepare(
     caller: &Caller,
     sub: Submission,
 ) -> StorageResult<Prepared> {
-    let found = access::find_by_code(db, &sub.report.office.code).await?;
-    prepare_found(db, caller, sub, found, true).await
+    prepare_found(db, caller, sub, None, true).await
 }
 
 /// [`prepare`] with the office already read by its code (as authentication reads it with the
-/// token); one read by the report's office code when `found` is another office. The content is
+/// token); one read by the report's office code when `found` is none or another office. The content is
 /// compressed when `compress` says so ([`stored::encode_content`]).
 pub async fn prepare_found(
     db: &impl ConnectionTrait,
@@ -128,7 +127,19 @@ pub async fn submit(
     caller: &Caller,
     sub: Submission,
 ) -> StorageResult<Submitted> {
-    let prepared = prepare(db, caller, sub).await?;
+    submit_compressed(db, caller, sub, true).await
+}
+
+/// [`submit`] with the content compressed or not, and no writer cache: a later submission of the
+/// office-year reads this one back from the database.
+#[cfg(test)]
+pub async fn submit_compressed(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    sub: Submission,
+    compress: bool,
+) -> StorageResult<Submitted> {
+    let prepared = prepare_found(db, caller, sub, None, compress).await?;
     write_batch(db, std::slice::from_ref(&prepared), None)
         .await
         .pop()

@@ -289,19 +289,8 @@ async fn a_token_revoked_elsewhere_stops_cached_submissions() {
         .await
         .unwrap_err();
     assert_eq!(refused.code(), Code::Unauthenticated, "{refused:?}");
-    let latest = c
-        .get_report(req(
-            &t.admin,
-            pb::GetReportRequest {
-                office_code: "office-a".into(),
-                year: 2023,
-                revision: None,
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(latest.revision.unwrap().number, 2);
+    let (_, latest) = read_back(&mut c, &t.admin, "office-a", 2023, None).await;
+    assert_eq!(latest, 2);
     let audit = audit_events(&mut c, &t.admin).await;
     assert!(
         audit

@@ -1,6 +1,6 @@
 //! Submit, read, history, retries, restarts, drafts, streams and pages.
 
-use nianbao_model::{Report, Value};
+use nianbao_model::Value;
 use nianbao_proto::report::v1 as rpb;
 use nianbao_proto::storage::v1 as pb;
 use nianbao_proto::storage::v1::storage_service_client::StorageServiceClient;
@@ -60,20 +60,10 @@ async fn submit_get_history_retry_stale_and_restart() {
     let err = c.submit_report(req(&t.office, stale)).await.unwrap_err();
     assert_eq!(err.code(), Code::FailedPrecondition, "{err:?}");
 
-    let got = c
-        .get_report(req(
-            &t.city,
-            pb::GetReportRequest {
-                office_code: "office-a".into(),
-                year: 2023,
-                revision: None,
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(Report::try_from(got.report.unwrap()).unwrap(), changed);
-    assert_eq!(got.revision.unwrap().number, 2);
+    assert_eq!(
+        read_back(&mut c, &t.city, "office-a", 2023, None).await,
+        (changed.clone(), 2)
+    );
 
     let history = c
         .list_revisions(req(
@@ -153,32 +143,13 @@ async fn submit_get_history_retry_stale_and_restart() {
     server.stop().await;
 }
 
-/// The latest revision of office-a 2023 as read back, and its number.
-async fn latest(c: &mut StorageServiceClient<Channel>, token: &str) -> (Report, i64) {
-    let got = c
-        .get_report(req(
-            token,
-            pb::GetReportRequest {
-                office_code: "office-a".into(),
-                year: 2023,
-                revision: None,
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    let report = Report::try_from(got.report.unwrap()).unwrap();
-    (report, got.revision.unwrap().number)
-}
-
 #[tokio::test]
 async fn content_stored_either_way_reads_back_across_restarts() {
     let dir = tempfile::tempdir().unwrap();
     let url = sqlite_url(&dir);
-    let server = Server::start_with(&url, Some(false)).await;
+    let mut server = Server::start_with(&url, Some(false)).await;
     let t = setup(&url, &server).await;
     let mut sent = Vec::new();
-    let mut server = Some(server);
     for (n, compress) in [
         (1, Some(false)),
         (2, Some(true)),
@@ -186,10 +157,10 @@ async fn content_stored_either_way_reads_back_across_restarts() {
         (4, Some(false)),
     ] {
         if n > 1 {
-            server.take().unwrap().stop().await;
-            server = Some(Server::start_with(&url, compress).await);
+            server.stop().await;
+            server = Server::start_with(&url, compress).await;
         }
-        let mut c = server.as_ref().unwrap().client().await;
+        let mut c = server.client().await;
         let mut r = model("office-a", 2023);
         r.set("s2.regulations.issued", Value::Count(100 + n));
         let mut s = submission(&r, &format!("either-{n}"));
@@ -200,30 +171,18 @@ async fn content_stored_either_way_reads_back_across_restarts() {
             .unwrap()
             .into_inner();
         assert_eq!(done.revision.unwrap().number, n);
-        assert_eq!(latest(&mut c, &t.city).await, (r.clone(), n));
+        assert_eq!(
+            read_back(&mut c, &t.city, "office-a", 2023, None).await,
+            (r.clone(), n)
+        );
         sent.push(r);
     }
-    let mut c = server.as_ref().unwrap().client().await;
-    for (n, r) in (1..).zip(&sent) {
-        let got = c
-            .get_report(req(
-                &t.city,
-                pb::GetReportRequest {
-                    office_code: "office-a".into(),
-                    year: 2023,
-                    revision: Some(n),
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner();
-        assert_eq!(
-            &Report::try_from(got.report.unwrap()).unwrap(),
-            r,
-            "revision {n}"
-        );
+    let mut c = server.client().await;
+    for (n, r) in (1..).zip(sent) {
+        let got = read_back(&mut c, &t.city, "office-a", 2023, Some(n)).await;
+        assert_eq!(got, (r, n), "revision {n}");
     }
-    server.take().unwrap().stop().await;
+    server.stop().await;
     // On disk: revisions 1 and 4 as text, 2 and 3 (the default) compressed.
     let db = sea_orm::Database::connect(url.as_str()).await.unwrap();
     let forms: Vec<(i64, bool)> = sea_orm::ConnectionTrait::query_all_raw(

@@ -74,6 +74,31 @@ pub(crate) fn req<T>(token: &str, msg: T) -> Request<T> {
     r
 }
 
+/// `GetReport` of `code`'s `year` (its `revision`, the latest when `None`), which must succeed:
+/// the report read back and its revision number.
+pub(crate) async fn read_back(
+    c: &mut StorageServiceClient<Channel>,
+    token: &str,
+    code: &str,
+    year: i32,
+    revision: Option<i64>,
+) -> (Report, i64) {
+    let got = c
+        .get_report(req(
+            token,
+            pb::GetReportRequest {
+                office_code: code.into(),
+                year,
+                revision,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let report = Report::try_from(got.report.unwrap()).unwrap();
+    (report, got.revision.unwrap().number)
+}
+
 pub(crate) fn model(code: &str, year: i32) -> Report {
     let mut r = Report::new(
         Office {

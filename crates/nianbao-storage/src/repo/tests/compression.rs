@@ -5,7 +5,7 @@
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
 use super::{ScratchPostgres, report, sub, world};
-use crate::repo::{access, read, submit};
+use crate::repo::{read, submit};
 
 async fn strings(db: &DatabaseConnection, sql: &str) -> Vec<(String, Option<String>)> {
     db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
@@ -48,14 +48,8 @@ async fn postgres_stores_revisions_compressed_with_lz4() {
         .map(|i| format!("第{i}项：依申请公开办理情况。"))
         .collect();
     r.sections.insert("overview".into(), prose);
-    let found = access::find_by_code(&db, "office-a").await.unwrap();
-    let prepared = submit::prepare_found(&db, &w.office, sub(r.clone(), "lz4-1"), found, false)
+    let stored = submit::submit_compressed(&db, &w.office, sub(r.clone(), "lz4-1"), false)
         .await
-        .unwrap();
-    let stored = submit::write_batch(&db, std::slice::from_ref(&prepared), None)
-        .await
-        .pop()
-        .unwrap()
         .unwrap();
     let methods = strings(
         &db,

@@ -2,32 +2,13 @@
 //! as the service is set; every read takes either, so one office-year may hold both.
 
 use nianbao_model::Value;
-use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder};
+use sea_orm::{EntityTrait, QueryOrder};
 use sha2::{Digest, Sha256};
 
 use super::{on_every_backend, report, sub, world};
 use crate::entity::revision;
 use crate::repo::read::{self, Selection};
-use crate::repo::submit::{self, Submission};
-use crate::repo::{access, stored};
-
-/// Writes `sub` by `caller` in a transaction of its own, its content compressed or not, with no
-/// writer cache: the next submission reads the stored content back.
-async fn write(
-    db: &DatabaseConnection,
-    caller: &crate::auth::Caller,
-    sub: Submission,
-    compress: bool,
-) -> revision::Model {
-    let found = access::find_by_code(db, &sub.report.office.code)
-        .await
-        .unwrap();
-    let prepared = submit::prepare_found(db, caller, sub, found, compress)
-        .await
-        .unwrap();
-    let mut done = submit::write_batch(db, std::slice::from_ref(&prepared), None).await;
-    done.pop().unwrap().unwrap().revision
-}
+use crate::repo::{stored, submit};
 
 #[tokio::test]
 async fn text_and_compressed_revisions_read_back_alike() {
@@ -35,13 +16,10 @@ async fn text_and_compressed_revisions_read_back_alike() {
         let w = world(&db).await;
         // The year before, compressed: the cross-year rules of 2023 read it (a content that
         // does not read back fails the write).
-        write(
-            &db,
-            &w.office,
-            sub(report("office-a", 2022), "c-2022"),
-            true,
-        )
-        .await;
+        let year_before = sub(report("office-a", 2022), "c-2022");
+        submit::submit_compressed(&db, &w.office, year_before, true)
+            .await
+            .unwrap();
         let mut expected = Vec::new();
         for (n, compress) in [(1, false), (2, true), (3, false), (4, true)] {
             let mut r = report("office-a", 2023);
@@ -52,7 +30,10 @@ async fn text_and_compressed_revisions_read_back_alike() {
             }
             let mut s = sub(r.clone(), &format!("c-{n}"));
             s.base_revision = Some(n - 1);
-            let rev = write(&db, &w.office, s, compress).await;
+            let rev = submit::submit_compressed(&db, &w.office, s, compress)
+                .await
+                .unwrap()
+                .revision;
             assert_eq!(rev.number, n);
             // Each revision after the first differs from the one before in one cell, which the
             // writer found by reading the one before from the database, in its form.
