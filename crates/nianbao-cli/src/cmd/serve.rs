@@ -81,6 +81,9 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     /// TLS (`NIANBAO_TLS__CERT_FILE`, `NIANBAO_TLS__KEY_FILE`, `NIANBAO_TLS__CLIENT_CA_FILE`).
     pub tls: nianbao_common::TlsSettings,
+    /// The deadline-reminder scheduler, run beside the aggregation service when enabled
+    /// (`NIANBAO_NOTIFY__ENABLED`, `NIANBAO_NOTIFY__TOKEN`, `NIANBAO_NOTIFY__SMTP_*`, …).
+    pub notify: nianbao_notify::NotifySettings,
 }
 
 /// Where a stateless service finds the storage service.
@@ -219,12 +222,32 @@ async fn build(services: Services, settings: &Settings) -> anyhow::Result<GrpcSe
         server = server.add_service(nianbao_render::server_for(svc));
     }
     if matches!(services, Services::All | Services::Aggregate) {
-        let svc = nianbao_aggregate::AggregateService::new(
-            aggregate_up.endpoint(&aggregate_url)?.connect_lazy(),
-        );
+        let channel = aggregate_up.endpoint(&aggregate_url)?.connect_lazy();
+        if settings.notify.enabled {
+            start_scheduler(&settings.notify, channel.clone())?;
+        }
+        let svc = nianbao_aggregate::AggregateService::new(channel);
         server = server.add_service(nianbao_aggregate::server(svc));
     }
     Ok(server)
+}
+
+/// Starts the reminder scheduler on its own task: every replica may run one, since each
+/// message is claimed in storage before it is sent.
+fn start_scheduler(
+    settings: &nianbao_notify::NotifySettings,
+    channel: tonic::transport::Channel,
+) -> anyhow::Result<()> {
+    let scheduler = nianbao_notify::Scheduler::new(channel, settings)
+        .with_context(|| "cannot start the reminder scheduler / 无法启动提醒调度")?;
+    let interval = std::time::Duration::from_secs(settings.interval_seconds.max(1));
+    tracing::info!(?interval, smtp = %settings.smtp_host, "reminder scheduler started");
+    tokio::spawn(scheduler.run(
+        std::sync::Arc::new(nianbao_notify::SystemClock),
+        interval,
+        std::future::pending(),
+    ));
+    Ok(())
 }
 
 /// Every service in this process on a loopback port, for `nianbao demo`.

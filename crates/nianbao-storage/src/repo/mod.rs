@@ -10,6 +10,7 @@ pub mod history;
 pub mod marks;
 pub mod offices;
 pub mod read;
+pub mod reminders;
 pub mod review;
 pub mod stored;
 pub mod submit;
