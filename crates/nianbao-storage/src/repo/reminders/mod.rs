@@ -234,7 +234,10 @@ pub async fn list_contacts(
 }
 
 #[cfg(test)]
-mod tests {
+mod tests;
+
+#[cfg(test)]
+mod unit {
     use super::*;
 
     #[test]
