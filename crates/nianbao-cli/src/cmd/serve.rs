@@ -46,7 +46,7 @@ pub struct ServeArgs {
     /// Database URL: sqlite://PATH or postgres://USER@HOST:PORT/DB (default sqlite://data/nianbao.db).
     #[arg(long)]
     database: Option<String>,
-    /// A TOML settings file (listen, [database] url, [log], [render]/[aggregate] storage_url, [metrics] listen, [tls]).
+    /// A TOML settings file (listen, [database] url, [log], [render]/[aggregate] storage_url, [metrics] listen, [tls], [notify]).
     #[arg(long)]
     config: Option<PathBuf>,
     /// Where the rendering and aggregation services find storage (default http://127.0.0.1:50051).
@@ -82,7 +82,8 @@ pub struct Settings {
     /// TLS (`NIANBAO_TLS__CERT_FILE`, `NIANBAO_TLS__KEY_FILE`, `NIANBAO_TLS__CLIENT_CA_FILE`).
     pub tls: nianbao_common::TlsSettings,
     /// The deadline-reminder scheduler, run beside the aggregation service when enabled
-    /// (`NIANBAO_NOTIFY__ENABLED`, `NIANBAO_NOTIFY__TOKEN`, `NIANBAO_NOTIFY__SMTP_*`, …).
+    /// (`NIANBAO_NOTIFY__ENABLED`, `NIANBAO_NOTIFY__TOKEN`, `NIANBAO_NOTIFY__SMTP_HOST`, … as
+    /// `nianbao_notify::NotifySettings` lists them).
     pub notify: nianbao_notify::NotifySettings,
 }
 
