@@ -10,10 +10,10 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set,
 };
 
-use crate::auth::Caller;
 use crate::entity::reminder_delivery::{self, Column};
 use crate::error::{StorageError, StorageResult};
-use crate::repo::access::{self, Need};
+use crate::repo::access::auth::Caller;
+use crate::repo::access::permit::{self as access, Need};
 use crate::repo::is_unique_violation;
 
 /// Claimed, being sent.

@@ -14,11 +14,12 @@ use sea_orm::{
     Set, TransactionTrait,
 };
 
-use crate::auth::Caller;
 use crate::entity::contact;
 use crate::error::{StorageError, StorageResult};
-use crate::repo::access::{self, Need};
-use crate::repo::{audit, subtree};
+use crate::repo::access::auth::Caller;
+use crate::repo::access::permit::{self as access, Need};
+use crate::repo::audit;
+use crate::repo::read::subtree;
 
 /// The group of an office's own contacts.
 pub const OWN: &str = "";

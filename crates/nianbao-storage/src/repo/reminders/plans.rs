@@ -9,10 +9,10 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{Caller, Role};
 use crate::entity::{office, reminder_plan};
 use crate::error::{StorageError, StorageResult};
-use crate::repo::access::{self, Need};
+use crate::repo::access::auth::{Caller, Role};
+use crate::repo::access::permit::{self as access, Need};
 use crate::repo::audit;
 
 /// A plan's settings other than its city, year and switch (stored as JSON).

@@ -10,8 +10,8 @@ use sea_orm::DatabaseConnection;
 use super::deliveries::{self, Claim, Key, Outcome};
 use super::plans::{self, PlanSettings};
 use super::{ContactInput, list_contacts, set_contact};
-use crate::auth::{Caller, Role};
 use crate::error::StorageError;
+use crate::repo::access::auth::{Caller, Role};
 use crate::repo::audit;
 use crate::repo::offices::{self, NewOffice};
 use crate::repo::tests::ScratchPostgres;
@@ -71,7 +71,7 @@ async fn tree(db: &DatabaseConnection) -> (i64, i64, i64) {
         )
         .await
         .unwrap();
-        let found = crate::repo::access::find_by_code(db, &v.code)
+        let found = crate::repo::access::permit::find_by_code(db, &v.code)
             .await
             .unwrap();
         ids.push(found.unwrap().id);
