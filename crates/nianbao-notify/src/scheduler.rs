@@ -284,26 +284,36 @@ impl Scheduler {
         if !sent {
             tracing::warn!(office = %out.office_code, step = %out.step, channel = out.channel, attempt, error = %error, "reminder not sent");
         }
-        let finished = client
-            .finish_reminder(self.request(spb::FinishReminderRequest {
-                org_code: plan.org_code.clone(),
-                year: plan.year,
-                office_code: out.office_code.clone(),
-                step: out.step.clone(),
-                channel: out.channel.to_string(),
-                attempt,
-                sent,
-                error,
-                retry_at: if sent {
-                    String::new()
-                } else {
-                    rfc3339(now + backoff(attempt))
-                },
-                now: rfc3339(now),
-            }))
-            .await;
-        if let Err(e) = finished {
-            tracing::warn!(office = %out.office_code, step = %out.step, error = %e, "cannot record a reminder's outcome");
+        let finish = spb::FinishReminderRequest {
+            org_code: plan.org_code.clone(),
+            year: plan.year,
+            office_code: out.office_code.clone(),
+            step: out.step.clone(),
+            channel: out.channel.to_string(),
+            attempt,
+            sent,
+            error,
+            retry_at: if sent {
+                String::new()
+            } else {
+                rfc3339(now + backoff(attempt))
+            },
+            now: rfc3339(now),
+        };
+        // An outcome not recorded leaves the claim to expire and the message to be sent again:
+        // a storage hiccup is waited out a little before that.
+        for pause_ms in [0, 200, 1000] {
+            tokio::time::sleep(Duration::from_millis(pause_ms)).await;
+            match client.finish_reminder(self.request(finish.clone())).await {
+                Ok(_) => break,
+                Err(e) if e.code() == tonic::Code::FailedPrecondition => {
+                    tracing::warn!(office = %out.office_code, step = %out.step, error = %e, "a reminder's claim was taken over");
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!(office = %out.office_code, step = %out.step, error = %e, "cannot record a reminder's outcome")
+                }
+            }
         }
         Ok(Some(sent))
     }
