@@ -430,7 +430,7 @@ mod tests {
     fn the_digest_is_daily_after_its_hour_while_someone_owes() {
         let mut p = plan();
         p.digest = true;
-        let offices = vec![
+        let offices = [
             office("1404", "city", ""),
             office("a", "department", "1404"),
         ];
