@@ -319,7 +319,7 @@ async fn two_schedulers_on_one_database(db: Db) {
     assert_eq!((d.state.as_str(), d.attempts), ("sent", 2));
     assert!(d.claimed_by.starts_with("replica-"), "{d:?}");
     drop((first, second));
-    db.drop_pg().await;
+    drop(db);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -329,7 +329,7 @@ async fn two_schedulers_on_one_sqlite_database_send_each_message_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_schedulers_on_one_postgres_database_send_each_message_once() {
-    if let Some(db) = Db::postgres("two_schedulers").await {
+    if let Some(db) = Db::postgres("notify_two_schedulers") {
         two_schedulers_on_one_database(db).await;
     }
 }

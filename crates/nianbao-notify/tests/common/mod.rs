@@ -19,7 +19,8 @@ use nianbao_proto::report::v1 as rpb;
 use nianbao_proto::storage::v1 as pb;
 use nianbao_proto::storage::v1::storage_service_client::StorageServiceClient;
 use nianbao_storage::{DatabaseSettings, Role};
-use sea_orm::ConnectionTrait;
+use nianbao_testkit::pg::ScratchDb;
+pub use nianbao_testkit::process::free_port;
 use tokio::sync::oneshot;
 use tonic::Request;
 use tonic::transport::Channel;
@@ -111,11 +112,11 @@ impl Drop for Server {
     }
 }
 
-/// A database for one test: a SQLite file, or a fresh PostgreSQL database.
+/// A database for one test: a SQLite file, or a fresh PostgreSQL database (dropped with it).
 pub struct Db {
     pub url: String,
     _dir: Option<tempfile::TempDir>,
-    pg: Option<(String, String)>,
+    _pg: Option<ScratchDb>,
 }
 
 impl Db {
@@ -124,57 +125,19 @@ impl Db {
         Db {
             url: format!("sqlite://{}/nianbao.db?mode=rwc", dir.path().display()),
             _dir: Some(dir),
-            pg: None,
+            _pg: None,
         }
     }
 
     /// `None` unless `NIANBAO_TEST_POSTGRES_URL` is set.
-    pub async fn postgres(name: &str) -> Option<Db> {
-        let admin_url = std::env::var("NIANBAO_TEST_POSTGRES_URL").ok()?;
-        let database = format!("nianbao_notify_{name}_{}", std::process::id());
-        let admin = sea_orm::Database::connect(admin_url.as_str())
-            .await
-            .unwrap();
-        admin
-            .execute_unprepared(&format!(
-                "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"
-            ))
-            .await
-            .unwrap();
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE \"{database}\""))
-            .await
-            .unwrap();
-        admin.close().await.unwrap();
-        let base = admin_url.rsplit_once('/').unwrap().0;
+    pub fn postgres(tag: &str) -> Option<Db> {
+        let pg = ScratchDb::create(tag)?;
         Some(Db {
-            url: format!("{base}/{database}"),
+            url: pg.url.clone(),
             _dir: None,
-            pg: Some((admin_url, database)),
+            _pg: Some(pg),
         })
     }
-
-    pub async fn drop_pg(self) {
-        if let Some((admin_url, database)) = &self.pg {
-            let admin = sea_orm::Database::connect(admin_url.as_str())
-                .await
-                .unwrap();
-            admin
-                .execute_unprepared(&format!("DROP DATABASE \"{database}\" WITH (FORCE)"))
-                .await
-                .unwrap();
-            admin.close().await.unwrap();
-        }
-    }
-}
-
-/// A free port on 127.0.0.1 (bound, then released for the SMTP server to take).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// One message the SMTP server received.
