@@ -10,6 +10,7 @@ mod office;
 mod remote;
 mod render;
 mod serve;
+mod serve_web;
 mod template;
 
 use std::process::ExitCode;

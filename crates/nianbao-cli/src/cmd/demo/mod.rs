@@ -24,11 +24,20 @@ use crate::output;
 
 /// Run the demo city end to end (what `make demo` runs).
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Examples:\n  nianbao demo\n  nianbao demo --out /tmp/demo")]
+#[command(
+    after_help = "Examples:\n  nianbao demo\n  nianbao demo --out /tmp/demo\n  nianbao demo --serve --listen 127.0.0.1:8080"
+)]
 pub struct Args {
     /// Where the demo database and the documents go.
     #[arg(long, default_value = "out")]
     out: PathBuf,
+    /// Keep the demo city running with the web console, and print its URL and a city and an
+    /// office token (one office's report is left submitted, with a finding, for review).
+    #[arg(long)]
+    serve: bool,
+    /// With --serve: where the console listens.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
 }
 
 /// Offices that file late (days after the deadline), and offices that never file.
@@ -36,6 +45,9 @@ const LATE: [(&str, u32); 3] = [("140405-jyj", 6), ("140427-sfj", 12), ("140430-
 const MISSING: [&str; 2] = ["140429-jyj", "140431-zrzyj"];
 /// The office whose first submission has an arithmetic error.
 const REJECTED_FIRST: &str = "140403-jyj";
+/// With `--serve`: the office whose report is left submitted for review, its overview
+/// contradicting table 三 (a finding on a cell), with a corrected document to upload.
+const FOR_REVIEW: &str = "140403-sfj";
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
@@ -100,6 +112,7 @@ async fn demo(args: Args) -> anyhow::Result<ExitCode> {
 
     let city_token = create_token(&mut storage, data::CITY.0, st::Role::City).await?;
     let (mut accepted, mut late) = (0, 0);
+    let mut showcase = None;
     for o in offices.iter().skip(1) {
         if MISSING.contains(&o.code.as_str()) {
             continue;
@@ -113,11 +126,20 @@ async fn demo(args: Args) -> anyhow::Result<ExitCode> {
         let token = create_token(&mut storage, &o.code, st::Role::Office).await?;
         let as_office = ClientArgs {
             server: server.url.clone(),
-            token: Some(token),
+            token: Some(token.clone()),
         };
         let mut client =
             st::storage_service_client::StorageServiceClient::new(as_office.connect().await?);
-        let report = data::report(o, &published);
+        let mut report = data::report(o, &published);
+        if args.serve && o.code == FOR_REVIEW {
+            let corrected = report.clone();
+            contradict_overview(&mut report);
+            submit(&mut client, &report, &format!("demo-{}", o.code))
+                .await
+                .map_err(|s| anyhow::anyhow!("{}: {}", o.code, s.message()))?;
+            showcase = Some((o.clone(), token.clone(), corrected));
+            continue;
+        }
         if o.code == REJECTED_FIRST {
             let mut wrong = report.clone();
             let key = "s3.total_processed.natural_person";
@@ -249,12 +271,79 @@ async fn demo(args: Args) -> anyhow::Result<ExitCode> {
         xlsx.extend(chunk.chunk);
     }
     write(&out, "city-2023.xlsx", &xlsx)?;
+    if args.serve {
+        if let Some((office, token, corrected)) = showcase {
+            let docx = render_report(
+                &mut render,
+                &pb::Report::from(&corrected),
+                rpb::Format::Docx,
+            )
+            .await?;
+            let name = format!("{}-{}.docx", office.code, data::YEAR);
+            write(&out, &name, &docx)?;
+            say(&format!(
+                "{} left submitted for review: its overview says more requests than table 三",
+                office.name
+            ));
+            serve_console(
+                &args,
+                &server,
+                &city_token,
+                &office.name,
+                &token,
+                &out.join(name),
+            )
+            .await?;
+        }
+        server.stop().await;
+        return Ok(ExitCode::SUCCESS);
+    }
     server.stop().await;
     say(&format!(
         "done. Look at {}/city-2023.html (and .docx, .pdf, .xlsx, completeness.csv)",
         args.out.display()
     ));
     Ok(ExitCode::SUCCESS)
+}
+
+/// Makes section 一 state more requests received than table 三 has (an R9 finding on that cell).
+fn contradict_overview(report: &mut nianbao_model::Report) {
+    let received = report.count("s3.new_received.total").unwrap_or(0);
+    if let Some(text) = report.sections.get_mut("overview") {
+        *text = text.replace(
+            &format!("申请{received}件"),
+            &format!("申请{}件", received + 3),
+        );
+    }
+}
+
+/// Runs the console over the demo city until Ctrl-C, after printing how to sign in.
+async fn serve_console(
+    args: &Args,
+    server: &super::serve::InProcess,
+    city_token: &str,
+    office_name: &str,
+    office_token: &str,
+    document: &Path,
+) -> anyhow::Result<()> {
+    let web = nianbao_web::WebSettings {
+        year: data::YEAR,
+        ..Default::default()
+    };
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {} / 无法监听", args.listen))?;
+    let app = super::serve_web::over(&server.internal, &web)?;
+    let url = format!("http://{}/", listener.local_addr()?);
+    say("the demo city is running with its web console; sign in with a token:");
+    println!("console: {url}");
+    println!("city token ({}): {city_token}", data::CITY.1);
+    println!("office token ({office_name}): {office_token}");
+    println!("document to upload as that office: {}", document.display());
+    println!("gRPC server: {}", server.url);
+    say("Ctrl-C stops it");
+    nianbao_web::run(listener, app, nianbao_common::server::shutdown_signal()).await?;
+    Ok(())
 }
 
 async fn create_token(
