@@ -10,6 +10,12 @@ command -v fc-list >/dev/null 2>&1 || need_apt+=(fontconfig)
 if [ "${NIANBAO_SETUP_LIBREOFFICE:-0}" = "1" ]; then
   command -v soffice >/dev/null 2>&1 || need_apt+=(libreoffice-writer-nogui)
 fi
+# Web console browser tests: headless Chromium over WebDriver, and npm for axe-core (below).
+if [ "${NIANBAO_SETUP_BROWSER:-1}" = "1" ]; then
+  command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+  command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
+  command -v npm >/dev/null 2>&1 || need_apt+=(npm)
+fi
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ]; then
@@ -25,5 +31,9 @@ if [ "${NIANBAO_SETUP_PYTHON:-1}" = "1" ]; then
   python3 - <<'PY' 2>/dev/null || python3 -m pip install -q --disable-pip-version-check python-docx openpyxl pdfplumber grpcio grpcio-tools grpcio-reflection grpcio-health-checking
 import docx, openpyxl, pdfplumber, grpc, grpc_tools, grpc_reflection, grpc_health
 PY
+fi
+# Web console browser tests: axe-core, pinned in tests/browser/package-lock.json, into tests/browser/node_modules (git-ignored).
+if [ "${NIANBAO_SETUP_BROWSER:-1}" = "1" ] && [ ! -f "$(dirname "$0")/../tests/browser/node_modules/axe-core/axe.min.js" ]; then
+  (cd "$(dirname "$0")/../tests/browser" && npm ci --silent --no-audit --no-fund)
 fi
 echo "setup: ok"

@@ -119,7 +119,7 @@ fn filters(board: &Board, q: &BoardQuery) -> Markup {
 
 fn rows_table(board: &Board, q: &BoardQuery, zone: &chrono::FixedOffset) -> Markup {
     html! {
-        div.wrap {
+        div.wrap tabindex="0" {
             table.data {
                 caption { (board.org) " " (board.year) " 年度各单位报送情况（" (board.rows.len()) " 行；点列名排序）" }
                 thead {

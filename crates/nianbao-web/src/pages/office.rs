@@ -58,7 +58,7 @@ pub async fn show(State(state): State<Arc<AppState>>, User(user): User) -> WebRe
     let body = html! {
         h1 { (user.office_name) " 的年度报告" }
         p { a.button href="/office/upload" { "上传年度报告" } }
-        div.wrap {
+        div.wrap tabindex="0" {
             table.data {
                 caption { "本单位各年度报告（" (time::zone_name(&state.zone)) "）" }
                 thead { tr {
@@ -211,7 +211,7 @@ pub async fn upload(
             markup: html! { b { "识别说明 " } (d.message_zh) },
         })
     }));
-    let (official, _) = annotate(main_of(&html_doc), notes);
+    let (official, _) = annotate(&main_of(&html_doc), notes);
     let errors = findings
         .iter()
         .filter(|f| f.severity == pb::Severity::Error as i32)

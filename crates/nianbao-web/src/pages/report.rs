@@ -145,7 +145,7 @@ pub async fn show(
     if let Some((_, list)) = &diff {
         notes.extend(list.iter().map(change_note));
     }
-    let (official, _) = annotate(main_of(&html_doc), notes);
+    let (official, _) = annotate(&main_of(&html_doc), notes);
     let latest = history.first().map(|r| r.number).unwrap_or(revision.number);
     let code_url = super::enc(&code);
     let body = html! {
@@ -258,7 +258,7 @@ fn history_card(
     html! {
         div.card {
             h2 { "修订记录" }
-            div.wrap {
+            div.wrap tabindex="0" {
                 table.data {
                     caption { "各版本（最新在前）" }
                     thead { tr { th scope="col" { "版本" } th scope="col" { "时间" } th scope="col" { "改动" } th scope="col" { "比较" } } }
@@ -293,7 +293,7 @@ fn history_card(
 fn changes_table(from: i64, to: i64, list: &[super::report_view::Change]) -> Markup {
     html! {
         div.card {
-            div.wrap {
+            div.wrap tabindex="0" {
                 table.data {
                     caption { "第 " (from) " 版 → 第 " (to) " 版：" (list.len()) " 个单元格有改动（表中以虚线框标出）" }
                     thead { tr { th scope="col" { "单元格" } th scope="col" { "原值" } th scope="col" { "新值" } } }

@@ -17,14 +17,19 @@ pub struct Note {
     pub markup: Markup,
 }
 
-/// The inside of the rendered page's `<main>` (the whole text when there is none).
-pub fn main_of(page: &str) -> &str {
+/// The inside of the rendered page's `<main>` (the whole text when there is none), its
+/// horizontally scrolling table boxes made reachable by keyboard.
+pub fn main_of(page: &str) -> String {
     let start = page.find("<main>").map(|i| i + "<main>".len());
     let end = page.rfind("</main>");
-    match (start, end) {
+    let inner = match (start, end) {
         (Some(s), Some(e)) if s <= e => &page[s..e],
         _ => page,
-    }
+    };
+    inner.replace(
+        "<div class=\"wrap\">",
+        "<div class=\"wrap\" tabindex=\"0\">",
+    )
 }
 
 /// Puts each note at the end of its cell (`<td … data-key="KEY">…</td>`) and gives the cell an id
@@ -125,7 +130,7 @@ mod tests {
         let body = main_of(page);
         assert!(body.starts_with("<table>"));
         let (out, missing) = annotate(
-            body,
+            &body,
             vec![
                 Note {
                     key: "s3.a".into(),

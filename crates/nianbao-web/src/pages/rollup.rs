@@ -139,7 +139,7 @@ pub async fn show(
             }
         }
         div.cols {
-            div.official { (PreEscaped(main_of(&html_doc).to_string())) }
+            div.official { (PreEscaped(main_of(&html_doc))) }
             aside aria-label="指标与质量" {
                 (indicators(&rollup.indicators))
                 (quality(&rollup))
@@ -162,7 +162,7 @@ pub async fn show(
 fn indicators(list: &[agg::Indicator]) -> Markup {
     html! {
         div.card {
-            div.wrap {
+            div.wrap tabindex="0" {
                 table.data {
                     caption { "指标" }
                     thead { tr { th scope="col" { "指标" } th scope="col" { "数值" } } }
@@ -198,7 +198,7 @@ fn quality(r: &agg::AggregateResponse) -> Markup {
 
 fn compare_table(c: &agg::CompareResponse, row_header: &str, caption: &str) -> Markup {
     html! {
-        div.wrap {
+        div.wrap tabindex="0" {
             table.data {
                 caption { (caption) }
                 thead { tr {

@@ -285,15 +285,12 @@ async fn demo(args: Args) -> anyhow::Result<ExitCode> {
                 "{} left submitted for review: its overview says more requests than table 三",
                 office.name
             ));
-            serve_console(
-                &args,
-                &server,
-                &city_token,
-                &office.name,
-                &token,
-                &out.join(name),
-            )
-            .await?;
+            let tokens = Tokens {
+                admin: &admin.secret,
+                city: &city_token,
+                office: &token,
+            };
+            serve_console(&args, &server, tokens, &office.name, &out.join(name)).await?;
         }
         server.stop().await;
         return Ok(ExitCode::SUCCESS);
@@ -317,13 +314,19 @@ fn contradict_overview(report: &mut nianbao_model::Report) {
     }
 }
 
+/// The tokens `demo --serve` prints.
+struct Tokens<'a> {
+    admin: &'a str,
+    city: &'a str,
+    office: &'a str,
+}
+
 /// Runs the console over the demo city until Ctrl-C, after printing how to sign in.
 async fn serve_console(
     args: &Args,
     server: &super::serve::InProcess,
-    city_token: &str,
+    tokens: Tokens<'_>,
     office_name: &str,
-    office_token: &str,
     document: &Path,
 ) -> anyhow::Result<()> {
     let web = nianbao_web::WebSettings {
@@ -337,8 +340,9 @@ async fn serve_console(
     let url = format!("http://{}/", listener.local_addr()?);
     say("the demo city is running with its web console; sign in with a token:");
     println!("console: {url}");
-    println!("city token ({}): {city_token}", data::CITY.1);
-    println!("office token ({office_name}): {office_token}");
+    println!("city token ({}): {}", data::CITY.1, tokens.city);
+    println!("office token ({office_name}): {}", tokens.office);
+    println!("admin token: {}", tokens.admin);
     println!("document to upload as that office: {}", document.display());
     println!("gRPC server: {}", server.url);
     say("Ctrl-C stops it");
