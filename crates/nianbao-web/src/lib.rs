@@ -16,7 +16,7 @@ mod error;
 mod pages;
 pub mod session;
 mod settings;
-mod time;
+pub mod time;
 pub mod upstream;
 
 use std::future::Future;

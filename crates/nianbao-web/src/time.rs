@@ -69,6 +69,21 @@ pub fn iso(rfc3339: &str, zone: &FixedOffset) -> String {
     }
 }
 
+/// An RFC 3339 instant in `zone` as `2024-01-31 09:05`, for tables; empty stays empty, and text
+/// that is not an instant is shown as it is.
+pub fn short(rfc3339: &str, zone: &FixedOffset) -> String {
+    match DateTime::parse_from_rfc3339(rfc3339) {
+        Ok(t) => t.with_timezone(zone).format("%Y-%m-%d %H:%M").to_string(),
+        Err(_) => rfc3339.to_string(),
+    }
+}
+
+/// 北京时间 (UTC+08:00), the zone times are shown in by default.
+pub fn beijing() -> FixedOffset {
+    use chrono::Offset;
+    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::Utc.fix())
+}
+
 /// A date as `2024年1月31日`.
 pub fn date(d: NaiveDate) -> String {
     format!("{}年{}月{}日", d.year(), d.month(), d.day())
@@ -107,5 +122,9 @@ mod tests {
         assert_eq!(zone_name(&parse_zone("UTC-5").unwrap()), "UTC-05:00");
         assert!(parse_zone("Asia/Shanghai").is_err());
         assert_eq!(datetime("", &z), "");
+        assert_eq!(
+            short("2024-01-31T17:30:00Z", &beijing()),
+            "2024-02-01 01:30"
+        );
     }
 }

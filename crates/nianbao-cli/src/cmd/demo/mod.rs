@@ -207,7 +207,10 @@ async fn demo(args: Args) -> anyhow::Result<ExitCode> {
         .context("completeness")?
         .into_inner();
     let table = completeness_table(&completeness);
-    std::fs::write(out.join("completeness.csv"), table.join("\n") + "\n")?;
+    std::fs::write(
+        out.join("completeness.csv"),
+        format!("\u{feff}{}\n", table.join("\n")),
+    )?;
     let counts = |state: agg::FilingState| {
         completeness
             .offices
@@ -406,21 +409,22 @@ async fn render_report(
     Ok(bytes)
 }
 
+/// The completeness CSV: Chinese headers, the first submission in 北京时间 (ISO 8601 with its
+/// offset); `nianbao completeness --json` gives the same with English keys.
 fn completeness_table(c: &agg::CompletenessResponse) -> Vec<String> {
+    let zone = nianbao_web::time::beijing();
     let mut lines =
-        vec!["office_code,office_name,parent_code,state,days_late,submitted_at".to_string()];
+        vec!["单位代码,单位名称,上级单位代码,报送情况,逾期天数,首次提交时间".to_string()];
     for o in &c.offices {
-        let state = agg::FilingState::try_from(o.state)
-            .map(|s| s.as_str_name())
-            .unwrap_or("FILING_STATE_UNSPECIFIED");
+        let state = super::city::state_zh(o.state);
+        let at = if o.submitted_at.is_empty() {
+            String::new()
+        } else {
+            nianbao_web::time::iso(&o.submitted_at, &zone)
+        };
         lines.push(format!(
-            "{},{},{},{},{},{}",
-            o.office_code,
-            o.office_name,
-            o.parent_code,
-            state.trim_start_matches("FILING_STATE_").to_lowercase(),
-            o.days_late,
-            o.submitted_at
+            "{},{},{},{state},{},{at}",
+            o.office_code, o.office_name, o.parent_code, o.days_late
         ));
     }
     lines
