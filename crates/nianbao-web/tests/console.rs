@@ -6,7 +6,7 @@ mod support;
 
 use axum::http::{Method, StatusCode, header};
 use nianbao_proto::storage::v1 as spb;
-use support::{City, HOSTILE_NAME, csrf_of, field_of};
+use support::{City, HOSTILE_NAME, csrf_of, field_of, header};
 
 const SUBMITTED: i32 = spb::ReportStatus::Submitted as i32;
 
@@ -17,7 +17,7 @@ async fn sign_in_gives_a_strict_cookie_and_pages_never_show_the_token() {
         .post_form("/login", None, &[("token", &city.city)])
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let cookie = headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
+    let cookie = header(&headers, header::SET_COOKIE);
     assert!(
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
         "{cookie}"
@@ -26,11 +26,7 @@ async fn sign_in_gives_a_strict_cookie_and_pages_never_show_the_token() {
     let session = cookie.split(';').next().unwrap();
     let (status, headers, body) = city.call(Method::GET, "/board", Some(session), None).await;
     assert_eq!(status, StatusCode::OK);
-    let csp = headers
-        .get(header::CONTENT_SECURITY_POLICY)
-        .unwrap()
-        .to_str()
-        .unwrap();
+    let csp = header(&headers, header::CONTENT_SECURITY_POLICY);
     assert!(
         csp.contains("default-src 'none'") && !csp.contains("script-src"),
         "{csp}"
@@ -187,14 +183,7 @@ async fn return_then_upload_and_submit_once_then_accept() {
         )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    assert!(
-        headers
-            .get(header::LOCATION)
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .contains("done=returned")
-    );
+    assert!(header(&headers, header::LOCATION).contains("done=returned"));
     assert_eq!(
         city.state_of("C-a").await.0,
         spb::ReportStatus::Returned as i32
@@ -235,14 +224,7 @@ async fn return_then_upload_and_submit_once_then_accept() {
     for _ in 0..2 {
         let (status, headers, body) = city.post_form("/office/submit", Some(&office), &form).await;
         assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
-        assert!(
-            headers
-                .get(header::LOCATION)
-                .unwrap()
-                .to_str()
-                .unwrap()
-                .contains("/report/C-a/2023")
-        );
+        assert!(header(&headers, header::LOCATION).contains("/report/C-a/2023"));
     }
     assert_eq!(
         city.state_of("C-a").await,
@@ -274,14 +256,7 @@ async fn board_and_rollup_downloads() {
         .call(Method::GET, "/board.csv?state=missing", Some(&staff), None)
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert!(
-        headers
-            .get(header::CONTENT_DISPOSITION)
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .starts_with("attachment")
-    );
+    assert!(header(&headers, header::CONTENT_DISPOSITION).starts_with("attachment"));
     let csv = String::from_utf8(csv).unwrap();
     assert!(csv.starts_with("\u{feff}单位代码,单位名称"), "{csv}");
     assert_eq!(csv.lines().count(), 2, "{csv}");

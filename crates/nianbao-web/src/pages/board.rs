@@ -165,14 +165,24 @@ fn rows_table(board: &Board, q: &BoardQuery, zone: &chrono::FixedOffset) -> Mark
     }
 }
 
+/// The board of a download: filtered as the page was.
+async fn filtered(
+    state: &AppState,
+    user: &crate::session::Session,
+    q: &BoardQuery,
+) -> WebResult<Board> {
+    let mut board = load(state, user, q).await?;
+    table::filter(&mut board.rows, &q.state);
+    Ok(board)
+}
+
 /// `GET /board.csv`.
 pub async fn csv(
     State(state): State<Arc<AppState>>,
     User(user): User,
     Query(q): Query<BoardQuery>,
 ) -> WebResult<Response> {
-    let mut board = load(&state, &user, &q).await?;
-    table::filter(&mut board.rows, &q.state);
+    let board = filtered(&state, &user, &q).await?;
     Ok(attachment(
         "text/csv; charset=utf-8",
         &format!("board-{}-{}.csv", board.org, board.year),
@@ -186,8 +196,7 @@ pub async fn xlsx(
     User(user): User,
     Query(q): Query<BoardQuery>,
 ) -> WebResult<Response> {
-    let mut board = load(&state, &user, &q).await?;
-    table::filter(&mut board.rows, &q.state);
+    let board = filtered(&state, &user, &q).await?;
     let title = format!("{} {} 年度报告报送情况", board.org, board.year);
     Ok(attachment(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

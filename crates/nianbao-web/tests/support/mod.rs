@@ -293,3 +293,8 @@ pub fn field_of(page: &str, name: &str) -> String {
     let at = page.find(&pat).unwrap() + pat.len();
     page[at..].split('"').next().unwrap().to_string()
 }
+
+/// A header of an answer as text.
+pub fn header(headers: &HeaderMap, name: header::HeaderName) -> String {
+    headers.get(name).unwrap().to_str().unwrap().to_string()
+}
