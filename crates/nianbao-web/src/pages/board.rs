@@ -52,7 +52,7 @@ pub async fn show(
     table::filter(&mut board.rows, &q.state);
     let today = time::today(&state.zone);
     let body = html! {
-        h1 { (board.org) " " (board.year) " 年度报告报送情况" }
+        h1 { (board.org_name()) " " (board.year) " 年度报告报送情况" }
         div.card {
             p.totals aria-label="合计" {
                 span { strong { (on_time) } " 按时" } " · "
@@ -121,7 +121,7 @@ fn rows_table(board: &Board, q: &BoardQuery, zone: &chrono::FixedOffset) -> Mark
     html! {
         div.wrap tabindex="0" {
             table.data {
-                caption { (board.org) " " (board.year) " 年度各单位报送情况（" (board.rows.len()) " 行；点列名排序）" }
+                caption { (board.org_name()) " " (board.year) " 年度各单位报送情况（" (board.rows.len()) " 行；点列名排序）" }
                 thead {
                     tr {
                         @for (key, label) in COLUMNS {

@@ -87,6 +87,15 @@ pub struct Board {
 }
 
 impl Board {
+    /// The name of the subtree's root (its code when the root is not listed).
+    pub fn org_name(&self) -> &str {
+        self.rows
+            .iter()
+            .find(|r| r.code == self.org)
+            .map(|r| r.name.as_str())
+            .unwrap_or(&self.org)
+    }
+
     /// Counts for the totals line: (on time, late, missing).
     pub fn totals(&self) -> (usize, usize, usize) {
         let on_time = self.rows.iter().filter(|r| r.days_late == Some(0)).count();

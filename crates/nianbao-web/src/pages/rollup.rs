@@ -100,6 +100,12 @@ pub async fn show(
         .report
         .clone()
         .ok_or_else(|| WebError::Internal("aggregate without a report".into()))?;
+    let name = report
+        .office
+        .as_ref()
+        .map(|o| o.name.clone())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| org.clone());
     let (_, html_doc) = render(
         &state,
         &user,
@@ -117,7 +123,7 @@ pub async fn show(
     };
     let qs = format!("org={}&year={year}&selection={sel}", super::enc(&org));
     let body = html! {
-        h1 { (org) " " (year) " 年度汇总" }
+        h1 { (name) " " (year) " 年度汇总" }
         form.filters method="get" action="/rollup" {
             input type="hidden" name="org" value=(org);
             label { "年度" input type="text" inputmode="numeric" name="year" value=(year) size="6"; }
@@ -152,7 +158,7 @@ pub async fn show(
         (compare_table(&offices, "单位", &format!("{year} 年度各单位对比（括号内为名次）")))
     };
     Ok(page(
-        &format!("{org} {year} 年度汇总"),
+        &format!("{name} {year} 年度汇总"),
         Some(&user),
         Nav::Rollup,
         body,
