@@ -46,7 +46,9 @@ pub async fn show(
     User(user): User,
     Query(q): Query<BoardQuery>,
 ) -> WebResult<Html<String>> {
+    let started = std::time::Instant::now();
     let mut board = load(&state, &user, &q).await?;
+    let fetched = started.elapsed();
     let (on_time, late, missing) = board.totals();
     let total = board.rows.len();
     table::filter(&mut board.rows, &q.state);
@@ -76,7 +78,15 @@ pub async fn show(
         }
         (rows_table(&board, &q, &state.zone))
     };
-    Ok(page("报送看板", Some(&user), Nav::Board, body))
+    let html = page("报送看板", Some(&user), Nav::Board, body);
+    tracing::info!(
+        offices = total,
+        fetch_ms = fetched.as_secs_f64() * 1e3,
+        render_ms = (started.elapsed() - fetched).as_secs_f64() * 1e3,
+        bytes = html.0.len(),
+        "board served"
+    );
+    Ok(html)
 }
 
 /// A deadline of the same year as `d`.
@@ -145,15 +155,13 @@ fn rows_table(board: &Board, q: &BoardQuery, zone: &chrono::FixedOffset) -> Mark
                                     a href=(format!("/report/{}/{}", enc(&r.code), board.year)) { (r.name) }
                                 } @else { (r.name) }
                             }
-                            td { span class=(format!("state {}", r.state.key())) { (r.state.zh()) } }
-                            td {
-                                @match r.days_late {
-                                    Some(0) => span.state.ontime { "按时" },
-                                    Some(d) => span.state.late { "逾期 " (d) " 天" },
-                                    None => span.muted { "—" },
-                                }
+                            td class=(r.state.key()) { (r.state.zh()) }
+                            @match r.days_late {
+                                Some(0) => td.ontime { "按时" },
+                                Some(d) => td.late { "逾期 " (d) " 天" },
+                                None => td { "—" },
                             }
-                            td.n { @if r.revision > 0 { "第 " (r.revision) " 版" } }
+                            td.n { @if r.revision > 0 { (r.revision) } }
                             td { (time::datetime(&r.at, zone)) }
                             td.n { (r.errors) }
                             td.n { (r.warnings) }

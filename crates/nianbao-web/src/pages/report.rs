@@ -107,6 +107,7 @@ pub async fn show(
     Path((code, year)): Path<(String, i32)>,
     Query(q): Query<ReportQuery>,
 ) -> WebResult<Html<String>> {
+    let started = std::time::Instant::now();
     let (report, got) = get(&state, &user, &code, year, q.rev).await?;
     let revision = got.revision.clone().unwrap_or_default();
     let reference = rpb::ReportRef {
@@ -145,6 +146,7 @@ pub async fn show(
     if let Some((_, list)) = &diff {
         notes.extend(list.iter().map(change_note));
     }
+    let fetched = started.elapsed();
     let (official, _) = annotate(&main_of(&html_doc), notes);
     let latest = history.first().map(|r| r.number).unwrap_or(revision.number);
     let code_url = super::enc(&code);
@@ -190,12 +192,19 @@ pub async fn show(
             }
         }
     };
-    Ok(page(
+    let html = page(
         &format!("{} {year} 年度报告", report.office.name),
         Some(&user),
         Nav::None,
         body,
-    ))
+    );
+    tracing::info!(
+        fetch_ms = fetched.as_secs_f64() * 1e3,
+        render_ms = (started.elapsed() - fetched).as_secs_f64() * 1e3,
+        bytes = html.0.len(),
+        "report served"
+    );
+    Ok(html)
 }
 
 fn findings_card(findings: &[pb::Finding]) -> Markup {
