@@ -70,7 +70,7 @@ measure() {
         curl -s -b "$work/jar" -o /dev/null -w '%{time_starttransfer}\n' "$url"
     done | sort -n >"$work/$name.times"
     printf '%-7s %s: %d bytes, rows %d; p50 %.1f ms, p90 %.1f ms, max %.1f ms (%d requests)\n' "$name" "$url" \
-        "$(wc -c <"$work/$name.html")" "$(grep -c '<tr>' "$work/$name.html")" \
+        "$(wc -c <"$work/$name.html")" "$(grep -o '<tr>' "$work/$name.html" | wc -l)" \
         "$(awk -v n="$n" 'NR==int((n+1)/2) {print $1*1000}' "$work/$name.times")" \
         "$(awk -v n="$n" 'NR==int(n*0.9) {print $1*1000}' "$work/$name.times")" \
         "$(tail -1 "$work/$name.times" | awk '{print $1*1000}')" "$n"
