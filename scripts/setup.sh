@@ -10,9 +10,13 @@ command -v fc-list >/dev/null 2>&1 || need_apt+=(fontconfig)
 if [ "${NIANBAO_SETUP_LIBREOFFICE:-0}" = "1" ]; then
   command -v soffice >/dev/null 2>&1 || need_apt+=(libreoffice-writer-nogui)
 fi
+# Headless Chromium, for the tests only (with LibreOffice): they print our HTML page to PDF with it.
+if [ "${NIANBAO_SETUP_LIBREOFFICE:-0}" = "1" ]; then
+  command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || need_apt+=(chromium)
+fi
 # Web console browser tests: headless Chromium over WebDriver, and npm for axe-core (below).
 if [ "${NIANBAO_SETUP_BROWSER:-1}" = "1" ]; then
-  command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+  command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || need_apt+=(chromium)
   command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
   command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 fi

@@ -36,7 +36,7 @@ pub fn with_token<T>(msg: T, token: &str) -> tonic::Request<T> {
 
 /// A consistent report of `code` whose overview states `extra` more requests than table 三.
 pub fn report(code: &str, name: &str, seed: &[u32], extra: i64) -> Report {
-    let mut r = nianbao_model::testkit::consistent(Edition::E2021, seed, false);
+    let mut r = nianbao_testkit::report::consistent(Edition::E2021, seed, false);
     r.office = Office {
         code: code.into(),
         name: name.into(),
