@@ -2,7 +2,7 @@
 CARGO ?= cargo
 export NIANBAO_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: help setup demo test fmt lint unit build bench deploy-check backup-restore-test crash-full fuzz-smoke fuzz-long snapshots
+.PHONY: help setup demo demo-serve test fmt lint unit build bench deploy-check backup-restore-test crash-full fuzz-smoke fuzz-long snapshots
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -14,9 +14,14 @@ build: ## build every binary
 	$(CARGO) build --workspace --bins
 
 demo: ## run the main job: the demo city end to end on embedded SQLite, documents into ./out/
-	NIANBAO_SETUP_PYTHON=0 bash scripts/setup.sh
+	NIANBAO_SETUP_PYTHON=0 NIANBAO_SETUP_BROWSER=0 bash scripts/setup.sh
 	$(CARGO) build -p nianbao-cli
 	./target/debug/nianbao demo --out out
+
+demo-serve: ## the demo city kept running with the web console; prints its URL and sign-in tokens
+	NIANBAO_SETUP_PYTHON=0 NIANBAO_SETUP_BROWSER=0 bash scripts/setup.sh
+	$(CARGO) build -p nianbao-cli
+	./target/debug/nianbao demo --serve --out out
 
 fmt: ## format the code
 	$(CARGO) fmt --all

@@ -14,6 +14,12 @@ fi
 if [ "${NIANBAO_SETUP_LIBREOFFICE:-0}" = "1" ]; then
   command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || need_apt+=(chromium)
 fi
+# Web console browser tests: headless Chromium over WebDriver, and npm for axe-core (below).
+if [ "${NIANBAO_SETUP_BROWSER:-1}" = "1" ]; then
+  command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || need_apt+=(chromium)
+  command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
+  command -v npm >/dev/null 2>&1 || need_apt+=(npm)
+fi
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ]; then
@@ -35,4 +41,8 @@ if [ "${NIANBAO_SETUP_PYTHON:-1}" = "1" ]; then
   python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install -q --disable-pip-version-check aiosmtpd
 fi
 
+# Web console browser tests: axe-core, pinned in tests/browser/package-lock.json, into tests/browser/node_modules (git-ignored).
+if [ "${NIANBAO_SETUP_BROWSER:-1}" = "1" ] && [ ! -f "$(dirname "$0")/../tests/browser/node_modules/axe-core/axe.min.js" ]; then
+  (cd "$(dirname "$0")/../tests/browser" && npm ci --silent --no-audit --no-fund)
+fi
 echo "setup: ok"

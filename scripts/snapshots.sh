@@ -6,6 +6,7 @@
 #   docs/render-seed-docx-N.png    the Word file through LibreOffice (skipped when soffice is missing)
 #   docs/render-annex-pdf.png      the last annex page of an aggregate (offices table, SVG charts)
 #   docs/render-annex-docx-N.png   the same annex in Word (charts as PNG) through LibreOffice
+#   docs/console-{board,report,rollup}.png  the web console on the demo city (the browser test, 1366 wide)
 # Usage: scripts/snapshots.sh [REPORT.json]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,4 +55,6 @@ if command -v soffice >/dev/null; then
   rm -f "$out"/render-annex-docx-*.png
   pdftoppm -r 70 -png -f "$((last > 1 ? last - 1 : 1))" -l "$last" "$tmp/lo-annex/annex.pdf" "$out/render-annex-docx"
 fi
-ls -l "$out"/render-*
+# The web console: the browser test takes its screenshots when asked to.
+NIANBAO_CONSOLE_SNAPSHOT_DIR="$PWD/$out" cargo test -q -p nianbao-cli --test e2e console_in_a_real_browser >/dev/null
+ls -l "$out"/render-* "$out"/console-*

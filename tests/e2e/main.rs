@@ -4,6 +4,7 @@
 #[allow(dead_code)]
 mod support;
 
+mod console;
 mod flow;
 mod hostile_files;
 mod mtls;

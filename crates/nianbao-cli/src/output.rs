@@ -106,3 +106,9 @@ impl Progress {
         }
     }
 }
+
+/// An RFC 3339 instant as people read it in a table: `2024-01-31 09:05` in 北京时间 (the
+/// `--json` output keeps the instant as the service sent it).
+pub fn local_time(rfc3339: &str) -> String {
+    nianbao_web::time::short(rfc3339, &nianbao_web::time::beijing())
+}

@@ -152,7 +152,8 @@ fn selection(accepted_only: bool) -> i32 {
     }
 }
 
-fn state_zh(v: i32) -> &'static str {
+/// A filing state in Chinese.
+pub(crate) fn state_zh(v: i32) -> &'static str {
     match pb::FilingState::try_from(v) {
         Ok(pb::FilingState::OnTime) => "按时",
         Ok(pb::FilingState::Late) => "逾期",
@@ -173,6 +174,18 @@ fn state_key(v: i32) -> &'static str {
         Ok(pb::FilingState::DraftOnly) => "draft_only",
         Ok(pb::FilingState::NotRequired) => "not_required",
         _ => "unspecified",
+    }
+}
+
+/// A report status as storage names it (`accepted`), in Chinese.
+fn status_zh(status: &str) -> &str {
+    match status {
+        "draft" => "草稿",
+        "submitted" => "已提交",
+        "returned" => "已退回",
+        "accepted" => "已接受",
+        "published" => "已发布",
+        other => other,
     }
 }
 
@@ -244,8 +257,8 @@ pub fn completeness(args: CompletenessArgs) -> anyhow::Result<ExitCode> {
                 o.office_name.clone(),
                 o.parent_code.clone(),
                 state,
-                o.submitted_at.clone(),
-                o.status.clone(),
+                output::local_time(&o.submitted_at),
+                status_zh(&o.status).to_string(),
                 o.errors.to_string(),
                 o.warnings.to_string(),
             ]
@@ -257,7 +270,7 @@ pub fn completeness(args: CompletenessArgs) -> anyhow::Result<ExitCode> {
             "单位名称",
             "上级",
             "报送情况",
-            "首次提交",
+            "首次提交（北京时间）",
             "状态",
             "错误",
             "警告",

@@ -11,6 +11,7 @@ mod reminders;
 mod remote;
 mod render;
 mod serve;
+mod serve_web;
 mod template;
 
 use std::process::ExitCode;

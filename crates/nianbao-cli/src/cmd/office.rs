@@ -191,9 +191,9 @@ pub fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
                 s.latest_revision, s.latest_submitted_revision, s.accepted_revision
             );
             println!(
-                "first submitted {}  last submitted {}",
-                dash(&s.first_submitted_at),
-                dash(&s.last_submitted_at)
+                "first submitted {}  last submitted {} (北京时间)",
+                dash(&output::local_time(&s.first_submitted_at)),
+                dash(&output::local_time(&s.last_submitted_at))
             );
             println!("errors {}  warnings {}", s.error_count, s.warning_count);
             if !s.return_reason.is_empty() {
@@ -302,19 +302,26 @@ pub fn history(args: HistoryArgs) -> anyhow::Result<ExitCode> {
                     vec![
                         r.number.to_string(),
                         if r.draft {
-                            "draft".into()
+                            "草稿".into()
                         } else {
-                            "submitted".into()
+                            "正式".into()
                         },
                         r.submitted_by.clone(),
-                        r.submitted_at.clone(),
+                        output::local_time(&r.submitted_at),
                         format!("{}/{}", errors, r.findings.len() - errors),
                         summarize_cells(&r.changed_cells),
                     ]
                 })
                 .collect();
             output::table(
-                &["rev", "kind", "by", "at", "err/warn", "changed cells"],
+                &[
+                    "版本",
+                    "类型",
+                    "提交者",
+                    "时间（北京时间）",
+                    "错误/警告",
+                    "改动的单元格",
+                ],
                 &rows,
             );
         }

@@ -1,4 +1,4 @@
-//! `nianbao serve all|storage|render|aggregate` and `nianbao health`.
+//! `nianbao serve all|storage|render|aggregate|web` and `nianbao health`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,6 +35,11 @@ pub enum Serve {
         after_help = "Examples:\n  nianbao serve aggregate --listen 127.0.0.1:50053 --storage-url http://127.0.0.1:50051"
     )]
     Aggregate(ServeArgs),
+    /// The web console (a client of storage, rendering and aggregation; no database of its own).
+    #[command(
+        after_help = "Examples:\n  nianbao serve web --listen 127.0.0.1:8080 --storage-url http://127.0.0.1:50051 --render-url http://127.0.0.1:50052 --aggregate-url http://127.0.0.1:50053\n  NIANBAO_WEB__STORAGE_URL=… nianbao serve web --config nianbao.toml"
+    )]
+    Web(ServeArgs),
 }
 
 /// Where to listen and which database; flags win over `--config` and `NIANBAO_*` variables.
@@ -49,9 +54,18 @@ pub struct ServeArgs {
     /// A TOML settings file (listen, [database] url, [log], [render]/[aggregate] storage_url, [metrics] listen, [tls], [notify]).
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Where the rendering and aggregation services find storage (default http://127.0.0.1:50051).
+    /// Where the rendering and aggregation services (and the console) find storage (default http://127.0.0.1:50051).
     #[arg(long)]
     storage_url: Option<String>,
+    /// `serve web`: where the console finds rendering (default http://127.0.0.1:50052).
+    #[arg(long)]
+    render_url: Option<String>,
+    /// `serve web`: where the console finds aggregation (default http://127.0.0.1:50053).
+    #[arg(long)]
+    aggregate_url: Option<String>,
+    /// `serve all`: where the console listens (default port 8080 on the host of --listen; `off` for no console).
+    #[arg(long)]
+    web_listen: Option<String>,
 }
 
 /// Which services a `serve` command runs.
@@ -61,6 +75,7 @@ enum Services {
     Storage,
     Render,
     Aggregate,
+    Web,
 }
 
 /// Settings of `nianbao serve`: defaults, then `--config FILE`, then `NIANBAO_<SECTION>__<KEY>`, then flags.
@@ -85,6 +100,8 @@ pub struct Settings {
     /// (`NIANBAO_NOTIFY__ENABLED`, `NIANBAO_NOTIFY__TOKEN`, `NIANBAO_NOTIFY__SMTP_HOST`, … as
     /// `nianbao_notify::NotifySettings` lists them).
     pub notify: nianbao_notify::NotifySettings,
+    /// The web console (`NIANBAO_WEB__LISTEN`, `NIANBAO_WEB__STORAGE_URL`, … see `nianbao_web::WebSettings`).
+    pub web: nianbao_web::WebSettings,
 }
 
 /// Where a stateless service finds the storage service.
@@ -130,6 +147,7 @@ pub fn run(cmd: Serve) -> anyhow::Result<ExitCode> {
         Serve::Storage(a) => (Services::Storage, a),
         Serve::Render(a) => (Services::Render, a),
         Serve::Aggregate(a) => (Services::Aggregate, a),
+        Serve::Web(a) => (Services::Web, a),
     };
     // Settings variables have a section (`NIANBAO_DATABASE__URL`) or are `NIANBAO_LISTEN`; the
     // client variables (server URL, token) and other variables without a section are not settings.
@@ -146,7 +164,17 @@ pub fn run(cmd: Serve) -> anyhow::Result<ExitCode> {
     }
     if let Some(url) = args.storage_url {
         settings.render.storage_url = url.clone();
-        settings.aggregate.storage_url = url;
+        settings.aggregate.storage_url = url.clone();
+        settings.web.storage_url = url;
+    }
+    if let Some(url) = args.render_url {
+        settings.web.render_url = url;
+    }
+    if let Some(url) = args.aggregate_url {
+        settings.web.aggregate_url = url;
+    }
+    if let Some(listen) = args.web_listen {
+        settings.web.listen = Some(listen);
     }
     nianbao_common::init_tracing(&settings.log);
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -161,6 +189,7 @@ fn default_listen(services: Services) -> &'static str {
         Services::All | Services::Storage => "127.0.0.1:50051",
         Services::Render => "127.0.0.1:50052",
         Services::Aggregate => "127.0.0.1:50053",
+        Services::Web => "127.0.0.1:8080",
     }
 }
 
@@ -180,7 +209,17 @@ async fn serve(services: Services, settings: Settings) -> anyhow::Result<()> {
         tracing::info!(addr = %metrics, "metrics endpoint listening");
         tokio::spawn(nianbao_common::metrics::serve(m));
     }
-    let server = build(services, &settings).await?.tls(settings.tls.load()?);
+    if services == Services::Web {
+        let app = super::serve_web::split(&settings.web)?;
+        println!("nianbao console on http://{addr}/");
+        nianbao_web::run(listener, app, nianbao_common::server::shutdown_signal()).await?;
+        return Ok(());
+    }
+    let built = build(services, &settings).await?;
+    if let Some(internal) = &built.internal {
+        super::serve_web::beside_all(&settings.web, &listen, internal).await?;
+    }
+    let server = built.server.tls(settings.tls.load()?);
     println!("nianbao listening on {addr}");
     server
         .serve(listener, nianbao_common::server::shutdown_signal())
@@ -188,8 +227,15 @@ async fn serve(services: Services, settings: Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A server for a set of services and, for `serve all`, the URL of its loopback-only plain-text
+/// listener running every service (rendering, aggregation and the console reach storage there).
+struct Built {
+    server: GrpcServer,
+    internal: Option<String>,
+}
+
 /// The gRPC server for a set of services.
-async fn build(services: Services, settings: &Settings) -> anyhow::Result<GrpcServer> {
+async fn build(services: Services, settings: &Settings) -> anyhow::Result<Built> {
     let mut server = GrpcServer::new().file_descriptor_set(nianbao_proto::FILE_DESCRIPTOR_SET);
     let (mut render_url, mut aggregate_url) = (
         settings.render.storage_url.clone(),
@@ -197,40 +243,55 @@ async fn build(services: Services, settings: &Settings) -> anyhow::Result<GrpcSe
     );
     // In one process the loopback listener is plain text, so no upstream TLS there.
     let (mut render_up, mut aggregate_up) = (settings.render.clone(), settings.aggregate.clone());
+    let mut internal = None;
     if matches!(services, Services::All | Services::Storage) {
         let db = nianbao_storage::connect(&settings.database)
             .await
             .with_context(|| "cannot open the database / 无法打开数据库")?;
         if services == Services::All {
-            // In one process, rendering and aggregation reach storage over a loopback-only listener.
-            let internal = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-            let url = format!("http://{}", internal.local_addr()?);
-            let inner = GrpcServer::new().add_service(nianbao_storage::service(db.clone()));
-            tokio::spawn(async move {
-                if let Err(e) = inner.serve(internal, std::future::pending()).await {
-                    tracing::error!(error = %e, "internal storage listener failed");
-                }
-            });
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            let url = format!("http://{}", listener.local_addr()?);
+            internal = Some((listener, url.clone(), db.clone()));
             (render_url, aggregate_url) = (url.clone(), url);
             (render_up, aggregate_up) = (Upstream::default(), Upstream::default());
         }
         server = server.add_service(nianbao_storage::service(db));
     }
+    let mut render = None;
     if matches!(services, Services::All | Services::Render) {
         let svc = nianbao_render::RenderSvc::new(&render_url)
             .map_err(|e| anyhow::anyhow!("{e}"))?
             .with_endpoint(render_up.endpoint(&render_url)?);
+        render = Some(svc.clone());
         server = server.add_service(nianbao_render::server_for(svc));
     }
+    let mut aggregate = None;
     if matches!(services, Services::All | Services::Aggregate) {
         let channel = aggregate_up.endpoint(&aggregate_url)?.connect_lazy();
         if settings.notify.enabled {
             start_scheduler(&settings.notify, channel.clone())?;
         }
         let svc = nianbao_aggregate::AggregateService::new(channel);
+        aggregate = Some(svc.clone());
         server = server.add_service(nianbao_aggregate::server(svc));
     }
-    Ok(server)
+    let internal = match (internal, render, aggregate) {
+        // In one process, every service is also served on a loopback-only listener.
+        (Some((listener, url, db)), Some(render), Some(aggregate)) => {
+            let inner = GrpcServer::new()
+                .add_service(nianbao_storage::service(db))
+                .add_service(nianbao_render::server_for(render))
+                .add_service(nianbao_aggregate::server(aggregate));
+            tokio::spawn(async move {
+                if let Err(e) = inner.serve(listener, std::future::pending()).await {
+                    tracing::error!(error = %e, "internal listener failed");
+                }
+            });
+            Some(url)
+        }
+        _ => None,
+    };
+    Ok(Built { server, internal })
 }
 
 /// Starts the reminder scheduler on its own task: every replica may run one, since each
@@ -255,6 +316,8 @@ fn start_scheduler(
 pub struct InProcess {
     /// The server URL.
     pub url: String,
+    /// The loopback-only plain-text URL of every service (for the console).
+    pub internal: String,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -271,7 +334,8 @@ impl InProcess {
 pub async fn start_all(database: &str) -> anyhow::Result<InProcess> {
     let mut settings = Settings::default();
     settings.database.url = database.to_string();
-    let server = build(Services::All, &settings).await?;
+    let built = build(Services::All, &settings).await?;
+    let (server, internal) = (built.server, built.internal.unwrap_or_default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}", listener.local_addr()?);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -283,7 +347,12 @@ pub async fn start_all(database: &str) -> anyhow::Result<InProcess> {
             tracing::error!(error = %e, "demo server failed");
         }
     });
-    Ok(InProcess { url, stop, task })
+    Ok(InProcess {
+        url,
+        internal,
+        stop,
+        task,
+    })
 }
 
 /// Check that every service behind a server reports SERVING.

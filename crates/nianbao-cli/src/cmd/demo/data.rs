@@ -42,6 +42,7 @@ pub const SEED_OFFICE: &str = "140404-sfj";
 pub const SEED_REPORT: &str = include_str!("../../../../../demo/shangdang-sifaju-2023.json");
 
 /// One office of the demo hierarchy.
+#[derive(Clone)]
 pub struct DemoOffice {
     pub code: String,
     pub name: String,

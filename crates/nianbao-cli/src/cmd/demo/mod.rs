@@ -24,11 +24,20 @@ use crate::output;
 
 /// Run the demo city end to end (what `make demo` runs).
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Examples:\n  nianbao demo\n  nianbao demo --out /tmp/demo")]
+#[command(
+    after_help = "Examples:\n  nianbao demo\n  nianbao demo --out /tmp/demo\n  nianbao demo --serve --listen 127.0.0.1:8080"
+)]
 pub struct Args {
     /// Where the demo database and the documents go.
     #[arg(long, default_value = "out")]
     out: PathBuf,
+    /// Keep the demo city running with the web console, and print its URL and a city and an
+    /// office token (one office's report is left submitted, with a finding, for review).
+    #[arg(long)]
+    serve: bool,
+    /// With --serve: where the console listens.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
 }
 
 /// Offices that file late (days after the deadline), and offices that never file.
@@ -36,6 +45,9 @@ const LATE: [(&str, u32); 3] = [("140405-jyj", 6), ("140427-sfj", 12), ("140430-
 const MISSING: [&str; 2] = ["140429-jyj", "140431-zrzyj"];
 /// The office whose first submission has an arithmetic error.
 const REJECTED_FIRST: &str = "140403-jyj";
+/// With `--serve`: the office whose report is left submitted for review, its overview
+/// contradicting table 三 (a finding on a cell), with a corrected document to upload.
+const FOR_REVIEW: &str = "140403-sfj";
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
@@ -100,6 +112,7 @@ async fn demo(args: Args) -> anyhow::Result<ExitCode> {
 
     let city_token = create_token(&mut storage, data::CITY.0, st::Role::City).await?;
     let (mut accepted, mut late) = (0, 0);
+    let mut showcase = None;
     for o in offices.iter().skip(1) {
         if MISSING.contains(&o.code.as_str()) {
             continue;
@@ -113,11 +126,20 @@ async fn demo(args: Args) -> anyhow::Result<ExitCode> {
         let token = create_token(&mut storage, &o.code, st::Role::Office).await?;
         let as_office = ClientArgs {
             server: server.url.clone(),
-            token: Some(token),
+            token: Some(token.clone()),
         };
         let mut client =
             st::storage_service_client::StorageServiceClient::new(as_office.connect().await?);
-        let report = data::report(o, &published);
+        let mut report = data::report(o, &published);
+        if args.serve && o.code == FOR_REVIEW {
+            let corrected = report.clone();
+            contradict_overview(&mut report);
+            submit(&mut client, &report, &format!("demo-{}", o.code))
+                .await
+                .map_err(|s| anyhow::anyhow!("{}: {}", o.code, s.message()))?;
+            showcase = Some((o.clone(), token.clone(), corrected));
+            continue;
+        }
         if o.code == REJECTED_FIRST {
             let mut wrong = report.clone();
             let key = "s3.total_processed.natural_person";
@@ -185,7 +207,10 @@ async fn demo(args: Args) -> anyhow::Result<ExitCode> {
         .context("completeness")?
         .into_inner();
     let table = completeness_table(&completeness);
-    std::fs::write(out.join("completeness.csv"), table.join("\n") + "\n")?;
+    std::fs::write(
+        out.join("completeness.csv"),
+        format!("\u{feff}{}\n", table.join("\n")),
+    )?;
     let counts = |state: agg::FilingState| {
         completeness
             .offices
@@ -249,12 +274,83 @@ async fn demo(args: Args) -> anyhow::Result<ExitCode> {
         xlsx.extend(chunk.chunk);
     }
     write(&out, "city-2023.xlsx", &xlsx)?;
+    if args.serve {
+        if let Some((office, token, corrected)) = showcase {
+            let docx = render_report(
+                &mut render,
+                &pb::Report::from(&corrected),
+                rpb::Format::Docx,
+            )
+            .await?;
+            let name = format!("{}-{}.docx", office.code, data::YEAR);
+            write(&out, &name, &docx)?;
+            say(&format!(
+                "{} left submitted for review: its overview says more requests than table 三",
+                office.name
+            ));
+            let tokens = Tokens {
+                admin: &admin.secret,
+                city: &city_token,
+                office: &token,
+            };
+            serve_console(&args, &server, tokens, &office.name, &out.join(name)).await?;
+        }
+        server.stop().await;
+        return Ok(ExitCode::SUCCESS);
+    }
     server.stop().await;
     say(&format!(
         "done. Look at {}/city-2023.html (and .docx, .pdf, .xlsx, completeness.csv)",
         args.out.display()
     ));
     Ok(ExitCode::SUCCESS)
+}
+
+/// Makes section 一 state more requests received than table 三 has (an R9 finding on that cell).
+fn contradict_overview(report: &mut nianbao_model::Report) {
+    let received = report.count("s3.new_received.total").unwrap_or(0);
+    if let Some(text) = report.sections.get_mut("overview") {
+        *text = text.replace(
+            &format!("申请{received}件"),
+            &format!("申请{}件", received + 3),
+        );
+    }
+}
+
+/// The tokens `demo --serve` prints.
+struct Tokens<'a> {
+    admin: &'a str,
+    city: &'a str,
+    office: &'a str,
+}
+
+/// Runs the console over the demo city until Ctrl-C, after printing how to sign in.
+async fn serve_console(
+    args: &Args,
+    server: &super::serve::InProcess,
+    tokens: Tokens<'_>,
+    office_name: &str,
+    document: &Path,
+) -> anyhow::Result<()> {
+    let web = nianbao_web::WebSettings {
+        year: data::YEAR,
+        ..Default::default()
+    };
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {} / 无法监听", args.listen))?;
+    let app = super::serve_web::over(&server.internal, &web)?;
+    let url = format!("http://{}/", listener.local_addr()?);
+    say("the demo city is running with its web console; sign in with a token:");
+    println!("console: {url}");
+    println!("city token ({}): {}", data::CITY.1, tokens.city);
+    println!("office token ({office_name}): {}", tokens.office);
+    println!("admin token: {}", tokens.admin);
+    println!("document to upload as that office: {}", document.display());
+    println!("gRPC server: {}", server.url);
+    say("Ctrl-C stops it");
+    nianbao_web::run(listener, app, nianbao_common::server::shutdown_signal()).await?;
+    Ok(())
 }
 
 async fn create_token(
@@ -313,21 +409,22 @@ async fn render_report(
     Ok(bytes)
 }
 
+/// The completeness CSV: Chinese headers, the first submission in 北京时间 (ISO 8601 with its
+/// offset); `nianbao completeness --json` gives the same with English keys.
 fn completeness_table(c: &agg::CompletenessResponse) -> Vec<String> {
+    let zone = nianbao_web::time::beijing();
     let mut lines =
-        vec!["office_code,office_name,parent_code,state,days_late,submitted_at".to_string()];
+        vec!["单位代码,单位名称,上级单位代码,报送情况,逾期天数,首次提交时间".to_string()];
     for o in &c.offices {
-        let state = agg::FilingState::try_from(o.state)
-            .map(|s| s.as_str_name())
-            .unwrap_or("FILING_STATE_UNSPECIFIED");
+        let state = super::city::state_zh(o.state);
+        let at = if o.submitted_at.is_empty() {
+            String::new()
+        } else {
+            nianbao_web::time::iso(&o.submitted_at, &zone)
+        };
         lines.push(format!(
-            "{},{},{},{},{},{}",
-            o.office_code,
-            o.office_name,
-            o.parent_code,
-            state.trim_start_matches("FILING_STATE_").to_lowercase(),
-            o.days_late,
-            o.submitted_at
+            "{},{},{},{state},{},{at}",
+            o.office_code, o.office_name, o.parent_code, o.days_late
         ));
     }
     lines

@@ -1,0 +1,214 @@
+//! The board: every office of a subtree for a year, with totals, filters, sorting and downloads.
+
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::response::{Html, Response};
+use maud::{Markup, html};
+
+use super::board_table::{self as table, Board, COLUMNS, State as Filing};
+use super::layout::{Nav, page};
+use super::{attachment, city_only, enc, org_or_default, year_or_default};
+use crate::AppState;
+use crate::error::WebResult;
+use crate::session::User;
+use crate::time;
+
+#[derive(serde::Deserialize, Default)]
+pub struct BoardQuery {
+    org: Option<String>,
+    year: Option<i32>,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    dir: String,
+}
+
+async fn load(
+    state: &AppState,
+    user: &crate::session::Session,
+    q: &BoardQuery,
+) -> WebResult<Board> {
+    city_only(user)?;
+    let org = org_or_default(state, user, q.org.clone()).await?;
+    let year = year_or_default(state, q.year);
+    let mut board = table::fetch(state, user, &org, year).await?;
+    table::sort(&mut board.rows, &q.sort, q.dir == "desc");
+    Ok(board)
+}
+
+/// `GET /board`.
+#[tracing::instrument(skip_all)]
+pub async fn show(
+    State(state): State<Arc<AppState>>,
+    User(user): User,
+    Query(q): Query<BoardQuery>,
+) -> WebResult<Html<String>> {
+    let started = std::time::Instant::now();
+    let mut board = load(&state, &user, &q).await?;
+    let fetched = started.elapsed();
+    let (on_time, late, missing) = board.totals();
+    let total = board.rows.len();
+    table::filter(&mut board.rows, &q.state);
+    let today = time::today(&state.zone);
+    let body = html! {
+        h1 { (board.org_name()) " " (board.year) " 年度报告报送情况" }
+        div.card {
+            p.totals aria-label="合计" {
+                span { strong { (on_time) } " 按时" } " · "
+                span { strong { (late) } " 逾期" } " · "
+                span { strong { (missing) } " 未报送" }
+                span.muted { "（共 " (total) " 个单位）" }
+            }
+            @if let Some(d) = board.deadline {
+                p {
+                    "一般单位报送截止日期：" (time::date(d)) "，"
+                    @let left = (d - today).num_days();
+                    @if left >= 0 { "还剩 " strong { (left) } " 天。" } @else { "已过 " (-left) " 天。" }
+                    " 县（区）级汇总截止 " (time::date(shift(d, 2, 20))) "，设区的市级汇总截止 " (time::date(shift(d, 3, 10))) "，省级汇总截止 " (time::date(shift(d, 3, 31))) "。"
+                }
+            }
+            (filters(&board, &q))
+            p.downloads {
+                a.button.secondary href=(format!("/board.csv?{}", query(&board, &q, &q.sort, &q.dir))) download { "下载 CSV" }
+                a.button.secondary href=(format!("/board.xlsx?{}", query(&board, &q, &q.sort, &q.dir))) download { "下载 Excel（XLSX）" }
+            }
+        }
+        (rows_table(&board, &q, &state.zone))
+    };
+    let html = page("报送看板", Some(&user), Nav::Board, body);
+    tracing::info!(
+        offices = total,
+        fetch_ms = fetched.as_secs_f64() * 1e3,
+        render_ms = (started.elapsed() - fetched).as_secs_f64() * 1e3,
+        bytes = html.0.len(),
+        "board served"
+    );
+    Ok(html)
+}
+
+/// A deadline of the same year as `d`.
+fn shift(d: chrono::NaiveDate, month: u32, day: u32) -> chrono::NaiveDate {
+    use chrono::Datelike;
+    chrono::NaiveDate::from_ymd_opt(d.year(), month, day).unwrap_or(d)
+}
+
+fn query(board: &Board, q: &BoardQuery, sort: &str, dir: &str) -> String {
+    format!(
+        "org={}&year={}&state={}&sort={}&dir={}",
+        enc(&board.org),
+        board.year,
+        enc(&q.state),
+        enc(sort),
+        enc(dir)
+    )
+}
+
+fn filters(board: &Board, q: &BoardQuery) -> Markup {
+    html! {
+        form.filters method="get" action="/board" {
+            input type="hidden" name="org" value=(board.org);
+            label { "年度" input type="text" inputmode="numeric" name="year" value=(board.year) size="6"; }
+            label {
+                "状态"
+                select name="state" {
+                    option value="" selected[q.state.is_empty()] { "全部" }
+                    option value="ontime" selected[q.state == "ontime"] { "按时" }
+                    option value="late" selected[q.state == "late"] { "逾期" }
+                    @for s in Filing::ALL {
+                        option value=(s.key()) selected[q.state == s.key()] { (s.zh()) }
+                    }
+                }
+            }
+            button type="submit" { "筛选" }
+        }
+    }
+}
+
+fn rows_table(board: &Board, q: &BoardQuery, zone: &chrono::FixedOffset) -> Markup {
+    html! {
+        div.wrap tabindex="0" {
+            table.data {
+                caption { (board.org_name()) " " (board.year) " 年度各单位报送情况（" (board.rows.len()) " 行；点列名排序）" }
+                thead {
+                    tr {
+                        @for (key, label) in COLUMNS {
+                            @let active = q.sort == key || (q.sort.is_empty() && key == "code");
+                            @let desc = active && q.dir == "desc";
+                            th scope="col" aria-sort=(if !active { "none" } else if desc { "descending" } else { "ascending" }) {
+                                a href=(format!("/board?{}", query(board, q, key, if active && !desc { "desc" } else { "asc" }))) {
+                                    (label)
+                                    @if active { (if desc { " ▼" } else { " ▲" }) }
+                                }
+                            }
+                        }
+                    }
+                }
+                tbody {
+                    @for r in &board.rows {
+                        tr {
+                            td { (r.code) }
+                            th scope="row" {
+                                @if r.revision > 0 {
+                                    a href=(format!("/report/{}/{}", enc(&r.code), board.year)) { (r.name) }
+                                } @else { (r.name) }
+                            }
+                            td class=(r.state.key()) { (r.state.zh()) }
+                            @match r.days_late {
+                                Some(0) => td.ontime { "按时" },
+                                Some(d) => td.late { "逾期 " (d) " 天" },
+                                None => td { "—" },
+                            }
+                            td.n { @if r.revision > 0 { (r.revision) } }
+                            td { (time::datetime(&r.at, zone)) }
+                            td.n { (r.errors) }
+                            td.n { (r.warnings) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The board of a download: filtered as the page was.
+async fn filtered(
+    state: &AppState,
+    user: &crate::session::Session,
+    q: &BoardQuery,
+) -> WebResult<Board> {
+    let mut board = load(state, user, q).await?;
+    table::filter(&mut board.rows, &q.state);
+    Ok(board)
+}
+
+/// `GET /board.csv`.
+pub async fn csv(
+    State(state): State<Arc<AppState>>,
+    User(user): User,
+    Query(q): Query<BoardQuery>,
+) -> WebResult<Response> {
+    let board = filtered(&state, &user, &q).await?;
+    Ok(attachment(
+        "text/csv; charset=utf-8",
+        &format!("board-{}-{}.csv", board.org, board.year),
+        table::csv(&board.rows, &state.zone),
+    ))
+}
+
+/// `GET /board.xlsx`.
+pub async fn xlsx(
+    State(state): State<Arc<AppState>>,
+    User(user): User,
+    Query(q): Query<BoardQuery>,
+) -> WebResult<Response> {
+    let board = filtered(&state, &user, &q).await?;
+    let title = format!("{} {} 年度报告报送情况", board.org, board.year);
+    Ok(attachment(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &format!("board-{}-{}.xlsx", board.org, board.year),
+        table::xlsx(&board.rows, &state.zone, &title)?,
+    ))
+}

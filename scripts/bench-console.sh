@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# The web console with 1,000 offices in the subtree, as BENCHMARKS.md reports it: `serve all`
+# (no console) on a fresh SQLite database, 1,000 offices that each submitted through the CLI,
+# `nianbao serve web` apart so that its own memory shows; then N requests each of the board and of
+# a report page, timed by curl over loopback (time to the first byte ~ server time), the page
+# sizes, and the console's VmRSS/VmHWM. It measures and prints; it asserts nothing.
+#
+# Usage: scripts/bench-console.sh [N]   (default 30)
+# Environment: NIANBAO_BENCH_NO_BUILD=1 (use the binaries as they are), NIANBAO_BENCH_PROFILE=debug
+# (target/debug instead of target/release), NIANBAO_BENCH_DATABASE=URL (an empty database; default
+# a fresh SQLite file).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+n="${1:-30}"
+profile="${NIANBAO_BENCH_PROFILE:-release}"
+if [ -z "${NIANBAO_BENCH_NO_BUILD:-}" ]; then
+    if [ "$profile" = release ]; then
+        cargo build -q --release -p nianbao-cli
+    else
+        cargo build -q -p nianbao-cli
+    fi
+fi
+bin="target/$profile/nianbao"
+work="$(mktemp -d /tmp/nianbao-console-bench.XXXXXX)"
+db="${NIANBAO_BENCH_DATABASE:-sqlite://$work/bench.db?mode=rwc}"
+"$bin" serve all --listen 127.0.0.1:50821 --database "$db" --web-listen off >"$work/all.log" 2>&1 &
+all=$!
+trap 'kill $all ${web:-} 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+    "$bin" health --server http://127.0.0.1:50821 >/dev/null 2>&1 && break
+    sleep 0.1
+done
+# 1,000 offices under one city, each with its 2023 report (the demo seed as that office's),
+# submitted through the server with the admin token.
+admin="$("$bin" token create --role admin --database "$db" | tail -1)"
+export NIANBAO_SERVER=http://127.0.0.1:50821 NIANBAO_TOKEN="$admin"
+"$bin" orgs add bench-city 基准测试市人民政府 --kind city --exempt >/dev/null
+python3 - "$work" <<'PY'
+import json, sys
+seed = json.load(open("demo/shangdang-sifaju-2023.json", encoding="utf-8"))
+for i in range(1000):
+    seed["office"] = {"code": f"bench-{i:04}", "name": f"基准测试市第{i}局"}
+    seed["signature"] = seed["office"]["name"]
+    with open(f"{sys.argv[1]}/r{i:04}.json", "w", encoding="utf-8") as f:
+        json.dump(seed, f, ensure_ascii=False)
+PY
+for i in $(seq -w 0 999); do
+    "$bin" orgs add "bench-0$i" "基准测试市第$((10#$i))局" --parent bench-city --kind department >/dev/null
+    "$bin" submit "$work/r0$i.json" >/dev/null || true
+done
+city="$("$bin" token create --office bench-city --role city | tail -1)"
+unset NIANBAO_SERVER NIANBAO_TOKEN
+year=2023
+
+"$bin" serve web --listen 127.0.0.1:50822 --storage-url http://127.0.0.1:50821 \
+    --render-url http://127.0.0.1:50821 --aggregate-url http://127.0.0.1:50821 >"$work/web.log" 2>&1 &
+web=$!
+for _ in $(seq 1 100); do
+    curl -s -o /dev/null http://127.0.0.1:50822/login && break
+    sleep 0.1
+done
+curl -s -c "$work/jar" -d "token=$city" -o /dev/null http://127.0.0.1:50822/login
+echo "profile: $profile; machine: $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg); work dir $work"
+echo "console VmRSS after start and sign-in: $(($(awk '/VmRSS/ {print $2}' /proc/$web/status) / 1024)) MB"
+measure() {
+    local name="$1" url="$2"
+    curl -s -b "$work/jar" -o "$work/$name.html" "$url"
+    for _ in $(seq 1 "$n"); do
+        curl -s -b "$work/jar" -o /dev/null -w '%{time_starttransfer}\n' "$url"
+    done | sort -n >"$work/$name.times"
+    printf '%-7s %s: %d bytes, rows %d; p50 %.1f ms, p90 %.1f ms, max %.1f ms (%d requests)\n' "$name" "$url" \
+        "$(wc -c <"$work/$name.html")" "$(grep -o '<tr>' "$work/$name.html" | wc -l)" \
+        "$(awk -v n="$n" 'NR==int((n+1)/2) {print $1*1000}' "$work/$name.times")" \
+        "$(awk -v n="$n" 'NR==int(n*0.9) {print $1*1000}' "$work/$name.times")" \
+        "$(tail -1 "$work/$name.times" | awk '{print $1*1000}')" "$n"
+}
+measure board "http://127.0.0.1:50822/board?org=bench-city&year=$year"
+measure report "http://127.0.0.1:50822/report/bench-0500/$year"
+# The console's own share: the time between the services' answers and the page (its log).
+for what in board report; do
+    grep "$what served" "$work/web.log" | grep -o 'render_ms=[0-9.]*' | cut -d= -f2 | sort -n |
+        awk -v w="$what" '{v[NR]=$1} END {if (NR) printf "%-7s console time after the answers (rendering): p50 %.1f ms, max %.1f ms\n", w, v[int((NR+1)/2)], v[NR]}'
+    grep "$what served" "$work/web.log" | grep -o 'fetch_ms=[0-9.]*' | cut -d= -f2 | sort -n |
+        awk -v w="$what" '{v[NR]=$1} END {if (NR) printf "%-7s waiting for the services: p50 %.1f ms\n", w, v[int((NR+1)/2)]}'
+done
+printf 'console VmRSS %d MB, VmHWM %d MB\n' \
+    $(($(awk '/VmRSS/ {print $2}' /proc/$web/status) / 1024)) \
+    $(($(awk '/VmHWM/ {print $2}' /proc/$web/status) / 1024))
