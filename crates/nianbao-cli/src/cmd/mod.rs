@@ -10,6 +10,7 @@ mod office;
 mod remote;
 mod render;
 mod serve;
+mod submit;
 mod template;
 
 use std::process::ExitCode;
@@ -57,7 +58,7 @@ enum Command {
     #[command(subcommand)]
     Orgs(admin::Orgs),
     /// Submit a report (interchange JSON) as a new revision.
-    Submit(office::SubmitArgs),
+    Submit(submit::SubmitArgs),
     /// Where an office-year stands.
     Status(office::StatusArgs),
     /// Every revision of an office-year: who, when, what changed.
@@ -86,7 +87,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate(a) => admin::migrate(a),
         Command::Token(a) => admin::token(a),
         Command::Orgs(a) => admin::orgs(a),
-        Command::Submit(a) => office::submit(a),
+        Command::Submit(a) => submit::submit(a),
         Command::Status(a) => office::status(a),
         Command::History(a) => office::history(a),
         Command::Accept(a) => office::accept(a),
