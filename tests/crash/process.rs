@@ -54,7 +54,7 @@ pub fn bootstrap_admin(database: &str) -> String {
 /// `NIANBAO_*` variables of the test's own environment (`NIANBAO_TEST_POSTGRES_URL`,
 /// `NIANBAO_CRASH_*`, a developer's `NIANBAO_SERVER`): the service reads `NIANBAO_*` as its
 /// settings, so its children get none of them.
-fn foreign_env() -> Vec<(String, String)> {
+pub fn foreign_env() -> Vec<(String, String)> {
     std::env::vars()
         .filter(|(k, _)| k.starts_with("NIANBAO_"))
         .collect()

@@ -134,7 +134,11 @@ mod tests {
             Code::Internal,
             Code::Unknown,
         ] {
-            assert_eq!(Failure::of(&Status::new(code, "x")), Failure::Refused, "{code:?}");
+            assert_eq!(
+                Failure::of(&Status::new(code, "x")),
+                Failure::Refused,
+                "{code:?}"
+            );
         }
         for code in [Code::Unavailable, Code::DeadlineExceeded, Code::Cancelled] {
             assert_eq!(Failure::of(&Status::new(code, "x")), Failure::Unreachable);

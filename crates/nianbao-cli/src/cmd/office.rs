@@ -1,9 +1,7 @@
 //! Report commands: `status`, `history`, `accept`, `return` (`submit` is in [`submit`](super::submit)).
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use nianbao_proto::report::v1 as rpb;
 use nianbao_proto::storage::v1 as pb;
 
 use super::remote::{self, block_on, refused, status_name};

@@ -75,7 +75,9 @@ pub fn submit(args: SubmitArgs) -> anyhow::Result<ExitCode> {
         Some(id) => id.clone(),
         None => {
             let id = new_request_id(report.year);
-            eprintln!("request id {id} (to send this submission again: --request-id {id}) / 请求编号");
+            eprintln!(
+                "request id {id} (to send this submission again: --request-id {id}) / 请求编号"
+            );
             id
         }
     };
