@@ -4,8 +4,8 @@
 
 use std::fmt;
 
-use nianbao_model::{Edition, Report};
 use nianbao_model::rules::{self, Finding, Severity};
+use nianbao_model::{Edition, Report};
 
 /// An office whose report went into a roll-up.
 #[derive(Clone, Debug, PartialEq, Eq)]
