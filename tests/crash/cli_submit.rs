@@ -17,7 +17,9 @@ use nianbao_model::interchange;
 use nianbao_proto::storage::v1::storage_service_client::StorageServiceClient;
 use tokio::process::Command;
 
-use crate::process::{Rng, Server, all_revisions, bin, bootstrap_admin, foreign_env, lazy_channel};
+use nianbao_testkit::process::nianbao_env;
+
+use crate::process::{Rng, Server, all_revisions, bin, bootstrap_admin, lazy_channel};
 use crate::workload::{self, Client, YEARS};
 
 /// Offices submitting at once.
@@ -57,7 +59,7 @@ async fn office(
         std::fs::write(&file, interchange::to_json(&report))
             .unwrap_or_else(|e| panic!("write {}: {e}", file.display()));
         let mut cmd = Command::new(bin());
-        for (k, _) in foreign_env() {
+        for k in nianbao_env() {
             cmd.env_remove(k);
         }
         let out = cmd

@@ -13,7 +13,6 @@ pub mod interchange;
 pub mod report;
 pub mod rules;
 pub mod schema;
-pub mod testkit;
 pub mod value;
 
 pub use report::{Office, Report, SectionKey};

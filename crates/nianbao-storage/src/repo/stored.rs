@@ -202,8 +202,8 @@ fn differing<V: PartialEq>(
 mod tests {
     use std::collections::BTreeSet;
 
-    use nianbao_model::testkit::consistent;
     use nianbao_model::{Edition, Report, Value};
+    use nianbao_testkit::consistent;
 
     use super::{changed_cells, content_and_checksum, content_text, encode_content, parse_stored};
 
