@@ -55,9 +55,11 @@ fn allowed(krate: &str) -> Option<&'static [&'static str]> {
     })
 }
 
-/// Dev-dependencies beyond the normal ones: a real storage server in a service's tests.
+/// Dev-dependencies beyond the normal ones: a real storage server in a service's tests, and
+/// documents rendered to be imported again in the importer's round-trip tests.
 fn allowed_dev(krate: &str) -> &'static [&'static str] {
     match krate {
+        "nianbao-import" => &["nianbao-render"],
         "nianbao-aggregate" | "nianbao-render" | "nianbao-web" | "nianbao-loadgen" => {
             &["nianbao-storage"]
         }
