@@ -8,9 +8,13 @@
 //! request id (after a crash, or of an acknowledged request) returns the original revision as
 //! `replayed`; the service never panics.
 //!
+//! `cli_submit`: the same kills under `nianbao submit` processes, which retry a lost connection
+//! themselves (no CLI exits 1 for it; exactly the revisions CLIs reported are stored).
+//!
 //! CI size: 8 clients, 20 kills. `NIANBAO_CRASH_FULL=1`: 32 clients, 50 kills, longer gaps.
 //! `NIANBAO_CRASH_SEED=N` repeats a run's kill timing.
 
+mod cli_submit;
 mod hostile_requests;
 mod limits;
 mod pg_restart;
@@ -98,6 +102,12 @@ fn crash_postgres() {
     };
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tmp: {e}"));
     serial(crash_run("postgres", &db.url, dir.path()));
+}
+
+#[test]
+fn cli_submit_sqlite() {
+    let (dir, url) = sqlite("cli.db");
+    serial(cli_submit::cli_submit_run(&url, dir.path()));
 }
 
 #[test]

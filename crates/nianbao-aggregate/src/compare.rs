@@ -1,18 +1,7 @@
 //! Comparisons: cells across years (one aggregate per year) or across the offices of a subtree.
 
-use nianbao_model::{Report, Value};
+use nianbao_model::{Edition, Report, Value};
 use rust_decimal::Decimal;
-
-/// The cells compared when none are asked for.
-pub const DEFAULT_CELLS: [&str; 7] = [
-    "s3.new_received.total",
-    "s3.granted.total",
-    "s3.partial.total",
-    "s3.total_processed.total",
-    "s4.review.total",
-    "s4.litigation_direct.total",
-    "s4.litigation_after_review.total",
-];
 
 /// One row of a comparison: a year or an office.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,10 +30,18 @@ fn magnitude(v: &Value) -> Decimal {
     }
 }
 
-/// Compares `cells` (or [`DEFAULT_CELLS`] when empty) across labelled reports, with ranks.
+/// Compares `cells` (or the schema's headline cells, [`Schema::headline`], when empty) across
+/// labelled reports, with ranks.
+///
+/// [`Schema::headline`]: nianbao_model::Schema::headline
 pub fn compare(reports: &[(String, &Report)], cells: &[String]) -> Comparison {
     let cells: Vec<String> = if cells.is_empty() {
-        DEFAULT_CELLS.iter().map(|s| s.to_string()).collect()
+        let edition = reports.first().map_or(Edition::E2021, |(_, r)| r.edition);
+        edition
+            .schema()
+            .headline()
+            .map(|c| c.key.to_string())
+            .collect()
     } else {
         cells.to_vec()
     };

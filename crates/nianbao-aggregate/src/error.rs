@@ -49,26 +49,14 @@ impl From<AggregateError> for tonic::Status {
         let code = match &e {
             AggregateError::InvalidArgument { .. } => Code::InvalidArgument,
             AggregateError::OrgNotFound(_) => Code::NotFound,
-            AggregateError::Storage(s) => match s.code() {
-                c @ (Code::Unauthenticated
-                | Code::PermissionDenied
-                | Code::NotFound
-                | Code::InvalidArgument
-                | Code::FailedPrecondition) => c,
-                Code::Unavailable => Code::Unavailable,
-                _ => Code::Internal,
-            },
+            // Storage's own answer, by the one policy every service follows.
+            AggregateError::Storage(s) => return nianbao_common::upstream::from_storage(s),
             AggregateError::Unreachable(_) => Code::Unavailable,
-            AggregateError::BadData(_) | AggregateError::Export(_) => Code::Internal,
+            AggregateError::BadData(_) | AggregateError::Export(_) => {
+                return nianbao_common::upstream::internal(&e, "aggregation");
+            }
         };
-        if code == Code::Internal {
-            tracing::error!(error = %e, "aggregation failed");
-        }
-        let message = match &e {
-            AggregateError::Storage(s) => s.message().to_string(),
-            other => other.to_string(),
-        };
-        tonic::Status::new(code, message)
+        tonic::Status::new(code, e.to_string())
     }
 }
 

@@ -19,8 +19,10 @@ pub mod quality;
 pub mod rollup;
 pub mod service;
 pub mod source;
+pub mod summed;
 mod wire;
 
 pub use error::AggregateError;
-pub use rollup::{Aggregate, Included, Input, NotSummed, edition_of_year, rollup};
+pub use rollup::{Input, edition_of_year, rollup};
 pub use service::{AggregateService, server};
+pub use summed::{Aggregate, Included, NotSummed, Partial};

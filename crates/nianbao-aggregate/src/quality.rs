@@ -4,7 +4,6 @@
 use nianbao_model::rules::{self, Finding, RuleContext, Severity};
 use nianbao_model::{Report, Value};
 use rust_decimal::Decimal;
-use sha2::{Digest, Sha256};
 
 /// The rules that compare a report with the previous year's.
 pub const CROSS_YEAR_RULES: [&str; 3] = ["R5", "R7", "W5"];
@@ -22,7 +21,8 @@ pub const JUMP_FROM_ZERO: i64 = 50;
 pub struct Mark {
     /// The finding's fingerprint (`Finding::fingerprint`).
     pub fingerprint: String,
-    /// [`cells_digest`] of the finding's cells when marked.
+    /// [`Report::cells_digest`] of the finding's cells when marked (an older mark may hold the
+    /// former digest, which still matches).
     pub cells_digest: String,
     /// Why the warning is fine.
     pub reason: String,
@@ -37,25 +37,6 @@ pub struct Reviewed {
     pub explained: Option<String>,
 }
 
-/// SHA-256 (hex) of the values of `cells` in `report`, as the storage service computes it when a
-/// mark is made: for each cell in the finding's order, `key=value;` with the value's debug form
-/// (`Count(3)`), an absent cell written as `key=;`. A mark lapses when any of these values changes.
-pub fn cells_digest(report: &Report, cells: &[String]) -> String {
-    let mut hasher = Sha256::new();
-    for key in cells {
-        let value = report
-            .cells
-            .get(key.as_str())
-            .map(|v| format!("{v:?}"))
-            .unwrap_or_default();
-        hasher.update(key.as_bytes());
-        hasher.update(b"=");
-        hasher.update(value.as_bytes());
-        hasher.update(b";");
-    }
-    hex::encode(hasher.finalize())
-}
-
 /// Marks each finding as explained when it is a warning with a mark whose digest still matches
 /// the report's current values. Errors are never explained.
 pub fn apply_marks(report: &Report, findings: Vec<Finding>, marks: &[Mark]) -> Vec<Reviewed> {
@@ -64,10 +45,12 @@ pub fn apply_marks(report: &Report, findings: Vec<Finding>, marks: &[Mark]) -> V
         .map(|finding| {
             let explained = if finding.severity == Severity::Warning {
                 let fp = finding.fingerprint();
-                let digest = cells_digest(report, &finding.cells);
                 marks
                     .iter()
-                    .find(|m| m.fingerprint == fp && m.cells_digest == digest)
+                    .find(|m| {
+                        m.fingerprint == fp
+                            && report.cells_digest_matches(&finding.cells, &m.cells_digest)
+                    })
                     .map(|m| m.reason.clone())
             } else {
                 None

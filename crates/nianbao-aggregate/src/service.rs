@@ -21,8 +21,9 @@ use crate::filing::{Deadlines, OfficeNode, completeness, subtree};
 use crate::fold::Fold;
 use crate::indicators::indicators;
 use crate::quality::office_quality;
-use crate::rollup::{Aggregate, edition_of_year};
+use crate::rollup::edition_of_year;
 use crate::source::{Auth, Selection, StorageSource, decode_report};
+use crate::summed::Aggregate;
 use crate::wire;
 
 /// Chunks of an export are sent once they reach this size.

@@ -9,8 +9,8 @@ use crate::error::AggregateError;
 use crate::export::Format;
 use crate::filing::{Completeness, FilingState};
 use crate::indicators::Indicator;
-use crate::rollup::Aggregate;
 use crate::source::Selection;
+use crate::summed::Aggregate;
 
 /// The org and year of a request, checked.
 pub fn org_year(org: &str, year: i32) -> Result<(String, i32), AggregateError> {

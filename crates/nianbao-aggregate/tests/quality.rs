@@ -5,7 +5,7 @@ mod common;
 use common::report_of;
 use nianbao_aggregate::compare::compare;
 use nianbao_aggregate::indicators::{MIN_DENOMINATOR, indicators};
-use nianbao_aggregate::quality::{Mark, cells_digest, office_quality, outliers};
+use nianbao_aggregate::quality::{Mark, office_quality, outliers};
 use nianbao_model::rules::{Finding, Severity};
 use nianbao_model::{Edition, Report, Value};
 use rust_decimal::Decimal;
@@ -88,7 +88,7 @@ fn a_mark_explains_a_warning_until_its_cells_change_and_never_an_error() {
     e.severity = Severity::Error;
     let mark = |f: &Finding, r: &Report| Mark {
         fingerprint: f.fingerprint(),
-        cells_digest: cells_digest(r, &f.cells),
+        cells_digest: r.cells_digest(&f.cells),
         reason: "已核实".into(),
     };
     let marks = vec![mark(&w, &now), mark(&e, &now)];
@@ -102,9 +102,40 @@ fn a_mark_explains_a_warning_until_its_cells_change_and_never_an_error() {
     assert_eq!(q[0].explained, None, "the mark lapses when a cell changes");
     // An absent cell is part of the digest too.
     assert_ne!(
-        cells_digest(&now, &["s2.fees.amount".into()]),
-        cells_digest(&now, &["s2.fees.amount".into(), "s3.nothing.total".into()])
+        now.cells_digest(&["s2.fees.amount"]),
+        now.cells_digest(&["s2.fees.amount", "s3.nothing.total"])
     );
+}
+
+/// A mark made before the digest's version 2 holds the former digest (`key=Count(n);` for each
+/// cell): it still explains the warning while the cells are unchanged, and lapses after.
+#[test]
+fn a_mark_with_the_former_digest_still_explains_until_its_cells_change() {
+    use sha2::{Digest, Sha256};
+    let (now, _) = pair();
+    let cells = ["s2.penalty.decisions", "s3.nothing.total"];
+    let w = warning(&cells);
+    let mut former = Sha256::new();
+    for key in cells {
+        let value = now
+            .count(key)
+            .map(|n| format!("Count({n})"))
+            .unwrap_or_default();
+        former.update(format!("{key}={value};").as_bytes());
+    }
+    let mark = Mark {
+        fingerprint: w.fingerprint(),
+        cells_digest: hex::encode(former.finalize()),
+        reason: "已核实".into(),
+    };
+    assert_ne!(mark.cells_digest, now.cells_digest(&cells));
+    let q = office_quality(&now, vec![w.clone()], None, std::slice::from_ref(&mark));
+    assert_eq!(q[0].explained.as_deref(), Some("已核实"));
+    let mut changed = now.clone();
+    let n = changed.count("s2.penalty.decisions").unwrap_or(0);
+    changed.set("s2.penalty.decisions", Value::Count(n + 1));
+    let q = office_quality(&changed, vec![w], None, &[mark]);
+    assert_eq!(q[0].explained, None);
 }
 
 #[test]

@@ -33,22 +33,30 @@ impl tonic::service::Interceptor for Auth {
 pub type AuthChannel = InterceptedService<Channel, Auth>;
 
 impl ClientArgs {
-    /// Connects to the server.
+    /// Connects to the server (giving up on an unanswered connection after 10 s).
     pub async fn connect(&self) -> anyhow::Result<AuthChannel> {
-        let endpoint = Endpoint::from_shared(self.server.clone())
-            .with_context(|| format!("invalid server URL {} / 服务器地址无效", self.server))?;
+        let (endpoint, auth) = self.prepare()?;
         let channel = endpoint.connect().await.with_context(|| {
             format!(
                 "cannot connect to {} / 无法连接服务器 (is `nianbao serve` running?)",
                 self.server
             )
         })?;
+        Ok(InterceptedService::new(channel, auth))
+    }
+
+    /// The endpoint and the token header, checked without connecting: what is wrong here is
+    /// bad usage, which no retry mends.
+    pub fn prepare(&self) -> anyhow::Result<(Endpoint, Auth)> {
+        let endpoint = Endpoint::from_shared(self.server.clone())
+            .with_context(|| format!("invalid server URL {} / 服务器地址无效", self.server))?
+            .connect_timeout(std::time::Duration::from_secs(10));
         let auth = match &self.token {
             Some(t) => Some(format!("Bearer {t}").parse().context(
                 "the token contains characters not allowed in a header / 令牌含非法字符",
             )?),
             None => None,
         };
-        Ok(InterceptedService::new(channel, Auth(auth)))
+        Ok((endpoint, Auth(auth)))
     }
 }

@@ -2,6 +2,7 @@
 
 mod client;
 mod cmd;
+mod failure;
 mod output;
 
 use std::process::ExitCode;

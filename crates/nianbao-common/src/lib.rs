@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod server;
 pub mod settings;
 pub mod telemetry;
+pub mod upstream;
 
 pub use server::{DEFAULT_MAX_MESSAGE_BYTES, GrpcServer, ServeError};
 pub use settings::{

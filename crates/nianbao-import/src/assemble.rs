@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use nianbao_model::schema::{HEADINGS, Heading, Part};
 use nianbao_model::{Edition, Office, Report, SectionKey, TableId};
 
 use crate::doc::{Doc, Stream};
@@ -15,13 +16,19 @@ pub(crate) fn from_doc(doc: &Doc, format: Format) -> Result<Imported, ImportErro
     let len = s.chars.len();
     let mut diagnostics = Vec::new();
     // Where the parts are.
-    let h1 = find_heading(&s, &["总体情况"], 0, len);
-    let h2 = find_heading(&s, &["主动公开政府信息情况"], h1.map_or(0, |h| h.1), len);
+    let heading = |part| Heading::of(part).find;
+    let h1 = find_heading(&s, heading(Part::Section(SectionKey::OVERVIEW)), 0, len);
+    let h2 = find_heading(
+        &s,
+        heading(Part::Table(TableId::S2)),
+        h1.map_or(0, |h| h.1),
+        len,
+    );
     let t2_start = h2
         .map(|h| h.1)
         .or_else(|| s.find("第二十条", 0, len, false).map(|f| f.0))
         .unwrap_or(0);
-    let h3 = find_heading(&s, &["收到和处理政府信息公开申请情况"], t2_start, len).map(|h| h.0);
+    let h3 = find_heading(&s, heading(Part::Table(TableId::S3)), t2_start, len).map(|h| h.0);
     let gouji = s.find("勾稽关系", t2_start, len, false).map(|f| f.0);
     let edition = detect_edition(
         &s,
@@ -41,11 +48,11 @@ pub(crate) fn from_doc(doc: &Doc, format: Format) -> Result<Imported, ImportErro
     let t3_end = t4.unwrap_or(len);
     let h5 = find_heading(
         &s,
-        &["存在的主要问题", "主要问题及改进", "存在问题"],
+        heading(Part::Section(SectionKey::PROBLEMS)),
         t3_end,
         len,
     );
-    let h6 = find_heading(&s, &["其他需要报告的事项"], t3_end, len);
+    let h6 = find_heading(&s, heading(Part::Section(SectionKey::OTHER)), t3_end, len);
     let t4_end = [h5.map(|h| h.0), h6.map(|h| h.0)]
         .into_iter()
         .flatten()
@@ -115,8 +122,8 @@ pub(crate) fn from_doc(doc: &Doc, format: Format) -> Result<Imported, ImportErro
         note(
             &mut diagnostics,
             "heading_missing",
-            "未找到“一、总体情况”标题",
-            "heading 一、总体情况 not found",
+            &format!("未找到“{}”标题", HEADINGS[0].text),
+            &format!("heading {} not found", HEADINGS[0].text),
         );
     }
     let problems_end = h6.map_or(end, |h| h.0);
@@ -139,8 +146,11 @@ pub(crate) fn from_doc(doc: &Doc, format: Format) -> Result<Imported, ImportErro
                 note(
                     &mut diagnostics,
                     "heading_missing",
-                    "未找到“五、存在的主要问题及改进情况”标题，取表四之后、六之前的文字",
-                    "heading 五 not found; the text between table 4 and section 6 was taken",
+                    &format!("未找到“{}”标题，取表四之后、六之前的文字", HEADINGS[4].text),
+                    &format!(
+                        "heading {} not found; the text between table 4 and section 6 was taken",
+                        HEADINGS[4].text
+                    ),
                 );
                 sections.insert(SectionKey::PROBLEMS.to_string(), text);
             }
@@ -153,13 +163,14 @@ pub(crate) fn from_doc(doc: &Doc, format: Format) -> Result<Imported, ImportErro
             meta::prose(&s, from, end.max(from)),
         );
     }
-    for (h, official) in [
-        (h1, "一、"),
-        (h2, "二、"),
-        (h3.map(|p| (p, p)), "三、"),
-        (h5, "五、"),
-        (h6, "六、"),
+    for (h, part) in [
+        (h1, Part::Section(SectionKey::OVERVIEW)),
+        (h2, Part::Table(TableId::S2)),
+        (h3.map(|p| (p, p)), Part::Table(TableId::S3)),
+        (h5, Part::Section(SectionKey::PROBLEMS)),
+        (h6, Part::Section(SectionKey::OTHER)),
     ] {
+        let official = Heading::of(part).number();
         if let Some((p, _)) = h
             && s.chars.get(p).is_some_and(char::is_ascii_digit)
         {

@@ -8,6 +8,7 @@
 //!
 //! This crate is pure: no IO, no async, no wire types.
 
+pub mod digest;
 pub mod interchange;
 pub mod report;
 pub mod rules;
@@ -16,5 +17,5 @@ pub mod value;
 
 pub use report::{Office, Report, SectionKey};
 pub use rules::{Finding, RuleContext, Severity};
-pub use schema::{CellDef, Edition, Schema, TableId, ValueKind};
+pub use schema::{CellDef, Edition, Heading, Schema, TableId, ValueKind};
 pub use value::{Money, Value};

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use crate::schema::{Edition, Schema};
+use crate::schema::{Edition, HEADINGS, Schema};
 use crate::value::Value;
 
 /// The office that publishes a report.
@@ -28,9 +28,9 @@ impl SectionKey {
     pub const OTHER: &'static str = "other";
     /// The three sections of the format, in print order, with their official headings.
     pub const OFFICIAL: [(&'static str, &'static str); 3] = [
-        (Self::OVERVIEW, "一、总体情况"),
-        (Self::PROBLEMS, "五、存在的主要问题及改进情况"),
-        (Self::OTHER, "六、其他需要报告的事项"),
+        (Self::OVERVIEW, HEADINGS[0].text),
+        (Self::PROBLEMS, HEADINGS[4].text),
+        (Self::OTHER, HEADINGS[5].text),
     ];
 }
 

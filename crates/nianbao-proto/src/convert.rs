@@ -191,6 +191,15 @@ pub fn severity_to_pb(s: Severity) -> pb::Severity {
     }
 }
 
+/// The model severity of a protobuf enum value.
+pub fn severity_from_pb(value: i32) -> Result<Severity, ConversionError> {
+    match pb::Severity::try_from(value) {
+        Ok(pb::Severity::Error) => Ok(Severity::Error),
+        Ok(pb::Severity::Warning) => Ok(Severity::Warning),
+        _ => Err(ConversionError::UnspecifiedEnum("finding.severity")),
+    }
+}
+
 impl From<&Finding> for pb::Finding {
     fn from(f: &Finding) -> Self {
         pb::Finding {
@@ -210,11 +219,7 @@ impl TryFrom<pb::Finding> for Finding {
     type Error = ConversionError;
 
     fn try_from(p: pb::Finding) -> Result<Self, Self::Error> {
-        let severity = match pb::Severity::try_from(p.severity) {
-            Ok(pb::Severity::Error) => Severity::Error,
-            Ok(pb::Severity::Warning) => Severity::Warning,
-            _ => return Err(ConversionError::UnspecifiedEnum("finding.severity")),
-        };
+        let severity = severity_from_pb(p.severity)?;
         Ok(Finding {
             rule: p.rule,
             severity,

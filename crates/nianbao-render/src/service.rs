@@ -139,11 +139,11 @@ impl From<RenderError> for Status {
                 Status::invalid_argument(msg)
             }
             RenderError::NotFound(_) => Status::not_found(msg),
-            RenderError::Storage(s) => Status::new(s.code(), msg),
+            RenderError::Storage(s) => nianbao_common::upstream::from_storage(&s),
             RenderError::StorageUnavailable { .. } => Status::unavailable(msg),
             RenderError::NoFonts => Status::failed_precondition(msg),
             RenderError::Typeset(_) | RenderError::Docx(_) | RenderError::Internal(_) => {
-                Status::internal(msg)
+                nianbao_common::upstream::internal(&msg, "rendering")
             }
         }
     }

@@ -13,7 +13,7 @@ use nianbao_model::schema::ValueKind;
 use nianbao_model::{Edition, Money, Office, Report, Value};
 use rust_decimal::Decimal;
 
-use crate::rollup::{Aggregate, Included, NotSummed, Partial};
+use crate::summed::{Aggregate, Included, NotSummed, Partial};
 
 mod plan;
 

@@ -5,7 +5,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use nianbao_aggregate::rollup::{Aggregate, Included, Input, NotSummed, Partial};
+use nianbao_aggregate::rollup::Input;
+use nianbao_aggregate::summed::{Aggregate, Included, NotSummed, Partial};
 use nianbao_model::schema::{RowRole, Schema, TableId, ValueKind};
 use nianbao_model::{Edition, Money, Office, Report, Value};
 use rust_decimal::Decimal;

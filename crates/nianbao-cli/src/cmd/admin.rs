@@ -133,13 +133,7 @@ fn token_create(args: TokenCreateArgs) -> anyhow::Result<ExitCode> {
                 );
                 Ok(ExitCode::from(output::EXIT_OK))
             }
-            Err(e) => {
-                eprintln!("error: {e}");
-                Ok(ExitCode::from(match e.code() {
-                    tonic::Code::InvalidArgument | tonic::Code::NotFound => output::EXIT_REFUSED,
-                    _ => output::EXIT_USAGE,
-                }))
-            }
+            Err(e) => Ok(refused(&tonic::Status::from(e), args.json)),
         };
     }
     block_on(async move {

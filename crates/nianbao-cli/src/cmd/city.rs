@@ -130,13 +130,9 @@ async fn connect(c: &ClientArgs) -> anyhow::Result<Client> {
         .max_decoding_message_size(64 * 1024 * 1024))
 }
 
-/// Prints a refused request and gives its exit status.
+/// Prints a failed request and gives its exit status ([`failure`](crate::failure)).
 fn refused(s: &tonic::Status) -> ExitCode {
-    eprintln!("error: {} ({:?})", s.message(), s.code());
-    match s.code() {
-        tonic::Code::InvalidArgument => ExitCode::from(output::EXIT_USAGE),
-        _ => ExitCode::from(output::EXIT_REFUSED),
-    }
+    crate::failure::print(s, false, &[])
 }
 
 fn usage(msg: String) -> anyhow::Result<ExitCode> {

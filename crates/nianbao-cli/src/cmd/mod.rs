@@ -12,6 +12,7 @@ mod remote;
 mod render;
 mod serve;
 mod serve_web;
+mod submit;
 mod template;
 
 use std::process::ExitCode;
@@ -62,7 +63,7 @@ enum Command {
     #[command(subcommand)]
     Reminders(reminders::Reminders),
     /// Submit a report (interchange JSON) as a new revision.
-    Submit(office::SubmitArgs),
+    Submit(submit::SubmitArgs),
     /// Where an office-year stands.
     Status(office::StatusArgs),
     /// Every revision of an office-year: who, when, what changed.
@@ -92,7 +93,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token(a) => admin::token(a),
         Command::Orgs(a) => admin::orgs(a),
         Command::Reminders(a) => reminders::run(a),
-        Command::Submit(a) => office::submit(a),
+        Command::Submit(a) => submit::submit(a),
         Command::Status(a) => office::status(a),
         Command::History(a) => office::history(a),
         Command::Accept(a) => office::accept(a),

@@ -1,108 +1,14 @@
-//! Report commands: `submit`, `status`, `history`, `accept`, `return`.
+//! Report commands: `status`, `history`, `accept`, `return` (`submit` is in [`submit`](super::submit)).
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use nianbao_proto::report::v1 as rpb;
 use nianbao_proto::storage::v1 as pb;
 
 use super::remote::{self, block_on, refused, status_name};
 use crate::client::ClientArgs;
 use crate::output;
 
-/// Submit a report (interchange JSON) as a new revision.
-///
-/// Exit status: 0 saved, 1 refused (each violated cell is printed), 2 unreadable file or no server.
-#[derive(clap::Args, Debug)]
-#[command(
-    after_help = "Examples:\n  nianbao submit 2023.json\n  nianbao submit --draft 2023.json\n  nianbao submit --request-id 2023-final-1 2023.json   # safe to retry: the same id returns the same revision\n  nianbao submit --base 2 2023.json                     # refused if someone saved revision 3 meanwhile"
-)]
-pub struct SubmitArgs {
-    #[command(flatten)]
-    client: ClientArgs,
-    /// The report, as interchange JSON.
-    file: PathBuf,
-    /// Save as a draft even with errors.
-    #[arg(long)]
-    draft: bool,
-    /// Idempotency key: a retry with the same id returns the original revision.
-    #[arg(long)]
-    request_id: Option<String>,
-    /// The revision this file was edited from; refused when it is no longer the latest.
-    #[arg(long)]
-    base: Option<i64>,
-    /// Machine-readable output on stdout.
-    #[arg(long)]
-    json: bool,
-}
-
-pub fn submit(args: SubmitArgs) -> anyhow::Result<ExitCode> {
-    let text = match std::fs::read_to_string(&args.file) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!(
-                "error: {}: cannot read / 无法读取: {e}",
-                args.file.display()
-            );
-            return Ok(ExitCode::from(output::EXIT_USAGE));
-        }
-    };
-    let report = match nianbao_model::interchange::from_json(&text) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {}: {e}", args.file.display());
-            return Ok(ExitCode::from(output::EXIT_USAGE));
-        }
-    };
-    block_on(async move {
-        let mut c = remote::storage(&args.client).await?;
-        let request = pb::SubmitReportRequest {
-            report: Some(rpb::Report::from(&report)),
-            request_id: args.request_id.clone().unwrap_or_default(),
-            base_revision: args.base,
-            draft: args.draft,
-            client: format!("nianbao-cli {}", env!("CARGO_PKG_VERSION")),
-        };
-        let r = match c.submit_report(request).await {
-            Ok(r) => r.into_inner(),
-            Err(e) => return Ok(refused(&e, args.json)),
-        };
-        let rev = r.revision.unwrap_or_default();
-        if args.json {
-            println!(
-                "{}",
-                serde_json::json!({"revision": revision_json(&rev), "status": status_name(r.status), "replayed": r.replayed})
-            );
-        } else {
-            println!(
-                "{} {} revision {}{}: {}{}",
-                rev.office_code,
-                rev.year,
-                rev.number,
-                if rev.draft { " (draft)" } else { "" },
-                status_name(r.status),
-                if r.replayed {
-                    " (already saved: replayed)"
-                } else {
-                    ""
-                }
-            );
-            println!("checksum {}", rev.checksum);
-            for f in &rev.findings {
-                println!(
-                    "  {} {} {} / {}",
-                    f.rule,
-                    f.cells.first().map(String::as_str).unwrap_or(""),
-                    f.message_zh,
-                    f.message_en
-                );
-            }
-        }
-        Ok(ExitCode::from(output::EXIT_OK))
-    })?
-}
-
-fn revision_json(r: &pb::Revision) -> serde_json::Value {
+pub(super) fn revision_json(r: &pb::Revision) -> serde_json::Value {
     serde_json::json!({
         "number": r.number,
         "office": r.office_code,
@@ -116,7 +22,7 @@ fn revision_json(r: &pb::Revision) -> serde_json::Value {
         "changed_cells": r.changed_cells,
         "findings": r.findings.iter().map(|f| serde_json::json!({
             "rule": f.rule,
-            "severity": if f.severity == rpb::Severity::Error as i32 { "error" } else { "warning" },
+            "severity": remote::severity_name(f.severity),
             "cells": f.cells,
             "message_zh": f.message_zh,
             "message_en": f.message_en,
@@ -297,7 +203,7 @@ pub fn history(args: HistoryArgs) -> anyhow::Result<ExitCode> {
                     let errors = r
                         .findings
                         .iter()
-                        .filter(|f| f.severity == rpb::Severity::Error as i32)
+                        .filter(|f| remote::is_error(f.severity))
                         .count();
                     vec![
                         r.number.to_string(),

@@ -1,16 +1,16 @@
-//! Shared plumbing of the commands that talk to the storage service: runtime, client, and how a
-//! refusal is printed and turned into an exit status.
+//! Shared plumbing of the commands that talk to the storage service: runtime, client, and names
+//! of protobuf enums; a failed call is printed and classified by [`failure`](crate::failure).
 
 use std::future::Future;
 use std::process::ExitCode;
 
+use nianbao_model::{Edition, Severity};
 use nianbao_proto::storage::v1 as pb;
 use nianbao_proto::storage::v1::storage_service_client::StorageServiceClient;
-use tonic::{Code, Status};
-use tonic_types::StatusExt;
+use tonic::Status;
 
 use crate::client::{AuthChannel, ClientArgs};
-use crate::output;
+use crate::failure;
 
 /// A storage client over an authenticated channel.
 pub type Storage = StorageServiceClient<AuthChannel>;
@@ -29,45 +29,10 @@ pub async fn storage(client: &ClientArgs) -> anyhow::Result<Storage> {
         .max_decoding_message_size(64 * 1024 * 1024))
 }
 
-/// The (field, description) violations of a refusal's rich error details.
-pub fn violations(status: &Status) -> Vec<(String, String)> {
-    status
-        .get_details_bad_request()
-        .map(|b| {
-            b.field_violations
-                .into_iter()
-                .map(|v| (v.field, v.description))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Prints a refusal on stderr (each violated field on its own line) and returns its exit status:
-/// 2 when the server cannot be reached, 1 otherwise.
+/// Prints a failed call and returns its exit status ([`failure`](crate::failure): 1 refused, 2
+/// no answer).
 pub fn refused(status: &Status, json: bool) -> ExitCode {
-    let violations = violations(status);
-    if json {
-        let doc = serde_json::json!({
-            "error": {
-                "code": format!("{:?}", status.code()),
-                "message": status.message(),
-                "violations": violations
-                    .iter()
-                    .map(|(f, d)| serde_json::json!({"field": f, "description": d}))
-                    .collect::<Vec<_>>(),
-            }
-        });
-        println!("{doc}");
-    } else {
-        eprintln!("error: {:?}: {}", status.code(), status.message());
-        for (field, description) in &violations {
-            eprintln!("  {field}: {description}");
-        }
-    }
-    ExitCode::from(match status.code() {
-        Code::Unavailable => output::EXIT_USAGE,
-        _ => output::EXIT_REFUSED,
-    })
+    failure::print(status, json, &[])
 }
 
 /// The lowercase name of a report status.
@@ -80,6 +45,25 @@ pub fn status_name(value: i32) -> &'static str {
         Ok(pb::ReportStatus::Published) => "published",
         _ => "none",
     }
+}
+
+/// The name of a finding's severity (`error`, `warning`), read through the model's conversion.
+pub fn severity_name(value: i32) -> &'static str {
+    match nianbao_proto::convert::severity_from_pb(value) {
+        Ok(Severity::Error) => "error",
+        Ok(Severity::Warning) => "warning",
+        Err(_) => "unknown",
+    }
+}
+
+/// Whether a finding is an error.
+pub fn is_error(value: i32) -> bool {
+    nianbao_proto::convert::severity_from_pb(value) == Ok(Severity::Error)
+}
+
+/// The edition of a protobuf enum value as written (`2019`, `2021`).
+pub fn edition_name(value: i32) -> &'static str {
+    nianbao_proto::convert::edition_from_pb(value).map_or("unknown", Edition::as_str)
 }
 
 /// The lowercase name of a role.

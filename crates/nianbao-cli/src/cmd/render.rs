@@ -146,10 +146,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             match rt.block_on(remote(&client, request)) {
                 Ok(b) => b,
                 Err(Remote::Connect(e)) => return usage(format!("{e:#}")),
-                Err(Remote::Refused(s)) => {
-                    eprintln!("error: {:?}: {}", s.code(), s.message());
-                    return Ok(ExitCode::from(output::EXIT_REFUSED));
-                }
+                Err(Remote::Refused(s)) => return Ok(crate::failure::print(&s, false, &[])),
             }
         }
     };

@@ -2,8 +2,22 @@
 //!
 //! A new edition is a new arm here; nothing else in the workspace names rows.
 
+use super::headings::HEADINGS;
 use super::{Block, ColDef, Edition, RowDef, RowRole, Table, TableId, ValueKind};
 use crate::value::MoneyUnit;
+
+/// The cells a summary shows first (the totals of table 三's main rows and of table 四), in
+/// every edition ([`Schema::headline`](super::Schema::headline)).
+pub(super) const HEADLINE: [&str; 8] = [
+    "s3.new_received.total",
+    "s3.granted.total",
+    "s3.partial.total",
+    "s3.total_processed.total",
+    "s3.carried_out.total",
+    "s4.review.total",
+    "s4.litigation_direct.total",
+    "s4.litigation_after_review.total",
+];
 
 const fn row(key: &'static str, label: &'static str) -> RowDef {
     RowDef {
@@ -43,17 +57,17 @@ pub(super) fn tables(edition: Edition) -> Vec<Table> {
     vec![
         Table {
             id: TableId::S2,
-            heading: "二、主动公开政府信息情况",
+            heading: HEADINGS[1].text,
             blocks: s2(edition),
         },
         Table {
             id: TableId::S3,
-            heading: "三、收到和处理政府信息公开申请情况",
+            heading: HEADINGS[2].text,
             blocks: vec![s3(edition)],
         },
         Table {
             id: TableId::S4,
-            heading: "四、政府信息公开行政复议、行政诉讼情况",
+            heading: HEADINGS[3].text,
             blocks: vec![s4()],
         },
     ]

@@ -4,6 +4,9 @@
 //! Rendering, import, exports, rules and aggregation iterate a [`Schema`]; nothing else names rows.
 
 mod data;
+mod headings;
+
+pub use headings::{HEADINGS, Heading, Part};
 
 use std::collections::HashMap;
 use std::fmt;
@@ -363,6 +366,17 @@ impl Schema {
     pub fn s3_cols(&self) -> &[ColDef] {
         &self.table(TableId::S3).blocks[0].cols
     }
+
+    /// The headline cells, in order: what a summary or a comparison shows when no cells are
+    /// asked for (the totals of table 三's main rows and of table 四's groups).
+    pub fn headline(&self) -> impl Iterator<Item = &CellDef> {
+        data::HEADLINE.iter().filter_map(|k| self.cell(k))
+    }
+
+    /// The six numbered headings of a report, in print order (the same in every edition).
+    pub fn headings(&self) -> &'static [Heading; 6] {
+        &HEADINGS
+    }
 }
 
 /// The numbering prefix of a group label: `（三）不予公开` gives `（三）`.
@@ -416,5 +430,13 @@ mod tests {
                 .is_some()
         );
         assert!(s.cell("s3.other.total").is_some_and(|c| c.optional));
+    }
+
+    #[test]
+    fn every_headline_cell_exists_in_every_edition() {
+        for e in Edition::ALL {
+            let keys: Vec<&str> = e.schema().headline().map(|c| c.key).collect();
+            assert_eq!(keys, data::HEADLINE, "{e}");
+        }
     }
 }

@@ -47,7 +47,7 @@ pub async fn mark(
             )
         })?;
     let report = stored::report_of(&rev)?;
-    let digest = stored::cells_digest(&report, &finding.cells);
+    let digest = report.cells_digest(&finding.cells);
     let existing = finding_mark::Entity::find()
         .filter(finding_mark::Column::ReportId.eq(row.id))
         .filter(finding_mark::Column::Fingerprint.eq(fingerprint))

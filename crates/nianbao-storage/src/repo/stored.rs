@@ -197,23 +197,6 @@ fn differing<V: PartialEq>(
     }
 }
 
-/// A digest of the values of some cells of a report (for finding marks).
-pub fn cells_digest(report: &Report, cells: &[String]) -> String {
-    let mut hasher = Sha256::new();
-    for key in cells {
-        let value = report
-            .cells
-            .get(key.as_str())
-            .map(|v| format!("{v:?}"))
-            .unwrap_or_default();
-        hasher.update(key.as_bytes());
-        hasher.update(b"=");
-        hasher.update(value.as_bytes());
-        hasher.update(b";");
-    }
-    hex::encode(hasher.finalize())
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

@@ -11,6 +11,7 @@ use nianbao_render::{Annex, AnnexOffice, Format, RenderOptions};
 use serde_json::json;
 
 use super::{AggregateArgs, CompareArgs, ExportArgs, connect, refused, runtime, selection, usage};
+use crate::cmd::remote;
 use crate::output;
 
 /// Writes bytes to a file, or to stdout when no file is given and the bytes are text or stdout is a pipe.
@@ -137,13 +138,13 @@ fn summary_json(resp: &pb::AggregateResponse, report: &Report) -> serde_json::Va
     json!({
         "report": nianbao_model::interchange::to_value(report),
         "included": resp.included.iter().map(|i| json!({"office_code": i.office_code, "office_name": i.office_name,
-            "revision": i.revision, "edition": if i.edition == 1 { "2019" } else { "2021" }})).collect::<Vec<_>>(),
+            "revision": i.revision, "edition": remote::edition_name(i.edition)})).collect::<Vec<_>>(),
         "not_summed": resp.not_summed,
         "indicators": resp.indicators.iter().map(|i| json!({"key": i.key, "label_zh": i.label_zh,
             "value": if i.value.is_empty() { serde_json::Value::Null } else { i.value.clone().into() },
             "numerator": i.numerator, "denominator": i.denominator})).collect::<Vec<_>>(),
         "findings": resp.findings.iter().map(|f| json!({"rule": f.rule, "cells": f.cells,
-            "severity": if f.severity == 1 { "error" } else { "warning" }, "message_zh": f.message_zh,
+            "severity": remote::severity_name(f.severity), "message_zh": f.message_zh,
             "message_en": f.message_en})).collect::<Vec<_>>(),
     })
 }
@@ -170,29 +171,19 @@ fn print_summary(resp: &pb::AggregateResponse, report: &Report) {
     output::table(&["单位代码", "单位名称", "版本"], &rows);
     println!();
     let schema = report.schema();
-    let rows: Vec<Vec<String>> = [
-        "s3.new_received.total",
-        "s3.granted.total",
-        "s3.partial.total",
-        "s3.total_processed.total",
-        "s3.carried_out.total",
-        "s4.review.total",
-        "s4.litigation_direct.total",
-        "s4.litigation_after_review.total",
-    ]
-    .iter()
-    .filter_map(|k| schema.cell(k))
-    .map(|d| {
-        vec![
-            schema.label_zh(d),
-            report
-                .cells
-                .get(d.key)
-                .map(ToString::to_string)
-                .unwrap_or("—".into()),
-        ]
-    })
-    .collect();
+    let rows: Vec<Vec<String>> = schema
+        .headline()
+        .map(|d| {
+            vec![
+                schema.label_zh(d),
+                report
+                    .cells
+                    .get(d.key)
+                    .map(ToString::to_string)
+                    .unwrap_or("—".into()),
+            ]
+        })
+        .collect();
     output::table(&["单元格", "合计"], &rows);
     println!();
     let rows: Vec<Vec<String>> = resp
@@ -211,7 +202,7 @@ fn print_summary(resp: &pb::AggregateResponse, report: &Report) {
         println!("{} {n}", output::paint("未汇总", 33));
     }
     for f in &resp.findings {
-        let tag = if f.severity == 1 {
+        let tag = if remote::is_error(f.severity) {
             output::paint("错误", 31)
         } else {
             output::paint("提示", 33)

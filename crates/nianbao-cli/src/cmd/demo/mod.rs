@@ -154,7 +154,7 @@ async fn demo(args: Args) -> anyhow::Result<ExitCode> {
                     for line in status.message().lines().take(4) {
                         println!("      {line}");
                     }
-                    for v in super::remote::violations(&status).into_iter().take(4) {
+                    for v in crate::failure::violations(&status).into_iter().take(4) {
                         println!("      {} — {}", v.0, v.1);
                     }
                 }
