@@ -175,7 +175,7 @@ pub struct Provenance {
 /// A box on a page: the page number (from 1) and the box in points from the top-left corner
 /// of the page as displayed (after its rotation), y downwards. For a scan, the image's pixels
 /// at its resolution converted to points.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Origin {
     /// The page, from 1.
     pub page: u32,

@@ -40,7 +40,6 @@ pub struct Seg {
 #[derive(Clone, Debug, Default)]
 pub struct Page {
     pub number: u32,
-    pub width: f64,
     pub height: f64,
     pub glyphs: Vec<Glyph>,
     pub horizontal: Vec<Seg>,
@@ -49,6 +48,9 @@ pub struct Page {
 
 /// Filled rectangles thinner than this (points) are lines.
 const THIN: f64 = 2.5;
+/// Filled rectangles up to this high (points) are cells (a shaded row); a taller one is a
+/// background or a frame, not a table's lines.
+const CELL_HEIGHT: f64 = 60.0;
 
 /// Collects the pages `pdf-extract` walks through.
 pub struct Collector {
@@ -215,7 +217,7 @@ impl Collector {
                 from: y0,
                 to: y1,
             });
-        } else if w >= THIN && h >= THIN && w * h < 0.5 * page.width * page.height {
+        } else if w >= THIN && (THIN..=CELL_HEIGHT).contains(&h) {
             page.horizontal.push(Seg {
                 at: y0,
                 from: x0,
@@ -249,14 +251,9 @@ impl OutputDev for Collector {
     ) -> Result<(), OutputError> {
         self.media = Some(*media_box);
         let (w, h) = (media_box.urx - media_box.llx, media_box.ury - media_box.lly);
-        let (width, height) = if self.rotate % 180 == 90 {
-            (h, w)
-        } else {
-            (w, h)
-        };
+        let height = if self.rotate % 180 == 90 { w } else { h };
         self.page = Some(Page {
             number: page_num,
-            width: width.abs(),
             height: height.abs(),
             ..Page::default()
         });
@@ -304,7 +301,7 @@ impl OutputDev for Collector {
                 top,
                 base,
                 size,
-                ch: ch.to_string(),
+                ch: unified(ch),
             });
         }
         Ok(())
@@ -342,6 +339,60 @@ impl OutputDev for Collector {
         }
         Ok(())
     }
+}
+
+/// Radicals without a compatibility decomposition, and the character each stands for.
+const RADICALS: &[(char, char)] = &[
+    ('⺠', '民'),
+    ('⺩', '王'),
+    ('⺫', '目'),
+    ('⺯', '糸'),
+    ('⺰', '纟'),
+    ('⺼', '月'),
+    ('⻄', '西'),
+    ('⻅', '见'),
+    ('⻆', '角'),
+    ('⻈', '讠'),
+    ('⻉', '贝'),
+    ('⻋', '车'),
+    ('⻐', '钅'),
+    ('⻓', '长'),
+    ('⻔', '门'),
+    ('⻙', '韦'),
+    ('⻚', '页'),
+    ('⻛', '风'),
+    ('⻜', '飞'),
+    ('⻝', '食'),
+    ('⻠', '饣'),
+    ('⻢', '马'),
+    ('⻣', '骨'),
+    ('⻥', '鱼'),
+    ('⻦', '鸟'),
+    ('⻧', '卤'),
+    ('⻨', '麦'),
+    ('⻩', '黄'),
+    ('⻪', '黾'),
+    ('⻬', '齐'),
+    ('⻮', '齿'),
+    ('⻰', '龙'),
+];
+
+/// Radicals and compatibility ideographs (what some fonts' Unicode maps give for common
+/// characters: `⼈` U+2F08 for `人`, `⺠` U+2EA0 for `民`) as the unified ideographs they
+/// stand for.
+fn unified(ch: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let odd = |c: char| matches!(c, '\u{2E80}'..='\u{2FDF}' | '\u{F900}'..='\u{FAFF}');
+    if !ch.chars().any(odd) {
+        return ch.to_string();
+    }
+    ch.chars()
+        .flat_map(|c| match RADICALS.iter().find(|r| r.0 == c) {
+            Some(&(_, u)) => vec![u],
+            None if odd(c) => c.nfkc().collect(),
+            None => vec![c],
+        })
+        .collect()
 }
 
 /// A white fill or stroke (a page background, a mask) draws no line.

@@ -271,7 +271,6 @@ mod tests {
         // between them); the middle line is drawn in two pieces.
         let page = Page {
             number: 1,
-            width: 600.0,
             height: 800.0,
             horizontal: vec![
                 seg(100.0, 50.0, 350.0),

@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use std::ops::Range;
+
 use super::geometry::{Glyph, Page, is_page_number};
 use super::grid;
 use super::ocr::DOUBT;
@@ -22,6 +24,10 @@ struct Item {
     table: bool,
     cells: Vec<(String, Origin)>,
     margin: bool,
+    /// Free text: the font size, the bottom and the right edge of the line.
+    size: f64,
+    bottom: f64,
+    right: f64,
 }
 
 /// The document's lines from its pages.
@@ -52,6 +58,9 @@ pub fn doc(pages: Vec<Page>) -> Doc {
                     table: true,
                     cells,
                     margin: false,
+                    size: 0.0,
+                    bottom: y,
+                    right: 0.0,
                 });
             }
         }
@@ -62,19 +71,32 @@ pub fn doc(pages: Vec<Page>) -> Doc {
             .filter(|(_, t)| !**t)
             .map(|(g, _)| g)
             .collect();
-        for line in baselines(free) {
-            let cells = gap_cells(&line, page.number);
-            let y = line.iter().map(|g| g.top).fold(f64::MAX, f64::min);
-            let bottom = line.iter().map(|g| g.base).fold(f64::MIN, f64::max);
-            let margin = bottom < MARGIN * page.height || y > (1.0 - MARGIN) * page.height;
-            page_items.push(Item {
-                page: page.number,
-                y,
-                table: false,
-                cells,
-                margin,
-            });
+        let right = free.iter().map(|g| g.x1).fold(f64::MIN, f64::max);
+        let mut text: Vec<Item> = Vec::new();
+        for glyphs in baselines(free) {
+            let item = free_line(
+                &Printed {
+                    cells: gap_ranges(&glyphs),
+                    glyphs,
+                },
+                page,
+            );
+            match text.last_mut() {
+                Some(prev) if wraps_into(prev, &item, right) => {
+                    let (t, o) = item.cells.into_iter().next().unwrap_or_default();
+                    let b = o.bbox;
+                    prev.cells[0].0.push_str(&t);
+                    prev.cells[0]
+                        .1
+                        .grow(b[0].into(), b[1].into(), b[2].into(), b[3].into());
+                    prev.bottom = item.bottom;
+                    prev.right = item.right;
+                }
+                _ => text.push(item),
+            }
         }
+        drop_side_pieces(&mut text);
+        page_items.extend(text);
         page_items.sort_by(|a, b| a.y.total_cmp(&b.y));
         items.extend(page_items);
     }
@@ -96,6 +118,45 @@ pub fn doc(pages: Vec<Page>) -> Doc {
         doc.origins.push(origins.into_iter().map(Some).collect());
     }
     doc
+}
+
+/// Drops the pieces of a group label printed down a narrow column beside the row labels of
+/// a table without lines (`（六` / `）其` / `他处` / `理`, a line each): one cell of up to
+/// three characters, the lines above and below it starting right of it. Left in, they would
+/// cut the row labels they stand between.
+fn drop_side_pieces(items: &mut Vec<Item>) {
+    let left = |i: &Item| i.cells.first().map_or(f64::MAX, |c| f64::from(c.1.bbox[0]));
+    let right = |i: &Item| i.cells.last().map_or(f64::MIN, |c| f64::from(c.1.bbox[2]));
+    let side: Vec<bool> = (0..items.len())
+        .map(|k| {
+            let it = &items[k];
+            k > 0
+                && k + 1 < items.len()
+                && !it.table
+                && it.cells.len() == 1
+                && it.cells[0].0.chars().count() <= 3
+                && left(&items[k - 1]) > right(it) + 1.0
+                && left(&items[k + 1]) > right(it) + 1.0
+        })
+        .collect();
+    let mut k = 0;
+    items.retain(|_| {
+        k += 1;
+        !side[k - 1]
+    });
+}
+
+/// Whether a line of free text continues the one before it: both one cell of the same size,
+/// close below it, and the line before runs to the right edge of the page's text (a title or
+/// a paragraph wrapped).
+fn wraps_into(prev: &Item, next: &Item, right: f64) -> bool {
+    prev.cells.len() == 1
+        && next.cells.len() == 1
+        && !prev.margin
+        && !next.margin
+        && (prev.size - next.size).abs() < 0.1 * prev.size
+        && next.y - prev.bottom < 1.6 * prev.size
+        && prev.right >= right - 1.5 * prev.size
 }
 
 /// Drops lines in the top or bottom margin whose text, digits aside, is printed in the margin
@@ -150,25 +211,58 @@ fn spaced(prev: &str, g: &Glyph, gap: f64) -> bool {
         && g.ch.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
-/// A line of free text cut into cells where the gap in x exceeds one glyph.
-fn gap_cells(line: &[&Glyph], page: u32) -> Vec<(String, Origin)> {
-    let mut cells: Vec<(String, Origin)> = Vec::new();
+/// A line of free text cut into cells where the gap in x exceeds one glyph: each cell's
+/// range of glyphs.
+fn gap_ranges(line: &[&Glyph]) -> Vec<Range<usize>> {
+    let mut cells: Vec<Range<usize>> = Vec::new();
     let mut end = f64::NEG_INFINITY;
-    for g in line {
-        let gap = g.x0 - end;
-        if cells.is_empty() || gap > 0.9 * g.size {
-            cells.push((String::new(), Origin::new(page, g.x0, g.top, g.x1, g.base)));
-        }
-        if let Some((text, origin)) = cells.last_mut() {
-            if spaced(text, g, gap) {
-                text.push(' ');
-            }
-            text.push_str(&g.ch);
-            origin.grow(g.x0, g.top, g.x1, g.base);
+    for (k, g) in line.iter().enumerate() {
+        match cells.last_mut() {
+            Some(r) if g.x0 - end <= 0.9 * g.size => r.end = k + 1,
+            _ => cells.push(k..k + 1),
         }
         end = g.x1.max(g.x0 + 0.3 * g.size);
     }
     cells
+}
+
+/// The box of some glyphs.
+fn bbox(glyphs: &[&Glyph], page: u32) -> Origin {
+    let mut o = Origin::new(page, f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for g in glyphs {
+        o.grow(g.x0, g.top, g.x1, g.base);
+    }
+    o
+}
+
+/// A printed line: its glyphs and its cells (each the glyph range it holds).
+struct Printed<'a> {
+    glyphs: Vec<&'a Glyph>,
+    cells: Vec<Range<usize>>,
+}
+
+/// A line of free text as printed, its cells cut by the gaps.
+fn free_line(line: &Printed<'_>, page: &Page) -> Item {
+    let cells = line
+        .cells
+        .iter()
+        .map(|r| {
+            let glyphs = &line.glyphs[r.clone()];
+            (cell_text(glyphs.to_vec()), bbox(glyphs, page.number))
+        })
+        .collect();
+    let y = line.glyphs.iter().map(|g| g.top).fold(f64::MAX, f64::min);
+    let bottom = line.glyphs.iter().map(|g| g.base).fold(f64::MIN, f64::max);
+    Item {
+        page: page.number,
+        y,
+        table: false,
+        cells,
+        margin: bottom < MARGIN * page.height || y > (1.0 - MARGIN) * page.height,
+        size: line.glyphs.first().map_or(0.0, |g| g.size),
+        bottom,
+        right: line.glyphs.iter().map(|g| g.x1).fold(f64::MIN, f64::max),
+    }
 }
 
 /// The text of a table cell: its lines joined (a wrapped label or note reads as one).

@@ -181,6 +181,8 @@ fn page(mut grey: Grey, number: u32, dpi: u32, dir: &Path) -> Result<Page, Impor
     }
     let pt = 72.0 / f64::from(dpi);
     let (horizontal, vertical) = grey.lines(dpi);
+    // The lines erased, so that the OCR reads no `|` and no border into a number.
+    grey.erase(&horizontal, &vertical);
     let scale = |s: Seg| Seg {
         at: s.at * pt,
         from: s.from * pt,
@@ -204,7 +206,6 @@ fn page(mut grey: Grey, number: u32, dpi: u32, dir: &Path) -> Result<Page, Impor
         .collect();
     Ok(Page {
         number,
-        width: grey.w as f64 * pt,
         height: grey.h as f64 * pt,
         glyphs,
         horizontal: horizontal.into_iter().map(scale).collect(),
@@ -404,6 +405,27 @@ impl Grey {
             w: self.w,
             h: self.h,
             px,
+        }
+    }
+
+    /// Whitens the pixels of the given runs (and one pixel around them).
+    fn erase(&mut self, horizontal: &[Seg], vertical: &[Seg]) {
+        let (w, h) = (self.w, self.h);
+        for s in horizontal {
+            let y = s.at as usize;
+            for yy in y.saturating_sub(1)..(y + 2).min(h) {
+                for x in (s.from as usize)..(s.to as usize).min(w) {
+                    self.px[yy * w + x] = 255;
+                }
+            }
+        }
+        for s in vertical {
+            let x = s.at as usize;
+            for xx in x.saturating_sub(1)..(x + 2).min(w) {
+                for y in (s.from as usize)..(s.to as usize).min(h) {
+                    self.px[y * w + xx] = 255;
+                }
+            }
         }
     }
 
