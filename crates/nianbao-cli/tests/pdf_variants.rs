@@ -115,7 +115,7 @@ fn compare(name: &str, bytes: &[u8], truth: &Report, strict: bool) -> Option<Str
     let extra: Vec<&str> = got
         .cells
         .iter()
-        .filter(|(k, v)| !truth.cells.contains_key(*k) && !(v.count() == Some(0) && blank(k)))
+        .filter(|(k, v)| !(truth.cells.contains_key(*k) || (v.count() == Some(0) && blank(k))))
         .map(|(k, _)| *k)
         .collect();
     let placed = imported

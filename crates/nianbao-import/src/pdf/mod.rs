@@ -100,22 +100,8 @@ fn parse(bytes: &[u8]) -> Result<Vec<Parsed>, String> {
     Ok(out)
 }
 
-/// Whether a page's content (or a form it draws) shows text.
-fn has_text_ops(doc: &Document, page: ObjectId) -> bool {
-    let Ok(content) = doc.get_page_content(page) else {
-        return false;
-    };
-    let shows = |data: &[u8]| {
-        pdf_extract::content::Content::decode(data).is_ok_and(|c| {
-            c.operations
-                .iter()
-                .any(|op| matches!(op.operator.as_str(), "Tj" | "TJ" | "'" | "\""))
-        })
-    };
-    if shows(&content) {
-        return true;
-    }
-    // Text inside form XObjects (one level: what converters produce).
+/// The XObjects of a page's resources (its own and inherited), as streams.
+fn xobjects(doc: &Document, page: ObjectId) -> Vec<&pdf_extract::Stream> {
     doc.get_page_resources(page)
         .ok()
         .into_iter()
@@ -132,8 +118,29 @@ fn has_text_ops(doc: &Document, page: ObjectId) -> bool {
         .filter_map(|x| deref(doc, x).as_dict().ok())
         .flat_map(|d| d.iter().map(|(_, v)| v).collect::<Vec<_>>())
         .filter_map(|x| deref(doc, x).as_stream().ok())
-        .filter(|s| s.dict.get(b"Subtype").and_then(Object::as_name).ok() == Some(b"Form"))
-        .any(|s| {
+        .collect()
+}
+
+fn subtype_is(s: &pdf_extract::Stream, name: &[u8]) -> bool {
+    s.dict.get(b"Subtype").and_then(Object::as_name).ok() == Some(name)
+}
+
+/// Whether a page shows text: a page that draws no image does (or is blank); one that draws
+/// an image does when its content, or a form it draws, has a text operator.
+fn has_text_ops(doc: &Document, page: ObjectId) -> bool {
+    let objects = xobjects(doc, page);
+    if !objects.iter().any(|s| subtype_is(s, b"Image")) {
+        return true;
+    }
+    let shows = |data: &[u8]| {
+        pdf_extract::content::Content::decode(data).is_ok_and(|c| {
+            c.operations
+                .iter()
+                .any(|op| matches!(op.operator.as_str(), "Tj" | "TJ" | "'" | "\""))
+        })
+    };
+    doc.get_page_content(page).is_ok_and(|c| shows(&c))
+        || objects.iter().filter(|s| subtype_is(s, b"Form")).any(|s| {
             shows(
                 &s.decompressed_content()
                     .unwrap_or_else(|_| s.content.clone()),
@@ -175,7 +182,7 @@ fn rotation(doc: &Document, page: ObjectId) -> i64 {
 fn blank_images(doc: &mut Document) {
     for object in doc.objects.values_mut() {
         if let Object::Stream(s) = object
-            && s.dict.get(b"Subtype").and_then(Object::as_name).ok() == Some(b"Image")
+            && subtype_is(s, b"Image")
         {
             s.dict.set("Subtype", Object::Name(b"Form".to_vec()));
             s.dict.remove(b"Filter");
