@@ -4,7 +4,8 @@
 #   proto_report      the same reports encoded as nianbao.report.v1.Report (needs python3 with grpcio-tools;
 #                     skipped with a note otherwise)
 #   import_text       *.txt     import_markdown  *.md     import_html  *.html
-#   import_pdf        *.pdf     import_docx      a DOCX rendered by `nianbao render` when the binary is built
+#   import_pdf        *.pdf, and each truncated and bit-flipped
+#                     import_docx      a DOCX rendered by `nianbao render` when the binary is built
 # Usage: fuzz/seed.sh [CORPUS_DIR]   (default $NIANBAO_CORPUS, else ../shared/corpus beside the
 # workspace; without a corpus only the project's own reports are seeds)
 set -euo pipefail
@@ -33,6 +34,24 @@ copy import_text "$SRC"/*.txt
 copy import_markdown "$SRC"/*.md
 copy import_html "$SRC"/*.html
 copy import_pdf "$SRC"/*.pdf
+# Damaged PDFs: each corpus PDF truncated at a third and at a half, and with bytes flipped
+# (a fixed seed), so that fuzzing starts from the inputs that used to make the parser panic.
+python3 - "$OUT/import_pdf" "$SRC"/*.pdf <<'PY' || echo "note: no damaged PDF seeds (python3 missing)" >&2
+import os, random, sys
+out, files = sys.argv[1], sys.argv[2:]
+rng = random.Random(22)
+for path in files:
+    data = open(path, "rb").read()
+    stem = os.path.splitext(os.path.basename(path))[0]
+    for k, cut in (("third", len(data) // 3), ("half", len(data) // 2)):
+        open(os.path.join(out, f"{stem}.truncated-{k}.pdf"), "wb").write(data[:cut])
+    for r in range(4):
+        b = bytearray(data)
+        for _ in range(8 * (r + 1)):
+            i = rng.randrange(len(b))
+            b[i] ^= 1 << rng.randrange(8)
+        open(os.path.join(out, f"{stem}.flipped-{r}.pdf"), "wb").write(bytes(b))
+PY
 mkdir -p "$OUT/import_docx" "$OUT/proto_report"
 
 # DOCX: render the demo report with the built binary, when there is one.

@@ -21,6 +21,16 @@ if [ "${NIANBAO_SETUP_BROWSER:-1}" = "1" ]; then
   command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 fi
 
+# PDF variants and scans (import tests): Chromium prints HTML to PDF; Tesseract with the
+# Simplified Chinese model reads scans; ImageMagick and img2pdf make the test scans.
+if [ "${NIANBAO_SETUP_SCANS:-1}" = "1" ]; then
+  command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+  command -v tesseract >/dev/null 2>&1 || need_apt+=(tesseract-ocr)
+  tesseract --list-langs 2>/dev/null | grep -qx chi_sim || need_apt+=(tesseract-ocr-chi-sim)
+  command -v convert >/dev/null 2>&1 || need_apt+=(imagemagick)
+  command -v img2pdf >/dev/null 2>&1 || need_apt+=(img2pdf)
+fi
+
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ]; then
     export DEBIAN_FRONTEND=noninteractive

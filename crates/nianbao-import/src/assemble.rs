@@ -9,7 +9,9 @@ use nianbao_model::{Edition, Office, Report, SectionKey, TableId};
 use crate::doc::{Doc, Stream};
 use crate::meta::{find_heading, heading_end};
 use crate::tables::Sink;
-use crate::{Diagnostic, Format, ImportError, Imported, meta, normalize, office_slug, s3, tables};
+use crate::{
+    Diagnostic, Format, ImportError, Imported, meta, normalize, office_slug, resolve, s3, tables,
+};
 
 pub(crate) fn from_doc(doc: &Doc, format: Format) -> Result<Imported, ImportError> {
     let s = Stream::new(doc);
@@ -62,12 +64,16 @@ pub(crate) fn from_doc(doc: &Doc, format: Format) -> Result<Imported, ImportErro
     let mut cells = BTreeMap::new();
     let mut notes = BTreeMap::new();
     let mut provenance = BTreeMap::new();
+    let mut doubted = Vec::new();
     let mut sink = Sink {
         schema,
         cells: &mut cells,
         notes: &mut notes,
         diags: &mut diagnostics,
         prov: &mut provenance,
+        origin: &s.origin,
+        doubt: &s.doubt,
+        doubted: &mut doubted,
     };
     tables::read_s2(&s, t2_start, t3_start, &mut sink);
     s3::read_s3(&s, t3_start, t3_end, &mut sink);
@@ -199,12 +205,16 @@ pub(crate) fn from_doc(doc: &Doc, format: Format) -> Result<Imported, ImportErro
     report.sections = sections;
     report.cells = cells;
     report.cell_notes = notes;
-    Ok(Imported {
+    let mut imported = Imported {
         report,
         format,
         diagnostics,
         provenance,
-    })
+    };
+    if doc.scanned {
+        resolve::by_rules(&mut imported, &doubted);
+    }
+    Ok(imported)
 }
 
 fn note(d: &mut Vec<Diagnostic>, code: &'static str, zh: &str, en: &str) {

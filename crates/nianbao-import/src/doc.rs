@@ -1,6 +1,7 @@
 //! The common form every reader produces: printed lines of cells, and the normalised
 //! character stream the table and prose readers search.
 
+use crate::Origin;
 use crate::normalize::{BLANK, CELL, LINE, norm};
 
 /// One printed line (or table row): its cells in reading order.
@@ -31,6 +32,12 @@ pub struct Doc {
     pub meta_title: Option<String>,
     /// A publication date given by metadata (HTML `PubDate`), if any.
     pub meta_date: Option<String>,
+    /// Where each cell of each line is printed, line by line (PDF and scans; empty otherwise).
+    pub origins: Vec<Vec<Option<Origin>>>,
+    /// Cells whose reading is in doubt (OCR below its confidence bar), by line and cell.
+    pub doubtful: Vec<(usize, usize)>,
+    /// Read by OCR: the rules check every reading (see `crate::resolve`).
+    pub scanned: bool,
 }
 
 /// The whole document as one normalised character sequence with [`CELL`], [`LINE`] and
@@ -39,16 +46,25 @@ pub struct Doc {
 pub struct Stream {
     /// The characters.
     pub chars: Vec<char>,
+    /// Per character, where it is printed (empty when the document has no positions).
+    pub origin: Vec<Option<Origin>>,
+    /// Per character, whether its cell's reading is in doubt (empty when none is).
+    pub doubt: Vec<bool>,
 }
 
 impl Stream {
     /// Builds the stream of a document.
     pub fn new(doc: &Doc) -> Stream {
         let mut chars = Vec::new();
-        for line in &doc.lines {
+        let mut origin = Vec::new();
+        let mut doubt = Vec::new();
+        let placed = !doc.origins.is_empty();
+        let doubted = !doc.doubtful.is_empty();
+        for (l, line) in doc.lines.iter().enumerate() {
             let mut any = false;
-            for cell in &line.cells {
+            for (c, cell) in line.cells.iter().enumerate() {
                 let n = norm(cell);
+                let before = chars.len();
                 if n.is_empty() {
                     if line.table && line.cells.len() > 1 {
                         if any {
@@ -57,19 +73,38 @@ impl Stream {
                         chars.push(BLANK);
                         any = true;
                     }
-                    continue;
+                } else {
+                    if any {
+                        chars.push(CELL);
+                    }
+                    chars.extend(n.chars());
+                    any = true;
                 }
-                if any {
-                    chars.push(CELL);
+                if placed {
+                    let at = doc.origins.get(l).and_then(|o| o.get(c)).copied().flatten();
+                    origin.resize(chars.len(), at);
                 }
-                chars.extend(n.chars());
-                any = true;
+                if doubted {
+                    let d = doc.doubtful.contains(&(l, c));
+                    doubt.resize(before, false);
+                    doubt.resize(chars.len(), d);
+                }
             }
             if any {
                 chars.push(LINE);
             }
         }
-        Stream { chars }
+        if placed {
+            origin.resize(chars.len(), None);
+        }
+        if doubted {
+            doubt.resize(chars.len(), false);
+        }
+        Stream {
+            chars,
+            origin,
+            doubt,
+        }
     }
 
     /// The text between two positions, separators written as line breaks and spaces.

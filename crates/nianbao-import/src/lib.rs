@@ -17,7 +17,9 @@
 //! for matching (width forms folded, spaces inside a line removed, line breaks kept).
 //!
 //! Pure library: no network, no async. Inputs over [`MAX_INPUT`] bytes are refused; a PDF
-//! the reader cannot parse is reported as corrupt, never a panic.
+//! the reader cannot parse is reported as corrupt, never a panic (nor a panic message).
+//! Scans (image-only PDF pages, PNG, JPEG) are read by the `tesseract` program when it is
+//! installed (see [`pdf`]'s `ocr`); without it they are refused with what to install.
 
 mod assemble;
 mod doc;
@@ -26,6 +28,7 @@ mod html;
 mod meta;
 mod normalize;
 mod pdf;
+mod resolve;
 mod s3;
 mod split;
 mod tables;
@@ -75,6 +78,14 @@ pub enum ImportError {
     NoText {
         /// `pdf`.
         format: &'static str,
+    },
+    /// A scan (image-only PDF, PNG or JPEG) with OCR not installed, or OCR that failed.
+    #[error("{zh} / {en}")]
+    Ocr {
+        /// What happened and what to do, in Chinese.
+        zh: String,
+        /// The same in English.
+        en: String,
     },
     /// Bytes that are not text in a known encoding nor a known document format.
     #[error("不是可识别的文档（二进制数据） / not a recognisable document (binary data)")]
@@ -131,15 +142,63 @@ pub enum How {
     TemplateOrder,
     /// Placed in a column by position where the layout lost the column.
     PositionInferred,
+    /// Read by OCR in doubt or against a rule; the one value under which every rule holds.
+    ResolvedByRules,
+}
+
+impl How {
+    /// Lower-case name (`printed`, `blank_as_zero`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            How::Printed => "printed",
+            How::BlankAsZero => "blank_as_zero",
+            How::TotalFromRow => "total_from_row",
+            How::SplitByRules => "split_by_rules",
+            How::TemplateOrder => "template_order",
+            How::PositionInferred => "position_inferred",
+            How::ResolvedByRules => "resolved_by_rules",
+        }
+    }
 }
 
 /// Where a cell's value came from.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Provenance {
     /// How it was read.
     pub how: How,
     /// The text as printed (or the run it was cut from).
     pub printed: String,
+    /// Where on the page it is printed (PDF and scans).
+    pub origin: Option<Origin>,
+}
+
+/// A box on a page: the page number (from 1) and the box in points from the top-left corner
+/// of the page as displayed (after its rotation), y downwards. For a scan, the image's pixels
+/// at its resolution converted to points.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Origin {
+    /// The page, from 1.
+    pub page: u32,
+    /// Left, top, right, bottom (points).
+    pub bbox: [f32; 4],
+}
+
+impl Origin {
+    pub(crate) fn new(page: u32, x0: f64, top: f64, x1: f64, bottom: f64) -> Origin {
+        Origin {
+            page,
+            bbox: [x0 as f32, top as f32, x1 as f32, bottom as f32],
+        }
+    }
+
+    /// Widens the box to hold another.
+    pub(crate) fn grow(&mut self, x0: f64, top: f64, x1: f64, bottom: f64) {
+        let b = &mut self.bbox;
+        b[0] = b[0].min(x0 as f32);
+        b[1] = b[1].min(top as f32);
+        b[2] = b[2].max(x1 as f32);
+        b[3] = b[3].max(bottom as f32);
+    }
 }
 
 /// The document formats read.
@@ -153,6 +212,8 @@ pub enum Format {
     Pdf,
     /// Word 2007+ document.
     Docx,
+    /// A photo or scan of the printed report (PNG, JPEG), read by OCR.
+    Image,
 }
 
 impl Format {
@@ -163,6 +224,7 @@ impl Format {
             Format::Html => "html",
             Format::Pdf => "pdf",
             Format::Docx => "docx",
+            Format::Image => "image",
         }
     }
 }
@@ -184,6 +246,9 @@ pub struct Imported {
 pub fn detect(bytes: &[u8], file_name_hint: Option<&str>) -> Format {
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
         return Format::Docx;
+    }
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") || bytes.starts_with(b"\xFF\xD8\xFF") {
+        return Format::Image;
     }
     let head = &bytes[..bytes.len().min(1024)];
     if head.windows(5).any(|w| w == b"%PDF-") {
@@ -279,6 +344,7 @@ pub fn import(bytes: &[u8], file_name_hint: Option<&str>) -> Result<Imported, Im
     let doc = match format {
         Format::Docx => docx::read(bytes)?,
         Format::Pdf => pdf::read(bytes)?,
+        Format::Image => pdf::ocr::image(bytes)?,
         Format::Html => html::read(&decode(bytes)?),
         Format::Text => text::read(&decode(bytes)?),
     };

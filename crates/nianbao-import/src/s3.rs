@@ -118,24 +118,30 @@ pub fn read_s3(s: &Stream, from: usize, to: usize, sink: &mut Sink<'_>) {
     // Positional reading.
     let mut grid: Grid = BTreeMap::new();
     let mut hows: BTreeMap<&'static str, Vec<How>> = BTreeMap::new();
+    let mut ats: BTreeMap<&'static str, Vec<Option<usize>>> = BTreeMap::new();
     let mut ambiguous: Vec<(&'static str, Vec<Vec<i64>>)> = Vec::new();
     let mut problems: Vec<(&'static str, String)> = Vec::new();
     for (i, &(row, _, end)) in matches.iter().enumerate() {
         let stop = matches.get(i + 1).map_or(to, |m| m.1);
         let toks = tokens(&s.chars, end, stop, false);
         match read_row(&toks, ncols, total_col, r2) {
-            RowRead::Values(v, h) => {
+            RowRead::Values(v, h, a) => {
                 grid.insert(row.key, v);
                 hows.insert(row.key, h);
+                ats.insert(row.key, a);
             }
             RowRead::Candidates(c) if c.len() == 1 => {
                 grid.insert(row.key, c[0].iter().map(|&x| Some(x)).collect());
                 hows.insert(row.key, vec![How::SplitByRules; ncols]);
+                ats.insert(row.key, vec![toks.first().map(Tok::at); ncols]);
             }
             RowRead::Candidates(c) if c.is_empty() => {
                 problems.push((row.key, "no split satisfies R2 / 没有满足 R2 的拆分".into()))
             }
-            RowRead::Candidates(c) => ambiguous.push((row.key, c)),
+            RowRead::Candidates(c) => {
+                ats.insert(row.key, vec![toks.first().map(Tok::at); ncols]);
+                ambiguous.push((row.key, c))
+            }
             RowRead::Nothing => {}
             RowRead::Bad(why) => problems.push((row.key, why)),
         }
@@ -143,7 +149,7 @@ pub fn read_s3(s: &Stream, from: usize, to: usize, sink: &mut Sink<'_>) {
     resolve_by_columns(schema, &mut grid, &mut hows, &mut ambiguous);
     let positional_cells: usize = grid.values().map(Vec::len).sum();
     // Reading by template order: number rows zipped with the rows of a standard row set.
-    if let Some((ogrid, ohows)) = by_order(s, from, to, schema, &matches, total_col)
+    if let Some((ogrid, ohows, oats)) = by_order(s, from, to, schema, &matches, total_col)
         && (violations(schema, &ogrid), usize::MAX - ogrid.len() * ncols)
             < (violations(schema, &grid), usize::MAX - positional_cells)
     {
@@ -155,6 +161,7 @@ pub fn read_s3(s: &Stream, from: usize, to: usize, sink: &mut Sink<'_>) {
         );
         grid = ogrid;
         hows = ohows;
+        ats = oats;
         ambiguous.clear();
         problems.retain(|(k, _)| !grid.contains_key(k));
     }
@@ -169,7 +176,8 @@ pub fn read_s3(s: &Stream, from: usize, to: usize, sink: &mut Sink<'_>) {
                 .and_then(|h| h.get(c))
                 .copied()
                 .unwrap_or(How::Printed);
-            sink.put(cell, Value::Count(*v), how, &v.to_string());
+            let at = ats.get(key).and_then(|a| a.get(c)).copied().flatten();
+            sink.put(cell, Value::Count(*v), how, &v.to_string(), at);
             match how {
                 How::BlankAsZero => sink.diag(
                     "blank_as_zero",
@@ -283,6 +291,13 @@ fn resolve_by_columns(
     }
 }
 
+/// A reading of table 三: the grid, how each cell was read, where each is printed.
+type ByOrder = (
+    Grid,
+    BTreeMap<&'static str, Vec<How>>,
+    BTreeMap<&'static str, Vec<Option<usize>>>,
+);
+
 /// Lines of the region that print exactly one row of numbers, zipped with a standard row set
 /// of the same length.
 fn by_order(
@@ -292,7 +307,7 @@ fn by_order(
     schema: &'static Schema,
     matches: &[(&'static RowDef, usize, usize)],
     total_col: Option<usize>,
-) -> Option<(Grid, BTreeMap<&'static str, Vec<How>>)> {
+) -> Option<ByOrder> {
     let ncols = schema.s3_cols().len();
     let toks = tokens(&s.chars, from, to, false);
     let mut lines: Vec<Vec<Tok>> = Vec::new();
@@ -330,8 +345,9 @@ fn by_order(
     let set = sets.into_iter().find(|set| set.len() == groups.len())?;
     let mut grid = Grid::new();
     let mut hows = BTreeMap::new();
+    let mut ats = BTreeMap::new();
     for (row, g) in set.iter().zip(&groups) {
-        if let RowRead::Values(v, h) = read_row(g, ncols, total_col, r2) {
+        if let RowRead::Values(v, h, a) = read_row(g, ncols, total_col, r2) {
             let h = h
                 .into_iter()
                 .map(|how| match how {
@@ -341,9 +357,10 @@ fn by_order(
                 .collect();
             grid.insert(row.key, v);
             hows.insert(row.key, h);
+            ats.insert(row.key, a);
         }
     }
-    Some((grid, hows))
+    Some((grid, hows, ats))
 }
 
 /// What a report prints as the label of a subtotal row inside its group (the group's name

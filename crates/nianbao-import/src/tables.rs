@@ -12,7 +12,7 @@ use crate::doc::Stream;
 use crate::normalize::{BLANK, CELL, LINE};
 use crate::split::splits;
 use crate::tokens::{Tok, plain_digits, tokens};
-use crate::{Diagnostic, How, Provenance};
+use crate::{Diagnostic, How, Origin, Provenance};
 
 /// Where the readings go.
 pub struct Sink<'a> {
@@ -21,16 +21,34 @@ pub struct Sink<'a> {
     pub notes: &'a mut BTreeMap<&'static str, String>,
     pub diags: &'a mut Vec<Diagnostic>,
     pub prov: &'a mut BTreeMap<&'static str, Provenance>,
+    /// Where each character of the stream is printed (empty: not known).
+    pub origin: &'a [Option<Origin>],
+    /// Per character of the stream, whether its reading is in doubt (empty: none is).
+    pub doubt: &'a [bool],
+    /// The cells read from a reading in doubt.
+    pub doubted: &'a mut Vec<&'static str>,
 }
 
 impl Sink<'_> {
-    pub(crate) fn put(&mut self, key: &'static str, value: Value, how: How, printed: &str) {
+    /// Records a cell read at stream position `at` (if known).
+    pub(crate) fn put(
+        &mut self,
+        key: &'static str,
+        value: Value,
+        how: How,
+        printed: &str,
+        at: Option<usize>,
+    ) {
         self.cells.insert(key, value);
+        if at.is_some_and(|a| self.doubt.get(a).copied().unwrap_or(false)) {
+            self.doubted.push(key);
+        }
         self.prov.insert(
             key,
             Provenance {
                 how,
                 printed: printed.to_string(),
+                origin: at.and_then(|a| self.origin.get(a).copied().flatten()),
             },
         );
     }
@@ -143,9 +161,9 @@ pub fn read_s2(s: &Stream, from: usize, to: usize, sink: &mut Sink<'_>) {
             for (k, (key, tok)) in keys.iter().zip(&used).enumerate() {
                 let kind = block.cols[k].kind;
                 match tok {
-                    Tok::Num { text, note, .. } => match value_of(text, kind) {
+                    Tok::Num { text, note, at, .. } => match value_of(text, kind) {
                         Some(v) => {
-                            sink.put(key, v, how, text);
+                            sink.put(key, v, how, text, Some(*at));
                             if let Some(note) = note {
                                 sink.notes.insert(key, note.clone());
                             }
@@ -160,7 +178,7 @@ pub fn read_s2(s: &Stream, from: usize, to: usize, sink: &mut Sink<'_>) {
                             format!("{key}: “{text}” is not a valid value for this cell"),
                         ),
                     },
-                    Tok::Blank { .. } => {
+                    Tok::Blank { at, .. } => {
                         let zero = match kind {
                             ValueKind::Money(unit) => Value::Money(Money {
                                 amount: rust_decimal::Decimal::ZERO,
@@ -168,7 +186,7 @@ pub fn read_s2(s: &Stream, from: usize, to: usize, sink: &mut Sink<'_>) {
                             }),
                             _ => Value::Count(0),
                         };
-                        sink.put(key, zero, How::BlankAsZero, "");
+                        sink.put(key, zero, How::BlankAsZero, "", Some(*at));
                         sink.diag(
                             "blank_as_zero",
                             Some(key),
@@ -196,8 +214,9 @@ pub fn read_s2(s: &Stream, from: usize, to: usize, sink: &mut Sink<'_>) {
                     .enumerate()
                     .all(|(k, _)| block.cols[k].kind != ValueKind::Money(MoneyUnit::Yuan))
             {
+                let at = toks.first().map(Tok::at);
                 for (key, v) in keys.iter().zip(&all[0]) {
-                    sink.put(key, Value::Count(*v), How::SplitByRules, &runs.concat());
+                    sink.put(key, Value::Count(*v), How::SplitByRules, &runs.concat(), at);
                 }
                 continue;
             }
@@ -224,7 +243,8 @@ pub fn read_s2(s: &Stream, from: usize, to: usize, sink: &mut Sink<'_>) {
 
 /// How one row's tokens read.
 pub(crate) enum RowRead {
-    Values(Vec<Option<i64>>, Vec<How>),
+    /// The values, how each was read, and where each is printed in the stream.
+    Values(Vec<Option<i64>>, Vec<How>, Vec<Option<usize>>),
     Candidates(Vec<Vec<i64>>),
     Nothing,
     Bad(String),
@@ -242,10 +262,12 @@ pub(crate) fn read_row(
         return RowRead::Nothing;
     }
     if nums.len() == n || toks.len() == n {
-        let source: Vec<Option<&str>> = if nums.len() == n {
-            nums.iter().map(|s| Some(*s)).collect()
+        let (source, ats): (Vec<Option<&str>>, Vec<Option<usize>>) = if nums.len() == n {
+            toks.iter()
+                .filter_map(|t| t.num().map(|s| (Some(s), Some(t.at()))))
+                .unzip()
         } else {
-            toks.iter().map(Tok::num).collect()
+            toks.iter().map(|t| (t.num(), Some(t.at()))).unzip()
         };
         let mut vals = Vec::with_capacity(n);
         let mut hows = Vec::with_capacity(n);
@@ -274,7 +296,7 @@ pub(crate) fn read_row(
                 hows[t] = How::TotalFromRow;
             }
         }
-        return RowRead::Values(vals, hows);
+        return RowRead::Values(vals, hows, ats);
     }
     if nums.len() < n && toks.len() == nums.len() && nums.iter().all(|t| plain_digits(t)) {
         let runs: Vec<String> = nums.iter().map(|s| s.to_string()).collect();
@@ -331,7 +353,7 @@ pub fn read_s4(s: &Stream, from: usize, to: usize, sink: &mut Sink<'_>) {
             read = Ok(v);
         }
     }
-    let (vals, hows) = match read {
+    let (vals, hows, ats) = match read {
         Ok(v) => v,
         Err(Some((code, zh, en))) => {
             sink.diag(code, keys.first().copied(), zh, en);
@@ -342,9 +364,9 @@ pub fn read_s4(s: &Stream, from: usize, to: usize, sink: &mut Sink<'_>) {
     if vals.len() != n {
         return;
     }
-    for ((key, v), how) in keys.iter().zip(vals).zip(hows) {
+    for (((key, v), how), at) in keys.iter().zip(vals).zip(hows).zip(ats) {
         if let Some(v) = v {
-            sink.put(key, Value::Count(v), how, &v.to_string());
+            sink.put(key, Value::Count(v), how, &v.to_string(), at);
             if how == How::BlankAsZero {
                 sink.diag(
                     "blank_as_zero",
@@ -376,15 +398,14 @@ fn prose_line(chars: &[char], from: usize, to: usize) -> usize {
 /// How a reading of table 四 failed: a diagnostic (code, Chinese, English), or none.
 type S4Fail = Option<(&'static str, String, String)>;
 
+/// Values of table 四, how each was read and where each is printed in the stream.
+type S4Read = (Vec<Option<i64>>, Vec<How>, Vec<Option<usize>>);
+
 /// Reads the `n` cells of table 四 (`ncols` per row) from its tokens.
-fn s4_values(
-    toks: &[Tok],
-    n: usize,
-    ncols: usize,
-    total: Option<usize>,
-) -> Result<(Vec<Option<i64>>, Vec<How>), S4Fail> {
+fn s4_values(toks: &[Tok], n: usize, ncols: usize, total: Option<usize>) -> Result<S4Read, S4Fail> {
     let mut vals: Vec<Option<i64>> = Vec::new();
     let mut hows: Vec<How> = Vec::new();
+    let mut ats: Vec<Option<usize>> = Vec::new();
     if toks.len() == n || toks.iter().filter(|t| t.num().is_some()).count() == n {
         let nums: Vec<Tok> = if toks.len() == n {
             toks.to_vec()
@@ -393,20 +414,22 @@ fn s4_values(
         };
         for chunk in nums.chunks(ncols) {
             match read_row(chunk, ncols, total, r4) {
-                RowRead::Values(v, h) => {
+                RowRead::Values(v, h, a) => {
                     vals.extend(v);
                     hows.extend(h);
+                    ats.extend(a);
                 }
                 _ => return Err(None),
             }
         }
-        return Ok((vals, hows));
+        return Ok((vals, hows, ats));
     }
     match read_row(toks, n, None, r4) {
-        RowRead::Values(v, h) => Ok((v, h)),
+        RowRead::Values(v, h, a) => Ok((v, h, a)),
         RowRead::Candidates(c) if c.len() == 1 => Ok((
             c[0].iter().map(|&x| Some(x)).collect(),
             vec![How::SplitByRules; n],
+            vec![toks.first().map(Tok::at); n],
         )),
         RowRead::Candidates(c) => Err(Some((
             "ambiguous_run",

@@ -11,16 +11,25 @@ pub enum Tok {
         text: String,
         note: Option<String>,
         line: usize,
+        /// Its position in the stream.
+        at: usize,
     },
-    /// A table cell printed blank.
-    Blank { line: usize },
+    /// A table cell printed blank, and its position in the stream.
+    Blank { line: usize, at: usize },
 }
 
 impl Tok {
     /// The line the token is on.
     pub fn line(&self) -> usize {
         match self {
-            Tok::Num { line, .. } | Tok::Blank { line } => *line,
+            Tok::Num { line, .. } | Tok::Blank { line, .. } => *line,
+        }
+    }
+
+    /// Where the token starts in the stream.
+    pub fn at(&self) -> usize {
+        match self {
+            Tok::Num { at, .. } | Tok::Blank { at, .. } => *at,
         }
     }
 
@@ -47,7 +56,7 @@ pub fn tokens(chars: &[char], a: usize, b: usize, stop_at_text: bool) -> Vec<Tok
             continue;
         }
         if c == BLANK {
-            out.push(Tok::Blank { line });
+            out.push(Tok::Blank { line, at: i });
             i += 1;
             continue;
         }
@@ -93,7 +102,12 @@ pub fn tokens(chars: &[char], a: usize, b: usize, stop_at_text: bool) -> Vec<Tok
                     }
                 }
             }
-            out.push(Tok::Num { text, note, line });
+            out.push(Tok::Num {
+                text,
+                note,
+                line,
+                at: start,
+            });
             continue;
         }
         if stop_at_text && is_cjk(c) && out.iter().any(|t| matches!(t, Tok::Num { .. })) {
@@ -125,10 +139,11 @@ mod tests {
             Tok::Num {
                 text: "22".into(),
                 note: Some("其中修订16件".into()),
-                line: 0
+                line: 0,
+                at: 2
             }
         );
-        assert_eq!(t[2], Tok::Blank { line: 1 });
+        assert_eq!(t[2], Tok::Blank { line: 1, at: 18 });
         assert_eq!(t[3].num(), Some("-18元"));
     }
 }

@@ -94,7 +94,7 @@ fn import_one(file: &Path, args: &Args) -> Result<Vec<String>, String> {
         imported.report.office.code = code.clone();
     }
     let report = &imported.report;
-    let json = interchange::to_json(report);
+    let json = with_provenance(&interchange::to_json(report), &imported);
     if args.json {
         println!("{json}");
         for d in &imported.diagnostics {
@@ -124,4 +124,36 @@ fn import_one(file: &Path, args: &Args) -> Result<Vec<String>, String> {
         imported.diagnostics.len().to_string(),
         format!("{errors} error(s), {} warning(s)", findings.len() - errors),
     ])
+}
+
+/// The interchange JSON with a `provenance` object added last: per cell, how it was read, the
+/// text printed and, for PDFs and scans, the page and the box (points from the page's top-left
+/// corner: left, top, right, bottom). Readers of interchange JSON ignore it.
+fn with_provenance(json: &str, imported: &nianbao_import::Imported) -> String {
+    let mut prov = serde_json::Map::new();
+    for (key, p) in &imported.provenance {
+        let mut entry = serde_json::Map::new();
+        entry.insert("how".into(), p.how.as_str().into());
+        entry.insert("printed".into(), p.printed.clone().into());
+        if let Some(o) = p.origin {
+            entry.insert("page".into(), o.page.into());
+            let round = |v: f32| (f64::from(v) * 10.0).round() / 10.0;
+            entry.insert(
+                "box".into(),
+                o.bbox
+                    .iter()
+                    .map(|&v| round(v))
+                    .collect::<Vec<f64>>()
+                    .into(),
+            );
+        }
+        prov.insert((*key).to_string(), entry.into());
+    }
+    let Some(body) = json.trim_end().strip_suffix('}') else {
+        return json.to_string();
+    };
+    let nested = serde_json::to_string_pretty(&prov)
+        .unwrap_or_else(|_| "{}".into())
+        .replace('\n', "\n  ");
+    format!("{},\n  \"provenance\": {nested}\n}}", body.trim_end())
 }

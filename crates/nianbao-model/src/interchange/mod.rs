@@ -240,6 +240,7 @@ const TOP: &[&str] = &[
     "sections",
     "cells",
     "cell_notes",
+    "provenance",
 ];
 
 /// Reads one report from interchange JSON.
@@ -310,6 +311,17 @@ pub fn from_json(text: &str) -> Result<Report, InterchangeError> {
         )
     })?;
     let mut report = Report::new(office, year, edition);
+    // Where an importer read each cell (`nianbao import`): information for a reader, not part
+    // of the report; an object, else ignored.
+    if let Some(p) = get("provenance")
+        && !matches!(p, Raw::Obj(_) | Raw::Null)
+    {
+        return Err(err(
+            "provenance",
+            format!("应为对象，实为 {}", p.type_name()),
+            format!("expected an object, found {}", p.type_name()),
+        ));
+    }
 
     if let Some(d) = get("published_date")
         .map(|v| opt_string(v, "published_date"))

@@ -1,0 +1,209 @@
+//! The rules as a check on OCR: a reading is kept only where nothing casts doubt on it.
+//!
+//! - A cell read from a word the OCR was unsure of is set aside, then filled only when the
+//!   equations of R1–R4 that hold it, all other cells known, give it one value that satisfies
+//!   them all.
+//! - Where a rule is broken, each cell of the broken equation is tried in turn with the value
+//!   the other equations give it; when exactly one such change makes every equation it is in
+//!   hold, it is taken; else every cell of the equation is left absent.
+//!
+//! Every cell so filled or left absent gets a diagnostic naming the cell and its page.
+
+use std::collections::BTreeMap;
+
+use nianbao_model::{Report, Severity, Value, rules};
+
+use crate::tables::label_of;
+use crate::{Diagnostic, How, Imported, Provenance};
+
+/// The equations R1–R4 (errors) broken in a report, by fingerprint: (the cells, the residual).
+fn broken(report: &Report) -> BTreeMap<String, (Vec<String>, Option<i64>)> {
+    rules::check_report(report)
+        .into_iter()
+        .filter(|f| {
+            f.severity == Severity::Error && matches!(f.rule.as_str(), "R1" | "R2" | "R3" | "R4")
+        })
+        .map(|f| {
+            let residual = match (&f.expected, &f.actual) {
+                (Some(e), Some(a)) => e
+                    .parse::<i64>()
+                    .ok()
+                    .zip(a.parse::<i64>().ok())
+                    .map(|(e, a)| e - a),
+                _ => None,
+            };
+            (f.fingerprint(), (f.cells, residual))
+        })
+        .collect()
+}
+
+/// The value the equations holding `key` give it, the other cells as they are: one value
+/// every such equation agrees on, non-negative, under which they all hold.
+fn solve(report: &mut Report, key: &'static str) -> Option<i64> {
+    let saved = report.cells.remove(key);
+    let mut at = |v: i64| {
+        report.cells.insert(key, Value::Count(v));
+        broken(report)
+            .into_iter()
+            .filter(|(_, (cells, _))| cells.iter().any(|c| c == key))
+            .map(|(f, (_, r))| (f, r))
+            .collect::<BTreeMap<String, Option<i64>>>()
+    };
+    let (r0, r1) = (at(0), at(1));
+    let mut value = None;
+    let mut consistent = true;
+    for fp in r0.keys().chain(r1.keys()) {
+        let (a, b) = (
+            r0.get(fp).copied().unwrap_or(Some(0)),
+            r1.get(fp).copied().unwrap_or(Some(0)),
+        );
+        let (Some(a), Some(b)) = (a, b) else {
+            consistent = false;
+            break;
+        };
+        let k = b - a;
+        if k == 0 || a % k != 0 {
+            consistent = false;
+            break;
+        }
+        let v = -a / k;
+        if value.is_some_and(|x| x != v) {
+            consistent = false;
+            break;
+        }
+        value = Some(v);
+    }
+    let found = value.filter(|&v| consistent && v >= 0 && at(v).is_empty());
+    match saved {
+        Some(s) => report.cells.insert(key, s),
+        None => report.cells.remove(key),
+    };
+    found
+}
+
+fn page_of(imp: &Imported, key: &str) -> String {
+    imp.provenance
+        .get(key)
+        .and_then(|p| p.origin)
+        .map_or_else(|| "?".to_string(), |o| o.page.to_string())
+}
+
+fn note(imp: &mut Imported, code: &'static str, key: &'static str, zh: String, en: String) {
+    let page = page_of(imp, key);
+    let label = label_of(imp.report.schema(), key);
+    imp.diagnostics.push(Diagnostic {
+        code,
+        cell: Some(key),
+        message_zh: format!("第 {page} 页 {label}：{zh}"),
+        message_en: format!("page {page}, {key}: {en}"),
+    });
+}
+
+fn fill(imp: &mut Imported, key: &'static str, v: i64) {
+    imp.report.cells.insert(key, Value::Count(v));
+    let origin = imp.provenance.get(key).and_then(|p| p.origin);
+    let printed = imp
+        .provenance
+        .get(key)
+        .map(|p| p.printed.clone())
+        .unwrap_or_default();
+    imp.provenance.insert(
+        key,
+        Provenance {
+            how: How::ResolvedByRules,
+            printed,
+            origin,
+        },
+    );
+}
+
+/// Checks and resolves the cells of a report read by OCR.
+pub fn by_rules(imp: &mut Imported, doubted: &[&'static str]) {
+    let mut unsure: Vec<&'static str> = doubted.to_vec();
+    unsure.sort_unstable();
+    unsure.dedup();
+    for k in &unsure {
+        imp.report.cells.remove(k);
+    }
+    // Broken equations among the readings not in doubt.
+    for _ in 0..20 {
+        let Some((_, (cells, _))) = broken(&imp.report).into_iter().next() else {
+            break;
+        };
+        let keys: Vec<&'static str> = cells
+            .iter()
+            .filter_map(|c| imp.report.cells.get_key_value(c.as_str()).map(|(k, _)| *k))
+            .collect();
+        let mut fixes: Vec<(&'static str, i64)> = Vec::new();
+        for &k in &keys {
+            if let Some(v) = solve(&mut imp.report, k)
+                && imp.report.count(k) != Some(v)
+            {
+                fixes.push((k, v));
+            }
+        }
+        if let [(k, v)] = fixes[..] {
+            let read = imp.report.count(k).unwrap_or_default();
+            fill(imp, k, v);
+            note(
+                imp,
+                "ocr_resolved",
+                k,
+                format!("OCR 读作 {read}，与规则不符；唯一满足全部规则的读法为 {v}"),
+                format!(
+                    "OCR read {read}, which breaks a rule; {v} is the one reading under which every rule holds"
+                ),
+            );
+        } else {
+            for k in keys {
+                imp.report.cells.remove(k);
+                note(
+                    imp,
+                    "ocr_rule_broken",
+                    k,
+                    "OCR 读出的数值不满足规则，且无法唯一确定哪一格有误，留空".into(),
+                    "the OCR readings break a rule and no single cell's correction decides it; left absent".into(),
+                );
+            }
+        }
+    }
+    // Readings in doubt: the value the rules give, when they give one.
+    let mut progress = true;
+    while progress {
+        progress = false;
+        for &k in &unsure {
+            if imp.report.cells.contains_key(k) {
+                continue;
+            }
+            if let Some(v) = solve(&mut imp.report, k) {
+                fill(imp, k, v);
+                note(
+                    imp,
+                    "ocr_resolved",
+                    k,
+                    format!("OCR 识别不确定，按规则唯一确定为 {v}"),
+                    format!("the OCR reading was uncertain; the rules give exactly one value, {v}"),
+                );
+                progress = true;
+            }
+        }
+    }
+    for &k in &unsure {
+        if !imp.report.cells.contains_key(k) {
+            imp.provenance.remove(k);
+            note(
+                imp,
+                "ocr_unsure",
+                k,
+                "OCR 识别不确定，规则也无法唯一确定，留空".into(),
+                "the OCR reading was uncertain and the rules do not decide it; left absent".into(),
+            );
+        }
+    }
+    let present: Vec<&'static str> = imp.provenance.keys().copied().collect();
+    for k in present {
+        if !imp.report.cells.contains_key(k) {
+            imp.provenance.remove(k);
+        }
+    }
+}
