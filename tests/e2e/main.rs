@@ -7,4 +7,5 @@ mod support;
 mod flow;
 mod hostile_files;
 mod mtls;
+mod publication;
 mod python_client;

@@ -32,7 +32,7 @@ pub enum Serve {
     Render(ServeArgs),
     /// The aggregation service (stateless; reads reports only through the storage service).
     #[command(
-        after_help = "Examples:\n  nianbao serve aggregate --listen 127.0.0.1:50053 --storage-url http://127.0.0.1:50051"
+        after_help = "Examples:\n  nianbao serve aggregate --listen 127.0.0.1:50053 --storage-url http://127.0.0.1:50051 --render-url http://127.0.0.1:50052"
     )]
     Aggregate(ServeArgs),
 }
@@ -52,6 +52,9 @@ pub struct ServeArgs {
     /// Where the rendering and aggregation services find storage (default http://127.0.0.1:50051).
     #[arg(long)]
     storage_url: Option<String>,
+    /// Where the aggregation service finds rendering, for the city report (default http://127.0.0.1:50052).
+    #[arg(long)]
+    render_url: Option<String>,
 }
 
 /// Which services a `serve` command runs.
@@ -75,8 +78,9 @@ pub struct Settings {
     pub log: nianbao_common::LogSettings,
     /// Where the rendering service finds storage (`NIANBAO_RENDER__STORAGE_URL`).
     pub render: Upstream,
-    /// Where the aggregation service finds storage (`NIANBAO_AGGREGATE__STORAGE_URL`).
-    pub aggregate: Upstream,
+    /// Where the aggregation service finds storage (`NIANBAO_AGGREGATE__STORAGE_URL`) and
+    /// rendering (`NIANBAO_AGGREGATE__RENDER_URL`).
+    pub aggregate: AggregateUpstream,
     /// The Prometheus endpoint (`NIANBAO_METRICS__LISTEN`, e.g. `0.0.0.0:9464`); off when unset.
     pub metrics: MetricsSettings,
     /// TLS (`NIANBAO_TLS__CERT_FILE`, `NIANBAO_TLS__KEY_FILE`, `NIANBAO_TLS__CLIENT_CA_FILE`).
@@ -112,6 +116,37 @@ impl Upstream {
     }
 }
 
+/// Where the aggregation service finds storage and, for the city report, rendering.
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AggregateUpstream {
+    /// The storage service URL.
+    pub storage_url: String,
+    /// TLS towards storage, also used towards rendering (`NIANBAO_AGGREGATE__STORAGE_TLS__…`).
+    pub storage_tls: nianbao_common::ClientTlsSettings,
+    /// The rendering service URL (default http://127.0.0.1:50052).
+    pub render_url: String,
+}
+
+impl Default for AggregateUpstream {
+    fn default() -> Self {
+        AggregateUpstream {
+            storage_url: Upstream::default().storage_url,
+            storage_tls: Default::default(),
+            render_url: "http://127.0.0.1:50052".into(),
+        }
+    }
+}
+
+impl AggregateUpstream {
+    fn storage(&self) -> Upstream {
+        Upstream {
+            storage_url: self.storage_url.clone(),
+            storage_tls: self.storage_tls.clone(),
+        }
+    }
+}
+
 /// The metrics endpoint.
 #[derive(Clone, Debug, Default, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -143,6 +178,9 @@ pub fn run(cmd: Serve) -> anyhow::Result<ExitCode> {
     if let Some(url) = args.storage_url {
         settings.render.storage_url = url.clone();
         settings.aggregate.storage_url = url;
+    }
+    if let Some(url) = args.render_url {
+        settings.aggregate.render_url = url;
     }
     nianbao_common::init_tracing(&settings.log);
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -192,7 +230,8 @@ async fn build(services: Services, settings: &Settings) -> anyhow::Result<GrpcSe
         settings.aggregate.storage_url.clone(),
     );
     // In one process the loopback listener is plain text, so no upstream TLS there.
-    let (mut render_up, mut aggregate_up) = (settings.render.clone(), settings.aggregate.clone());
+    let (mut render_up, mut aggregate_up) = (settings.render.clone(), settings.aggregate.storage());
+    let mut render_url_of_aggregate = settings.aggregate.render_url.clone();
     if matches!(services, Services::All | Services::Storage) {
         let db = nianbao_storage::connect(&settings.database)
             .await
@@ -201,13 +240,17 @@ async fn build(services: Services, settings: &Settings) -> anyhow::Result<GrpcSe
             // In one process, rendering and aggregation reach storage over a loopback-only listener.
             let internal = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
             let url = format!("http://{}", internal.local_addr()?);
-            let inner = GrpcServer::new().add_service(nianbao_storage::service(db.clone()));
+            // Rendering is mounted there too, for the aggregation service's city report.
+            let inner = GrpcServer::new()
+                .add_service(nianbao_storage::service(db.clone()))
+                .add_service(nianbao_render::server(&url).map_err(|e| anyhow::anyhow!("{e}"))?);
             tokio::spawn(async move {
                 if let Err(e) = inner.serve(internal, std::future::pending()).await {
                     tracing::error!(error = %e, "internal storage listener failed");
                 }
             });
-            (render_url, aggregate_url) = (url.clone(), url);
+            (render_url, aggregate_url) = (url.clone(), url.clone());
+            render_url_of_aggregate = url;
             (render_up, aggregate_up) = (Upstream::default(), Upstream::default());
         }
         server = server.add_service(nianbao_storage::service(db));
@@ -219,9 +262,13 @@ async fn build(services: Services, settings: &Settings) -> anyhow::Result<GrpcSe
         server = server.add_service(nianbao_render::server_for(svc));
     }
     if matches!(services, Services::All | Services::Aggregate) {
+        let render = aggregate_up
+            .endpoint(&render_url_of_aggregate)
+            .with_context(|| "invalid aggregate.render_url / 渲染服务地址无效")?;
         let svc = nianbao_aggregate::AggregateService::new(
             aggregate_up.endpoint(&aggregate_url)?.connect_lazy(),
-        );
+        )
+        .with_render(render.connect_lazy());
         server = server.add_service(nianbao_aggregate::server(svc));
     }
     Ok(server)

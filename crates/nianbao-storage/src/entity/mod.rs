@@ -4,6 +4,8 @@ pub mod audit_event;
 pub mod finding_mark;
 pub mod office;
 pub mod office_history;
+pub mod publication;
+pub mod publication_check;
 pub mod report;
 pub mod revision;
 pub mod token;

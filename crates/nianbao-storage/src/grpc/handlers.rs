@@ -10,7 +10,9 @@ use super::{
 };
 use crate::auth;
 use crate::error::{StorageError, StorageResult};
-use crate::repo::{access, audit, history, marks, offices, read, review, submit, tokens};
+use crate::repo::{
+    access, audit, history, marks, offices, publications, read, review, submit, tokens,
+};
 use crate::{validate, wire};
 
 #[tonic::async_trait]
@@ -344,13 +346,18 @@ impl StorageService for Storage {
                     ));
                 }
             };
-            review::review(
+            let place = match action {
+                review::Action::Publish => Some(publications::place(&r.url, &r.published_date)?),
+                _ => None,
+            };
+            review::review_at(
                 &self.db,
                 &caller,
                 &r.office_code,
                 r.year,
                 action,
                 r.reason.trim(),
+                place.as_ref(),
             )
             .await
         }
@@ -511,5 +518,21 @@ impl StorageService for Storage {
                 .map(|m| wire::mark(m, &r.office_code, r.year))
                 .collect(),
         }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn list_publications(
+        &self,
+        req: Request<pb::ListPublicationsRequest>,
+    ) -> Result<Response<pb::ListPublicationsResponse>, Status> {
+        self.list_publications_rpc(req).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn record_check(
+        &self,
+        req: Request<pb::RecordCheckRequest>,
+    ) -> Result<Response<pb::RecordCheckResponse>, Status> {
+        self.record_check_rpc(req).await
     }
 }

@@ -9,6 +9,7 @@ pub mod group;
 pub mod history;
 pub mod marks;
 pub mod offices;
+pub mod publications;
 pub mod read;
 pub mod review;
 pub mod stored;
