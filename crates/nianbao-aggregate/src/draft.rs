@@ -109,6 +109,15 @@ fn row_label(label: &'static str) -> &'static str {
     })
 }
 
+/// A row label in quotation marks, unless it has its own (`危及“三安全一稳定”`).
+fn quoted(label: &str) -> String {
+    if label.contains('“') {
+        label.to_string()
+    } else {
+        format!("“{label}”")
+    }
+}
+
 /// 主动公开 from table 二: documents made, repealed and in force, decisions, fees.
 fn proactive(r: &Report) -> Option<String> {
     let schema = r.schema();
@@ -191,7 +200,7 @@ fn requests(r: &Report, last: Option<&Report>) -> Option<String> {
             let top: Vec<String> = rows
                 .iter()
                 .take(2)
-                .map(|(l, n)| format!("“{l}”{n}件"))
+                .map(|(l, n)| format!("{}{n}件", quoted(l)))
                 .collect();
             if !top.is_empty() {
                 let _ = write!(s, "（主要原因为{}）", top.join("、"));

@@ -25,6 +25,7 @@ mod content;
 mod get;
 mod group;
 mod history;
+mod publications;
 mod scratch;
 
 pub(super) use scratch::ScratchPostgres;
