@@ -94,7 +94,7 @@ fn group(report: &Report, prefix: &str) -> Option<(i64, Vec<(&'static str, i64)>
             rows.push((row_label(row.label), n));
         }
     }
-    rows.sort_by(|a, b| b.1.cmp(&a.1));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.1));
     Some((sum, rows))
 }
 
