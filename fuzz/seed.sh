@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# Copies seed inputs from the shared corpus into fuzz/corpus/<target>/ (gitignored):
-#   interchange_json  the truth/*.json files and demo/*.json
+# Copies seed inputs from the published-report corpus into fuzz/corpus/<target>/ (gitignored):
+#   interchange_json  the truth/*.json files, demo/*.json and tests/fixtures/reports/*.json
 #   proto_report      the same reports encoded as nianbao.report.v1.Report (needs python3 with grpcio-tools;
 #                     skipped with a note otherwise)
 #   import_text       *.txt     import_markdown  *.md     import_html  *.html
 #   import_pdf        *.pdf     import_docx      a DOCX rendered by `nianbao render` when the binary is built
-# Usage: fuzz/seed.sh [CORPUS_DIR]   (default /work/shared/corpus, or $NIANBAO_CORPUS)
+# Usage: fuzz/seed.sh [CORPUS_DIR]   (default $NIANBAO_CORPUS, else ../shared/corpus beside the
+# workspace; without a corpus only the project's own reports are seeds)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
-SRC="${1:-${NIANBAO_CORPUS:-/work/shared/corpus}}"
+SRC="${1:-${NIANBAO_CORPUS:-../shared/corpus}}"
+case "$SRC" in /*) ;; *) SRC="$ROOT/$SRC" ;; esac
+[ -d "$SRC" ] || echo "note: corpus not found at $SRC (set NIANBAO_CORPUS): the project's own reports only" >&2
 OUT="$HERE/corpus"
 
 copy() { # copy TARGET GLOB...
@@ -25,7 +28,7 @@ copy() { # copy TARGET GLOB...
 }
 
 shopt -s nullglob
-copy interchange_json "$SRC"/truth/*.json "$ROOT"/demo/*.json
+copy interchange_json "$SRC"/truth/*.json "$ROOT"/demo/*.json "$ROOT"/tests/fixtures/reports/*.json
 copy import_text "$SRC"/*.txt
 copy import_markdown "$SRC"/*.md
 copy import_html "$SRC"/*.html

@@ -3,11 +3,13 @@
 #   - our PDF rendering against LibreOffice headless converting the same DOCX to PDF;
 #   - our Aggregate RPC against pandas loading our CSV export of the same reports and summing
 #     every numeric column.
-# It measures and prints; it asserts nothing. Needs: soffice, sqlite3, python3 with pandas
-# (pip install pandas), and target/release/nianbao (cargo build --release -p nianbao-cli).
-#
 #   - our import against python-docx reading the tables of the same DOCX files and pdfplumber
-#     extracting the text of the same PDF files (venv target/bench-venv, created when missing).
+#     extracting the text of the same PDF files.
+# It measures and prints; it asserts nothing. Needs: soffice, python3 (pandas, python-docx and
+# pdfplumber go into the virtual environment target/bench-venv, created and completed on first
+# use) and, for the aggregation, target/release/nianbao (cargo build --release -p nianbao-cli).
+# The import baseline adds the corpus PDFs when the corpus is there (NIANBAO_CORPUS, default
+# ../shared/corpus).
 #
 # Usage: scripts/bench-baselines.sh [render|aggregate|import|all]   (default all)
 # Environment: NIANBAO_BENCH_PROVINCE (default 10000,30000,100000), NIANBAO_BENCH_RUNS (default 5),
@@ -34,6 +36,28 @@ bench() {
     else
         cargo bench -q -p "nianbao-$1" --bench "$2"
     fi
+}
+
+# The Python of the baselines: target/bench-venv, created on first use and completed when a
+# package is missing (Debian's python3 needs python3-venv for it).
+venv=target/bench-venv
+baseline_python() {
+    if "$venv/bin/python" -c 'import pandas, docx, pdfplumber' 2>/dev/null; then
+        return
+    fi
+    if [ ! -x "$venv/bin/python" ]; then
+        if ! python3 -c 'import ensurepip' 2>/dev/null; then
+            if [ "$(id -u)" = "0" ]; then
+                DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+            else
+                echo "bench-baselines: please install python3-venv (needs root)" >&2
+                exit 2
+            fi
+        fi
+        python3 -m venv "$venv"
+    fi
+    echo "== installing the baselines' Python packages into $venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check pandas python-docx pdfplumber
 }
 
 # The value of `RESULT name value` in a bench output file.
@@ -81,11 +105,12 @@ aggregate_bench() {
     echo "load after the aggregation bench: $(uptime)"
 
     echo "== pandas on our CSV export of the same reports (read_csv + sum of every numeric column)"
+    baseline_python
     for csv in "$out"/*.csv; do
         label="$(basename "$csv" .csv)"
         ours=$(result "$out/aggregate.txt" "${label}_aggregate_min_ms")
         [ -n "$ours" ] || continue
-        python3 - "$csv" "$ours" <<'EOF'
+        "$venv/bin/python" - "$csv" "$ours" <<'EOF'
 import sys, time
 import pandas as pd
 path, ours = sys.argv[1], float(sys.argv[2])
@@ -117,13 +142,17 @@ import_bench() {
     echo "== import (cargo bench -p nianbao-import, NIANBAO_BENCH_DIR=$out/import)"
     NIANBAO_BENCH_DIR="$out/import" bench import throughput | tee "$out/import.txt"
 
-    venv=target/bench-venv
-    if [ ! -x "$venv/bin/python" ]; then
-        python3 -m venv "$venv"
-        "$venv/bin/pip" install -q --disable-pip-version-check python-docx pdfplumber
-    fi
+    baseline_python
     echo "== Python baseline: python-docx (every table cell's text), pdfplumber (every page's text)"
-    files=("$out"/import/*.docx "$out"/import/*.pdf ../shared/corpus/[0-9]*.pdf)
+    files=("$out"/import/*.docx "$out"/import/*.pdf)
+    corpus="${NIANBAO_CORPUS:-../shared/corpus}"
+    if [ -d "$corpus" ]; then
+        shopt -s nullglob
+        files+=("$corpus"/[0-9]*.pdf)
+        shopt -u nullglob
+    else
+        echo "corpus not found at $corpus (set NIANBAO_CORPUS): our documents only"
+    fi
     "$venv/bin/python" - "$out/import.txt" "${files[@]}" <<'EOF'
 import os, sys, time
 import docx, pdfplumber

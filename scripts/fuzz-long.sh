@@ -18,7 +18,7 @@
 #   FUZZ_NO_BUILD  1 to run the binaries built before (fuzz/target/…/release) without building
 #   FUZZ_SANITIZER sanitizer of the build: none (default) or address
 #   FUZZ_TRACE_COMPARES  1 to build with compare tracing (default 0: --no-trace-compares)
-# Seeds: fuzz/seed.sh (shared corpus), plus a small DOCX (seed.docx, about 5 KB) written here
+# Seeds: fuzz/seed.sh (the corpus, when there), plus a small DOCX (seed.docx, about 5 KB) written here
 # with python3. The corpus grows in fuzz/corpus/<target>/; crashes, timeouts and
 # out-of-memory inputs go to fuzz/artifacts/<target>/. Logs: fuzz/long-logs/<target>.log.
 # Prints one line per target: executions, execs/s, seconds, peak RSS, result.
@@ -38,11 +38,13 @@ if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
     exit 2
 fi
 ./seed.sh >/dev/null
-if [ ! -f corpus/import_docx/seed.docx ] && command -v python3 >/dev/null; then
+seed_text="${NIANBAO_CORPUS:-../shared/corpus}/00_seed_changzhi-shangdang-sifaju-2023.txt"
+case "$seed_text" in /*) ;; *) seed_text="$ROOT/$seed_text" ;; esac
+if [ ! -f corpus/import_docx/seed.docx ] && [ -f "$seed_text" ] && command -v python3 >/dev/null; then
     # A small Word document: the seed report's lines as paragraphs and its number lines as a table.
     # Always written: a DOCX rendered by `nianbao render` (fuzz/seed.sh) is about 95 KB, over the
     # 64 KB limit, and is read cut, without the zip directory at its end (coverage 101 edges).
-    python3 - /work/shared/corpus/00_seed_changzhi-shangdang-sifaju-2023.txt corpus/import_docx/seed.docx <<'PY'
+    python3 - "$seed_text" corpus/import_docx/seed.docx <<'PY'
 import sys, zipfile
 from xml.sax.saxutils import escape
 src, out = sys.argv[1], sys.argv[2]

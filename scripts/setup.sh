@@ -10,6 +10,10 @@ command -v fc-list >/dev/null 2>&1 || need_apt+=(fontconfig)
 if [ "${NIANBAO_SETUP_LIBREOFFICE:-0}" = "1" ]; then
   command -v soffice >/dev/null 2>&1 || need_apt+=(libreoffice-writer-nogui)
 fi
+# Headless Chromium, for the tests only (with LibreOffice): they print our HTML page to PDF with it.
+if [ "${NIANBAO_SETUP_LIBREOFFICE:-0}" = "1" ]; then
+  command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || need_apt+=(chromium)
+fi
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ]; then

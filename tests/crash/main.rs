@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use nianbao_proto::storage::v1 as pb;
 use nianbao_proto::storage::v1::storage_service_client::StorageServiceClient;
 
-use process::{PgDatabase, Rng, Server, authed, bootstrap_admin, lazy_channel};
+use process::{Rng, ScratchDb, Server, authed, bootstrap_admin, lazy_channel};
 use workload::{Client, ROOT, Shared};
 
 /// How big a run is.
@@ -92,7 +92,7 @@ fn crash_sqlite() {
 
 #[test]
 fn crash_postgres() {
-    let Some(db) = PgDatabase::create() else {
+    let Some(db) = ScratchDb::create("crash") else {
         eprintln!("crash_postgres: NIANBAO_TEST_POSTGRES_URL is not set; skipped");
         return;
     };
@@ -108,7 +108,7 @@ fn limits_sqlite() {
 
 #[test]
 fn limits_postgres() {
-    let Some(db) = PgDatabase::create() else {
+    let Some(db) = ScratchDb::create("crash") else {
         eprintln!("limits_postgres: NIANBAO_TEST_POSTGRES_URL is not set; skipped");
         return;
     };
@@ -124,7 +124,7 @@ fn hostile_requests_sqlite() {
 
 #[test]
 fn hostile_requests_postgres() {
-    let Some(db) = PgDatabase::create() else {
+    let Some(db) = ScratchDb::create("crash") else {
         eprintln!("hostile_requests_postgres: NIANBAO_TEST_POSTGRES_URL is not set; skipped");
         return;
     };

@@ -15,21 +15,15 @@ pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_nianbao"))
 }
 
-/// A free port on 127.0.0.1.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("no free port: {e}"))
-}
+pub use nianbao_testkit::free_port;
+pub use nianbao_testkit::pg::ScratchDb;
+use nianbao_testkit::process::{log_pair, nianbao_env};
 
 /// Creates an admin token straight on the database (`nianbao token create --role admin --database URL`).
 pub fn bootstrap_admin(database: &str) -> String {
     let mut cmd = std::process::Command::new(bin());
     cmd.args(["token", "create", "--role", "admin", "--database", database]);
-    for (k, _) in foreign_env() {
-        cmd.env_remove(k);
-    }
+    nianbao_testkit::process::without_nianbao_env(&mut cmd);
     let out = cmd
         .output()
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", bin().display()));
@@ -49,15 +43,6 @@ pub fn bootstrap_admin(database: &str) -> String {
         .to_string();
     assert!(token.len() >= 16, "bootstrap token looks wrong: {token:?}");
     token
-}
-
-/// `NIANBAO_*` variables of the test's own environment (`NIANBAO_TEST_POSTGRES_URL`,
-/// `NIANBAO_CRASH_*`, a developer's `NIANBAO_SERVER`): the service reads `NIANBAO_*` as its
-/// settings, so its children get none of them.
-fn foreign_env() -> Vec<(String, String)> {
-    std::env::vars()
-        .filter(|(k, _)| k.starts_with("NIANBAO_"))
-        .collect()
 }
 
 /// A channel that connects on first use and reconnects after the server comes back.
@@ -118,14 +103,10 @@ impl Server {
     }
 
     fn spawn(&mut self) {
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.log)
-            .unwrap_or_else(|e| panic!("log {}: {e}", self.log.display()));
-        let err = file.try_clone().unwrap_or_else(|e| panic!("log: {e}"));
+        let (file, err) = log_pair(&self.log);
         let mut cmd = Command::new(bin());
-        for (k, _) in foreign_env() {
+        // The service reads `NIANBAO_*` as its settings: it gets none of the test's own.
+        for k in nianbao_env() {
             cmd.env_remove(k);
         }
         let child = cmd
@@ -192,61 +173,12 @@ impl Server {
 
     /// The last 8 KB of the service's log.
     pub fn log_tail(&self) -> String {
-        let text = self.log_text();
-        let start = text.len().saturating_sub(8192);
-        let start = (start..text.len())
-            .find(|&i| text.is_char_boundary(i))
-            .unwrap_or(text.len());
-        text[start..].to_string()
+        nianbao_testkit::process::log_tail(&self.log, 8192)
     }
 
     /// The whole log of every run of the service.
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-/// A fresh PostgreSQL database for one run, dropped at the end.
-pub struct PgDatabase {
-    /// Its URL.
-    pub url: String,
-    admin: String,
-    name: String,
-}
-
-impl PgDatabase {
-    /// Creates `nianbao_crash_<pid>_<port>` on the server in `NIANBAO_TEST_POSTGRES_URL`; `None` when unset.
-    pub fn create() -> Option<PgDatabase> {
-        let admin = std::env::var("NIANBAO_TEST_POSTGRES_URL")
-            .ok()
-            .filter(|u| !u.is_empty())?;
-        let name = format!("nianbao_crash_{}_{}", std::process::id(), free_port());
-        let status = std::process::Command::new("psql")
-            .args([admin.as_str(), "-qc", &format!("CREATE DATABASE {name}")])
-            .status()
-            .unwrap_or_else(|e| panic!("cannot run psql: {e}"));
-        assert!(status.success(), "cannot create database {name} on {admin}");
-        let base = admin
-            .rsplit_once('/')
-            .map(|(b, _)| b.to_string())
-            .unwrap_or(admin.clone());
-        Some(PgDatabase {
-            url: format!("{base}/{name}"),
-            admin,
-            name,
-        })
-    }
-}
-
-impl Drop for PgDatabase {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("psql")
-            .args([
-                self.admin.as_str(),
-                "-qc",
-                &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
-            ])
-            .status();
     }
 }
 

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::support::{PgDatabase, Service, free_port, last_line, ok, run};
+use crate::support::{ScratchDb, Service, free_port, last_line, ok, run};
 
 /// The seed report with three requests granted in full (consistent under every rule).
 fn demo_report() -> Value {
@@ -329,7 +329,7 @@ fn office_to_city_flow_on_sqlite() {
 
 #[test]
 fn office_to_city_flow_on_postgres() {
-    let Some(db) = PgDatabase::create("flow") else {
+    let Some(db) = ScratchDb::create("e2e_flow") else {
         eprintln!("NIANBAO_TEST_POSTGRES_URL is not set: PostgreSQL end-to-end test not run");
         return;
     };

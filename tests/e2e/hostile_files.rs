@@ -34,11 +34,13 @@ fn import_writes_only_into_its_out_directory() {
     let inputs = root.path().join("in");
     let out = base.join("out");
     std::fs::create_dir_all(&inputs).unwrap_or_else(|e| panic!("mkdir: {e}"));
-    let seed = std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/corpus/00_seed_changzhi-shangdang-sifaju-2023.txt"),
+    // A report as plain text, made from the project's own fixture.
+    let seed = nianbao_render::render(
+        &nianbao_testkit::fixture("shangdang-sifaju-2023").report(),
+        nianbao_render::Format::Text,
+        &nianbao_render::RenderOptions::default(),
     )
-    .unwrap_or_else(|e| panic!("corpus: {e}"));
+    .unwrap_or_else(|e| panic!("render: {e}"));
     // File names that look like paths or hold shell metacharacters.
     let names = ["..report.txt", "$(touch pwned).txt", "a;rm -rf ~.txt"];
     for n in names {

@@ -1,7 +1,6 @@
 //! Helpers for the end-to-end tests: run the `nianbao` binary, start services as child processes
 //! on free loopback ports, wait until they are healthy, and stop them (politely or with SIGKILL).
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -11,13 +10,8 @@ pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_nianbao"))
 }
 
-/// A free port on 127.0.0.1.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(0)
-}
+pub use nianbao_testkit::free_port;
+pub use nianbao_testkit::pg::ScratchDb;
 
 /// Runs `nianbao ARGS` to completion with extra environment.
 pub fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
@@ -142,12 +136,7 @@ impl Service {
 }
 
 fn spawn(args: &[String], env: &[(String, String)], log: &Path) -> Child {
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log)
-        .unwrap_or_else(|e| panic!("log {}: {e}", log.display()));
-    let err = file.try_clone().unwrap_or_else(|e| panic!("log: {e}"));
+    let (file, err) = nianbao_testkit::process::log_pair(log);
     let mut cmd = Command::new(bin());
     cmd.args(args).stdin(Stdio::null()).stdout(file).stderr(err);
     for (k, v) in env {
@@ -160,47 +149,5 @@ fn spawn(args: &[String], env: &[(String, String)], log: &Path) -> Child {
 impl Drop for Service {
     fn drop(&mut self) {
         self.kill();
-    }
-}
-
-/// A fresh PostgreSQL database for one test, dropped at the end; `None` when no server is configured.
-pub struct PgDatabase {
-    pub url: String,
-    admin: String,
-    name: String,
-}
-
-impl PgDatabase {
-    /// Creates `nianbao_e2e_<random>` on the server in `NIANBAO_TEST_POSTGRES_URL`.
-    #[allow(dead_code)]
-    pub fn create(tag: &str) -> Option<PgDatabase> {
-        let admin = std::env::var("NIANBAO_TEST_POSTGRES_URL").ok()?;
-        let name = format!("nianbao_e2e_{tag}_{}_{}", std::process::id(), free_port());
-        let status = Command::new("psql")
-            .args([admin.as_str(), "-qc", &format!("CREATE DATABASE {name}")])
-            .status()
-            .ok()?;
-        assert!(status.success(), "cannot create database {name}");
-        let base = admin
-            .rsplit_once('/')
-            .map(|(b, _)| b.to_string())
-            .unwrap_or(admin.clone());
-        Some(PgDatabase {
-            url: format!("{base}/{name}"),
-            admin,
-            name,
-        })
-    }
-}
-
-impl Drop for PgDatabase {
-    fn drop(&mut self) {
-        let _ = Command::new("psql")
-            .args([
-                self.admin.as_str(),
-                "-qc",
-                &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
-            ])
-            .status();
     }
 }

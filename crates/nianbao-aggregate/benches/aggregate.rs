@@ -44,7 +44,8 @@ type Res<T> = Result<T, String>;
 #[path = "aggregate_support/process.rs"]
 mod process;
 
-use process::{cpu_secs, free_port, spawn, vm_kb, wait_port};
+use nianbao_testkit::free_port;
+use process::{cpu_secs, spawn, vm_kb, wait_port};
 
 const YEAR: i32 = 2023;
 const CITY: &str = "c0000";
@@ -413,7 +414,7 @@ async fn run() -> Res<()> {
         ));
     }
 
-    let sport = free_port()?;
+    let sport = free_port();
     let surl = format!("http://127.0.0.1:{sport}");
     let storage = spawn(
         &bin,
@@ -433,7 +434,7 @@ async fn run() -> Res<()> {
     wait_storage(&schannel, &token).await?;
     load_city(&schannel, &token, city_n).await?;
 
-    let aport = free_port()?;
+    let aport = free_port();
     let aggregate = spawn(
         &bin,
         &[

@@ -1,6 +1,7 @@
-//! Render → import gives the same cells: every corpus report (from its hand-checked truth file),
-//! rendered by `nianbao-render` to HTML, DOCX, PDF, Markdown and text, then read back by
-//! `nianbao-import`.
+//! Render → import gives the same cells: every fixture report of the project (any clone) and
+//! every corpus report (from its hand-checked truth file, when the corpus is there), rendered by
+//! `nianbao-render` to HTML, DOCX, PDF, Markdown and text (and the HTML page in GBK), then read
+//! back by `nianbao-import`.
 //!
 //! Every format must come back cell for cell: no cell missing, none with another value, and the
 //! same year and edition. A cell the report does not print is rendered blank; it may read back as
@@ -8,80 +9,34 @@
 //! absent (a PDF does not mark blank cells).
 
 use nianbao_model::{Report, interchange};
-use nianbao_render::{Format, RenderOptions, render};
+use nianbao_testkit::forms::{self, Form};
 use serde_json::json;
 
 mod common;
 
-fn truth_reports() -> Vec<(String, Report)> {
-    common::truth_documents()
-        .into_iter()
-        .map(|(stem, _, mut doc)| {
-            doc["sections"] = json!({"overview": "本报告为往返测试而生成。", "problems": "无。", "other": "本年度未收取信息处理费。"});
-            let report = interchange::from_json(&doc.to_string()).expect("truth as interchange");
-            (stem, report)
-        })
-        .collect()
-}
-
-#[test]
-fn render_then_import_gives_the_same_cells() {
+/// Makes every form of every report, imports it, and lists what came back different.
+fn round_trips(reports: &[(String, Report)], forms_: &[Form]) -> (usize, Vec<String>) {
     let mut failures = Vec::new();
     let mut checked = 0;
-    for (stem, report) in truth_reports() {
-        for format in [
-            Format::Html,
-            Format::Docx,
-            Format::Pdf,
-            Format::Markdown,
-            Format::Text,
-        ] {
+    for (stem, report) in reports {
+        for &form in forms_ {
             checked += 1;
-            let bytes = render(&report, format, &RenderOptions::default()).expect("render");
-            let name = format!("{stem}.{}", format.extension());
+            let name = format!("{stem}.{}.{}", form.name(), form.extension());
+            let bytes = forms::make(report, form, &common::render_as)
+                .unwrap_or_else(|why| panic!("{name}: {why}"));
             match nianbao_import::import(&bytes, Some(&name)) {
                 Ok(imported) => {
-                    let got = &imported.report;
-                    let wrong: Vec<_> = report
-                        .cells
-                        .iter()
-                        .filter(|(k, v)| got.cells.get(*k) != Some(*v))
-                        .map(|(k, v)| format!("{k}: {v} → {:?}", got.cells.get(*k)))
-                        .collect();
-                    // A cell the report does not print is rendered blank, and a blank cell reads
-                    // back as 0 with a `blank_as_zero` diagnostic; anything else extra is wrong.
-                    let said_blank = |k: &str| {
-                        imported
-                            .diagnostics
-                            .iter()
-                            .any(|d| d.code == "blank_as_zero" && d.cell == Some(k))
-                    };
-                    let extra: Vec<_> = got
-                        .cells
-                        .iter()
-                        .filter(|(k, v)| {
-                            !(report.cells.contains_key(*k)
-                                || (v.count() == Some(0) && said_blank(k)))
-                        })
-                        .map(|(k, _)| *k)
-                        .collect();
+                    let diff = common::differences(report, &imported);
                     println!(
-                        "{name}: {}/{} cells right",
-                        report.cells.len() - wrong.len(),
-                        report.cells.len()
+                        "{name}: {} cells, {} differences",
+                        report.cells.len(),
+                        diff.len()
                     );
-                    if !wrong.is_empty()
-                        || !extra.is_empty()
-                        || got.year != report.year
-                        || got.edition != report.edition
-                    {
+                    if !diff.is_empty() {
                         failures.push(format!(
-                            "{name}: {} wrong {:?}, extra {:?}, year {} edition {:?}",
-                            wrong.len(),
-                            wrong.iter().take(5).collect::<Vec<_>>(),
-                            extra,
-                            got.year,
-                            got.edition
+                            "{name}: {} differences {:?}",
+                            diff.len(),
+                            diff.iter().take(5).collect::<Vec<_>>()
                         ));
                     }
                 }
@@ -89,6 +44,49 @@ fn render_then_import_gives_the_same_cells() {
             }
         }
     }
+    (checked, failures)
+}
+
+#[test]
+fn fixtures_render_then_import_give_the_same_cells() {
+    let reports: Vec<(String, Report)> = nianbao_testkit::FIXTURES
+        .iter()
+        .map(|f| (f.name.to_string(), f.report()))
+        .collect();
+    let (checked, failures) = round_trips(&reports, &Form::OURS);
+    assert_eq!(checked, nianbao_testkit::FIXTURES.len() * Form::OURS.len());
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} round trips differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn corpus_reports_render_then_import_give_the_same_cells() {
+    let Some(corpus) =
+        nianbao_testkit::corpus("corpus_reports_render_then_import_give_the_same_cells")
+    else {
+        return;
+    };
+    let reports: Vec<(String, Report)> = corpus
+        .truth_documents()
+        .into_iter()
+        .map(|(stem, _, mut doc)| {
+            doc["sections"] = json!({"overview": "本报告为往返测试而生成。", "problems": "无。", "other": "本年度未收取信息处理费。"});
+            let report = interchange::from_json(&doc.to_string()).expect("truth as interchange");
+            (stem, report)
+        })
+        .collect();
+    let ours = [
+        Form::Html,
+        Form::Docx,
+        Form::Pdf,
+        Form::Markdown,
+        Form::Text,
+    ];
+    let (checked, failures) = round_trips(&reports, &ours);
     assert!(checked >= 45, "only {checked} documents");
     assert!(
         failures.is_empty(),

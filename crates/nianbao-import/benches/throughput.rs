@@ -1,4 +1,5 @@
-//! Reports imported per second, per format, on one core (one thread, corpus documents).
+//! Reports imported per second, per format, on one core (one thread): the corpus documents (when
+//! the corpus is there, see `nianbao_testkit::corpus`) and our renderings of the fixture reports.
 //! Run with `cargo bench -p nianbao-import`.
 //!
 //! `NIANBAO_BENCH_DIR=DIR` adds the documents of DIR (the corpus has no Word file; the render
@@ -8,22 +9,30 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use nianbao_testkit::Form;
+
 fn main() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        eprintln!("corpus not found at {}", dir.display());
-        return;
-    };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| {
-            let n = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            p.is_file()
-                && n.as_bytes().first().is_some_and(u8::is_ascii_digit)
-                && !n.contains("_pdftotext-")
-        })
-        .collect();
+    let mut files: Vec<PathBuf> = Vec::new();
+    let corpus = nianbao_testkit::corpus::location();
+    if corpus.join("truth").is_dir() {
+        files.extend(nianbao_testkit::Corpus::documents_in(&corpus));
+    } else {
+        eprintln!(
+            "{} ({}): the fixture documents only",
+            nianbao_testkit::corpus::NOT_FOUND,
+            corpus.display()
+        );
+    }
+    // Our renderings of the fixture reports, written into a scratch directory.
+    let scratch = tempfile::tempdir().expect("scratch directory");
+    for case in nianbao_testkit::cases(&[Form::Html, Form::Docx, Form::Pdf, Form::Text]) {
+        let report = case.fixture.report();
+        let format = nianbao_render::Format::parse(case.form.extension()).expect("format");
+        let bytes = nianbao_render::render(&report, format, &Default::default()).expect("render");
+        let path = scratch.path().join(case.file_name());
+        std::fs::write(&path, bytes).expect("write");
+        files.push(path);
+    }
     if let Some(extra) = std::env::var_os("NIANBAO_BENCH_DIR")
         && let Ok(entries) = std::fs::read_dir(PathBuf::from(extra))
     {

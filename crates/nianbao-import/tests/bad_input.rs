@@ -1,15 +1,11 @@
-//! Bad input: each gives a clear error, never a panic or a hang.
+//! Bad input: each gives a clear error, never a panic or a hang. The documents are made from the
+//! test kit's fixture reports; the published ones of the corpus are tried too when it is there.
 
 use std::time::{Duration, Instant};
 
 use nianbao_import::{ImportError, import};
 
-fn corpus(name: &str) -> Vec<u8> {
-    let p = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus")
-        .join(name);
-    std::fs::read(p).expect("corpus file")
-}
+mod common;
 
 #[test]
 fn empty_file() {
@@ -20,11 +16,10 @@ fn empty_file() {
     ));
 }
 
-#[test]
-fn truncated_pdf() {
-    let pdf = corpus("14_huaian-hongze-district-gov-2023.pdf");
-    for cut in [10, 1000, pdf.len() / 2] {
-        let err = import(&pdf[..cut], Some("x.pdf")).expect_err("truncated pdf");
+/// A PDF cut short at 10 bytes, 1000 bytes and half its length: a clear error each time.
+fn truncated(pdf: &[u8]) {
+    for (cut, bytes) in nianbao_testkit::forms::truncated(pdf) {
+        let err = import(&bytes, Some("x.pdf")).expect_err("truncated pdf");
         assert!(
             matches!(
                 err,
@@ -35,6 +30,21 @@ fn truncated_pdf() {
             "{cut}: {err}"
         );
         assert!(err.to_string().contains(" / "), "bilingual: {err}");
+    }
+}
+
+#[test]
+fn truncated_pdf() {
+    truncated(&common::render_as(
+        &common::fixture("hongze-district-2023"),
+        "pdf",
+    ));
+}
+
+#[test]
+fn corpus_truncated_pdf() {
+    if let Some(c) = nianbao_testkit::corpus("corpus_truncated_pdf") {
+        truncated(&c.read("14_huaian-hongze-district-gov-2023.pdf"));
     }
 }
 
@@ -58,14 +68,12 @@ fn html_with_no_report() {
     ));
 }
 
-#[test]
-fn report_with_a_table_missing() {
-    let text =
-        String::from_utf8(corpus("00_seed_changzhi-shangdang-sifaju-2023.txt")).expect("utf8");
+/// The text without table 四 (from its heading to `next`, the heading after it).
+fn table_missing(text: &str, next: &str) {
     let start = text
         .find("四、政府信息公开行政复议")
         .expect("table 4 heading");
-    let end = text.find("5、 存在的主要问题").expect("section 5");
+    let end = text.find(next).expect("section 5");
     let cut = format!("{}{}", &text[..start], &text[end..]);
     let err = import(cut.as_bytes(), Some("x.txt")).expect_err("table 4 missing");
     assert!(
@@ -79,6 +87,24 @@ fn report_with_a_table_missing() {
         "{err}"
     );
     assert!(err.to_string().contains("表四"));
+}
+
+#[test]
+fn report_with_a_table_missing() {
+    table_missing(
+        &common::word_text_of("shangdang-sifaju-2023"),
+        "五、存在的主要问题",
+    );
+}
+
+#[test]
+fn corpus_report_with_a_table_missing() {
+    if let Some(c) = nianbao_testkit::corpus("corpus_report_with_a_table_missing") {
+        table_missing(
+            &c.text("00_seed_changzhi-shangdang-sifaju-2023.txt"),
+            "5、 存在的主要问题",
+        );
+    }
 }
 
 #[test]
@@ -108,13 +134,23 @@ fn a_100_mb_input_is_refused_quickly() {
     assert!(t.elapsed() < Duration::from_secs(5));
 }
 
-#[test]
-fn gbk_text_is_decoded() {
-    let text =
-        String::from_utf8(corpus("00_seed_changzhi-shangdang-sifaju-2023.txt")).expect("utf8");
-    let (gbk, _, unmappable) = encoding_rs::GBK.encode(&text);
+/// The text encoded as GBK reads as the UTF-8 text does.
+fn gbk_decoded(text: &str) {
+    let (gbk, _, unmappable) = encoding_rs::GBK.encode(text);
     assert!(!unmappable);
     let imported = import(&gbk, Some("x.txt")).expect("gbk import");
     assert_eq!(imported.report.office.name, "长治市上党区司法局");
     assert_eq!(imported.report.cells.len(), 200);
+}
+
+#[test]
+fn gbk_text_is_decoded() {
+    gbk_decoded(&common::word_text_of("shangdang-sifaju-2023"));
+}
+
+#[test]
+fn corpus_gbk_text_is_decoded() {
+    if let Some(c) = nianbao_testkit::corpus("corpus_gbk_text_is_decoded") {
+        gbk_decoded(&c.text("00_seed_changzhi-shangdang-sifaju-2023.txt"));
+    }
 }

@@ -3,14 +3,10 @@
 //! imported and compared cell by cell.
 
 use std::io::{Cursor, Read, Write};
-use std::path::PathBuf;
 
 use nianbao_model::{Edition, interchange};
+use nianbao_testkit::forms::program;
 use serde_json::Value;
-
-fn shared() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
-}
 
 /// Puts `values` into the empty, not vertically continued cells of the document, in order.
 fn fill(xml: &str, values: &[String]) -> String {
@@ -49,10 +45,14 @@ fn fill(xml: &str, values: &[String]) -> String {
 
 #[test]
 fn official_template_filled_with_a_corpus_report() {
-    let truth: Value = serde_json::from_str(
-        &std::fs::read_to_string(shared().join("corpus/truth/13.json")).expect("truth"),
-    )
-    .expect("json");
+    const TEST: &str = "official_template_filled_with_a_corpus_report";
+    let Some(corpus) = nianbao_testkit::corpus(TEST) else {
+        return;
+    };
+    let Some(template) = corpus.official_template() else {
+        return nianbao_testkit::skip(TEST, "the official template is not beside the corpus");
+    };
+    let truth = corpus.truth("13");
     let cells = truth["cells"].as_object().expect("cells");
     let values: Vec<String> = Edition::E2021
         .schema()
@@ -66,10 +66,7 @@ fn official_template_filled_with_a_corpus_report() {
         .collect();
     assert_eq!(values.len(), 200);
 
-    let template = std::fs::read(
-        shared().join("format/official/2021_format_template_word_govnianbao-copy.docx"),
-    )
-    .expect("template");
+    let template = std::fs::read(template).expect("template");
     let mut zip = zip::ZipArchive::new(Cursor::new(template)).expect("zip");
     let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
     for i in 0..zip.len() {
@@ -117,19 +114,29 @@ fn official_template_filled_with_a_corpus_report() {
     assert_eq!(report.cells.len(), cells.len());
 }
 
-/// DOCX written by LibreOffice from the corpus HTML pages (skipped, with a note, where
-/// `soffice` is not installed).
+/// DOCX written by LibreOffice from the corpus HTML pages (skipped, and counted, where the
+/// corpus is absent or `soffice` is not installed).
 #[test]
 fn libreoffice_docx_of_the_corpus_html() {
+    const TEST: &str = "libreoffice_docx_of_the_corpus_html";
+    let Some(corpus) = nianbao_testkit::corpus(TEST) else {
+        return;
+    };
+    let Some(soffice) = program(&["soffice", "libreoffice"]) else {
+        return nianbao_testkit::skip(
+            TEST,
+            "soffice not found: install LibreOffice (scripts/setup.sh)",
+        );
+    };
     let dir = tempfile::tempdir().expect("tempdir");
     let pages = [
         ("11_shanghai-gov-office-2019_2019fmt.html", "11"),
         ("04_pingtan-2019_page.html", "04"),
     ];
     for (page, _) in pages {
-        std::fs::copy(shared().join("corpus").join(page), dir.path().join(page)).expect("copy");
+        std::fs::copy(corpus.path(page), dir.path().join(page)).expect("copy");
     }
-    let status = std::process::Command::new("soffice")
+    let status = std::process::Command::new(soffice)
         .env("HOME", dir.path())
         .current_dir(dir.path())
         .args(["--headless", "--convert-to", "docx:MS Word 2007 XML"])
@@ -137,19 +144,12 @@ fn libreoffice_docx_of_the_corpus_html() {
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .status();
-    if !status.is_ok_and(|s| s.success()) {
-        println!("soffice not available: LibreOffice round trip not run");
-        return;
-    }
+    assert!(status.is_ok_and(|s| s.success()), "soffice failed");
     for (page, nn) in pages {
         let docx = dir.path().join(page.replace(".html", ".docx"));
         let bytes = std::fs::read(&docx).expect("converted docx");
         let imported = nianbao_import::import(&bytes, docx.to_str()).expect("import");
-        let truth: Value = serde_json::from_str(
-            &std::fs::read_to_string(shared().join(format!("corpus/truth/{nn}.json")))
-                .expect("truth"),
-        )
-        .expect("json");
+        let truth = corpus.truth(nn);
         let json = interchange::to_value(&imported.report);
         let cells = truth["cells"].as_object().expect("cells");
         let wrong: Vec<&String> = cells

@@ -1,20 +1,18 @@
 //! Layouts of tables the corpus does not print but renderings and reports do: table 四 as
 //! `column name value` pairs on one line, and a subtotal row printed as `小计` with its group's
-//! name merged down beside a later row (as a PDF draws it).
+//! name merged down beside a later row (as a PDF draws it). The reports are the test kit's
+//! fixtures (our Markdown, and Word's plain text); the corpus documents are tried too when the
+//! corpus is there.
 
-use std::path::PathBuf;
-
+use nianbao_model::Report;
+use nianbao_model::interchange::to_value;
 use serde_json::Value;
 
-fn corpus(name: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus")
-        .join(name);
-    std::fs::read_to_string(path).expect("corpus file")
-}
+mod common;
 
-fn truth(stem: &str) -> Value {
-    serde_json::from_str(&corpus(&format!("truth/{stem}.json"))).expect("truth json")
+/// The cells of a report as interchange JSON.
+fn cells_of(report: &Report) -> Value {
+    to_value(report)["cells"].clone()
 }
 
 const S4_ROWS: [(&str, &str); 3] = [
@@ -30,13 +28,11 @@ const S4_COLS: [(&str, &str); 5] = [
     ("total", "总计"),
 ];
 
-#[test]
-fn table_four_as_named_values_on_one_line() {
-    let text = corpus("02_shanghai-gov-office-2025_pdftext.md");
-    let cells = &truth("02")["cells"];
+/// `text` with table 四 (from its heading to `after`) printed as `name value` pairs on one line.
+fn table_four_as_named_values(text: &str, cells: &Value, after: &str) {
     let heading = "四、政府信息公开行政复议、行政诉讼情况";
     let start = text.find(heading).expect("heading 四") + heading.len();
-    let end = start + text[start..].find("（一）2024").expect("prose after 四");
+    let end = start + text[start..].find(after).expect("prose after 四");
     let mut pairs = Vec::new();
     for (row, row_name) in S4_ROWS {
         for (col, col_name) in S4_COLS {
@@ -62,7 +58,7 @@ fn table_four_as_named_values_on_one_line() {
             assert_eq!(got, Some(cells[&key].to_string()), "{key}");
         }
     }
-    // The prose after the table (it has numbers: 2024, 1400) is not read as table 四.
+    // The prose after the table (it has numbers: years, counts) is not read as table 四.
     assert!(
         !imported
             .diagnostics
@@ -74,12 +70,48 @@ fn table_four_as_named_values_on_one_line() {
 }
 
 #[test]
+fn table_four_as_named_values_on_one_line() {
+    let report = common::fixture("huaian-city-2024");
+    let text = String::from_utf8(common::render_as(&report, "md")).expect("utf8");
+    table_four_as_named_values(&text, &cells_of(&report), "五、存在的主要问题");
+}
+
+#[test]
+fn corpus_table_four_as_named_values_on_one_line() {
+    if let Some(c) = nianbao_testkit::corpus("corpus_table_four_as_named_values_on_one_line") {
+        table_four_as_named_values(
+            &c.text("02_shanghai-gov-office-2025_pdftext.md"),
+            &c.truth("02")["cells"],
+            "（一）2024",
+        );
+    }
+}
+
+/// A report of the 2021 edition with the （六） subtotal row, as Word's plain text: the
+/// fixture's, and the corpus' published one when it is there.
+fn seed_texts(test: &str) -> Vec<(String, Value)> {
+    let report = common::fixture("shangdang-sifaju-2023");
+    let mut out = vec![(common::word_text(&report), cells_of(&report))];
+    if let Some(c) = nianbao_testkit::corpus(test) {
+        out.push((
+            c.text("00_seed_changzhi-shangdang-sifaju-2023.txt"),
+            c.truth("00")["cells"].clone(),
+        ));
+    }
+    out
+}
+
+#[test]
 fn subtotal_row_printed_as_xiaoji_with_its_group_name_below() {
-    // A report of the 2021 edition that prints （六） as a subtotal row above blank sub-rows,
-    // the group's name wrapped in a narrow column and drawn in the middle of its rows, as a PDF
-    // lays a merged cell out.
-    let text = corpus("00_seed_changzhi-shangdang-sifaju-2023.txt");
-    let cells = &truth("00")["cells"];
+    for (text, cells) in seed_texts("subtotal_row_printed_as_xiaoji_with_its_group_name_below") {
+        subtotal_row_as_xiaoji(&text, &cells);
+    }
+}
+
+/// A report of the 2021 edition that prints （六） as a subtotal row above blank sub-rows, the
+/// group's name wrapped in a narrow column and drawn in the middle of its rows, as a PDF lays a
+/// merged cell out.
+fn subtotal_row_as_xiaoji(text: &str, cells: &Value) {
     let at = text.find("（六）其他处理").expect("（六） in 00");
     let seventh = text.find("（七）总计").expect("（七）");
     let values = [3, 1, 0, 0, 2, 0, 6];
@@ -130,8 +162,13 @@ fn subtotal_row_printed_as_xiaoji_with_its_group_name_below() {
 
 #[test]
 fn xiaoji_outside_the_subtotal_slot_is_not_read_as_the_subtotal() {
-    // A `小计` printed after the sub-rows (not above them) is not the subtotal row.
-    let text = corpus("00_seed_changzhi-shangdang-sifaju-2023.txt");
+    for (text, _) in seed_texts("xiaoji_outside_the_subtotal_slot_is_not_read_as_the_subtotal") {
+        xiaoji_after_the_sub_rows(&text);
+    }
+}
+
+/// A `小计` printed after the sub-rows (not above them) is not the subtotal row.
+fn xiaoji_after_the_sub_rows(text: &str) {
     let at = text.find("（六）其他处理").expect("（六） in 00");
     let seventh = text.find("（七）总计").expect("（七）");
     let block = "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请\t0\t0\t0\t0\t0\t0\t0\n2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请\t0\t0\t0\t0\t0\t0\t0\n3.其他\t0\t0\t0\t0\t0\t0\t0\n小计\t5\t0\t0\t0\t0\t0\t5\n\t";

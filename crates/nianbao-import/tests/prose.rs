@@ -1,34 +1,50 @@
 //! R9 (section 一 against the tables) on imported reports: exactly the narrative
-//! inconsistencies the truth files list, and none on the other reports.
-
-use std::path::PathBuf;
+//! inconsistencies the corpus' truth files list, and none on the other reports; none on the
+//! fixture reports, whose prose states nothing the tables contradict.
 
 use nianbao_model::rules;
 
+mod common;
+
+/// The R9 findings of an imported report.
+fn r9(imported: &nianbao_import::Imported) -> Vec<nianbao_model::Finding> {
+    rules::check_report(&imported.report)
+        .into_iter()
+        .filter(|f| f.rule == "R9")
+        .collect()
+}
+
+#[test]
+fn r9_finds_nothing_in_the_fixture_reports() {
+    for fixture in nianbao_testkit::FIXTURES {
+        let report = fixture.report();
+        for ext in ["txt", "html"] {
+            let name = format!("{}.{ext}", fixture.name);
+            let imported = nianbao_import::import(&common::render_as(&report, ext), Some(&name))
+                .expect("import");
+            assert_eq!(
+                imported.report.section("overview"),
+                report.section("overview"),
+                "{name}: overview"
+            );
+            assert!(r9(&imported).is_empty(), "{name}: {:?}", r9(&imported));
+        }
+    }
+}
+
 #[test]
 fn r9_matches_the_published_inconsistencies() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
-    let mut docs: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("corpus")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| {
-            let n = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            p.is_file() && n.as_bytes()[0].is_ascii_digit() && !n.contains("_pdftotext-")
-        })
-        .collect();
-    docs.sort();
+    let Some(corpus) = nianbao_testkit::corpus("r9_matches_the_published_inconsistencies") else {
+        return;
+    };
     let mut problems = Vec::new();
-    for path in docs {
+    for path in corpus.documents() {
         let name = path
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or_default()
             .to_string();
-        let truth: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(dir.join(format!("truth/{}.json", &name[..2])))
-                .expect("truth"),
-        )
-        .expect("json");
+        let truth = corpus.truth(&name[..2]);
         let listed = truth["published_inconsistencies"]
             .as_array()
             .into_iter()
@@ -41,10 +57,7 @@ fn r9_matches_the_published_inconsistencies() {
             !imported.report.section("overview").is_empty(),
             "{name}: no overview"
         );
-        let r9: Vec<_> = rules::check_report(&imported.report)
-            .into_iter()
-            .filter(|f| f.rule == "R9")
-            .collect();
+        let r9 = r9(&imported);
         // One statement of the text may contradict several cells (复议 and 诉讼 in
         // “均获维持”): findings are counted by the statement they quote.
         let mut statements: Vec<&str> = r9

@@ -12,7 +12,6 @@ pub mod interchange;
 pub mod report;
 pub mod rules;
 pub mod schema;
-pub mod testkit;
 pub mod value;
 
 pub use report::{Office, Report, SectionKey};

@@ -1,9 +1,9 @@
 //! Property tests: consistent reports pass; any single changed count in tables 三 or 四 is caught.
 
 use nianbao_model::rules::{self, has_errors};
-use nianbao_model::testkit::consistent;
 use nianbao_model::value::MoneyUnit;
 use nianbao_model::{Edition, Severity, Value};
+use nianbao_testkit::consistent;
 use proptest::prelude::*;
 
 fn edition() -> impl Strategy<Value = Edition> {

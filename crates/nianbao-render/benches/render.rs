@@ -1,8 +1,8 @@
 //! Benchmark: rendering one report as HTML, DOCX and PDF on one thread.
 //!
 //! Run with `cargo bench -p nianbao-render --bench render`. It measures and prints; it asserts
-//! nothing. Reports: the demo seed report and a larger corpus report (truth file 13, converted to
-//! interchange with the office taken from `agency`).
+//! nothing. Reports: the demo seed report and a larger one (`corpus13`: the test kit's fixture
+//! `huaian-city-2024`, the figures of corpus report 13 with the project's prose).
 //!
 //! Each steady-state figure cycles through 16 variants of the report (every count shifted), so
 //! typst's memoisation cannot answer a whole document from its cache; the same report rendered
@@ -16,40 +16,19 @@
 //! Lines starting with `RESULT` are read by `scripts/bench-baselines.sh`.
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use nianbao_model::{Report, Value, interchange};
 use nianbao_render::{Format, RenderOptions, render, warm_fonts};
 
-const CORPUS_TRUTH: &str = "/work/shared/corpus/truth/13.json";
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn seed() -> Result<Report, String> {
-    let path = root().join("demo/shangdang-sifaju-2023.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    interchange::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-/// A corpus truth file as an interchange report (office code from the file name, name from `agency`).
-fn corpus(path: &str) -> Result<Report, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
-    let t: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))?;
-    let stem = Path::new(path)
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("x");
-    let doc = serde_json::json!({
-        "office": {"code": format!("corpus-{stem}"), "name": t["agency"]},
-        "year": t["year"],
-        "edition": t["edition"],
-        "published_date": t["published_date"],
-        "cells": t["cells"],
-    });
-    interchange::from_json(&doc.to_string()).map_err(|e| format!("{path}: {e}"))
+/// A fixture report of the test kit.
+fn fixture(name: &str) -> Result<Report, String> {
+    let f = nianbao_testkit::FIXTURES
+        .iter()
+        .find(|f| f.name == name)
+        .ok_or_else(|| format!("no fixture {name}"))?;
+    interchange::from_json(&f.json()).map_err(|e| format!("{}: {e}", f.file))
 }
 
 /// 16 variants of a report, every count shifted by the variant number.
@@ -106,7 +85,10 @@ fn run() -> Result<(), String> {
         .unwrap_or(3.0);
     let min = Duration::from_secs_f64(secs);
     let out_dir = std::env::var_os("NIANBAO_BENCH_OUT").map(PathBuf::from);
-    let reports = [("seed", seed()?), ("corpus13", corpus(CORPUS_TRUTH)?)];
+    let reports = [
+        ("seed", fixture("shangdang-sifaju-2023")?),
+        ("corpus13", fixture("huaian-city-2024")?),
+    ];
 
     // First calls in this process, before the font scan: the cost a cold process pays.
     let (html_first, _) = once(&reports[0].1, Format::Html)?;

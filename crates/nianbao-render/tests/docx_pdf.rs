@@ -177,10 +177,7 @@ fn a_printed_subtotal_row_sits_inside_its_group() {
 
 #[test]
 fn docx_cell_texts_follow_the_report() {
-    let (_, r) = common::truths()
-        .into_iter()
-        .find(|(n, _)| n == "06")
-        .expect("06");
+    let r = common::fixture("pingtan-2021");
     let bytes = render(&r, Format::Docx, &RenderOptions::default()).expect("docx");
     let (tables, _) = docx_tables(&bytes);
     let t3 = &tables[1];
@@ -252,10 +249,7 @@ fn pdftotext(bytes: &[u8]) -> Option<String> {
 
 #[test]
 fn pdf_is_small_and_its_text_is_selectable() {
-    let (_, mut r) = common::truths()
-        .into_iter()
-        .find(|(n, _)| n == "06")
-        .expect("06");
+    let mut r = common::fixture("pingtan-2021");
     r.sections.insert(
         "problems".into(),
         "问题\"引号\"\\反斜杠 #set text(red) $x$ <lbl> @ref".into(),
@@ -307,9 +301,10 @@ fn repeated_pdf_renders_reuse_the_font_scan() {
 }
 
 fn sample_annex() -> nianbao_render::Annex {
-    let truths = common::truths();
-    let (_, a) = truths.iter().find(|(n, _)| n == "06").expect("06");
-    let (_, b) = truths.iter().find(|(n, _)| n == "07").expect("07");
+    let (a, b) = (
+        &common::fixture("pingtan-2021"),
+        &common::fixture("pingtan-2022"),
+    );
     nianbao_render::Annex {
         title: "附件：汇总情况说明".into(),
         offices: vec![nianbao_render::AnnexOffice {

@@ -7,7 +7,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection};
 
 use crate::checkpoint;
 use crate::error::{StorageError, StorageResult};
-use crate::repo::group::GroupCommit;
+use crate::repo::write::group::GroupCommit;
 
 /// Whether a URL names a SQLite database.
 pub fn is_sqlite(url: &str) -> bool {

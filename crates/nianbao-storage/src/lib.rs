@@ -11,7 +11,6 @@
 //! SQLite by default (`sqlite://data/nianbao.db?mode=rwc`, WAL), PostgreSQL when the URL says so;
 //! migrations run at start.
 
-pub mod auth;
 mod checkpoint;
 pub mod config;
 mod db;
@@ -19,7 +18,6 @@ mod entity;
 pub mod error;
 mod grpc;
 mod repo;
-mod submitters;
 mod validate;
 mod wire;
 
@@ -29,11 +27,11 @@ use nianbao_common::{DEFAULT_MAX_MESSAGE_BYTES, GrpcServer, ServeError};
 use nianbao_proto::storage::v1::storage_service_server::StorageServiceServer;
 use tokio::net::TcpListener;
 
-pub use auth::Role;
 pub use config::{DEFAULT_DATABASE_URL, DatabaseSettings, StorageSettings};
 pub use db::{Database, is_sqlite};
 pub use error::{StorageError, StorageResult};
 pub use grpc::Storage;
+pub use repo::access::auth::{MAX_FAILURES, Role};
 
 /// Connects to the database, runs the migrations and starts the group committer (call it on the
 /// tokio runtime that will serve).
@@ -91,7 +89,8 @@ pub async fn bootstrap_token(
     label: &str,
 ) -> StorageResult<BootstrapToken> {
     let db = db::connect(url, 1).await?;
-    let (view, secret) = repo::tokens::create(&db, "bootstrap", role, office_code, label).await?;
+    let (view, secret) =
+        repo::access::tokens::create(&db, "bootstrap", role, office_code, label).await?;
     db.close().await?;
     Ok(BootstrapToken {
         id: view.model.id,

@@ -4,14 +4,14 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use nianbao_proto::report::v1 as rpb;
 use nianbao_proto::storage::v1 as pb;
 
-use crate::auth::Role;
 use crate::entity::{audit_event, finding_mark, revision};
 use crate::error::StorageResult;
+use crate::repo::access::auth::Role;
+use crate::repo::access::tokens::TokenView;
 use crate::repo::offices::OfficeView;
-use crate::repo::read::{Fetched, Summary};
+use crate::repo::read::reports::{Fetched, Summary};
 use crate::repo::status;
 use crate::repo::stored;
-use crate::repo::tokens::TokenView;
 
 /// RFC 3339 in UTC.
 pub fn time(t: &DateTime<Utc>) -> String {

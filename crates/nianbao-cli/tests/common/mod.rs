@@ -1,41 +1,60 @@
-//! The hand-checked truth files of the shared corpus, as interchange JSON.
+//! Shared by the CLI's tests: the renderer the test kit makes documents with, and the
+//! cell-by-cell comparison of a report read back.
+#![allow(dead_code)]
 
-use std::path::PathBuf;
+use nianbao_model::Report;
+use nianbao_render::{Format, RenderOptions, render};
 
-use serde_json::{Value, json};
-
-/// `../shared` beside the project.
-pub fn shared() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
-    assert!(
-        dir.join("corpus/truth").is_dir(),
-        "the corpus is expected at {}",
-        dir.display()
-    );
-    dir
+/// Renders `report` as the format of a file extension (for `nianbao_testkit::forms::make`).
+pub fn render_as(report: &Report, ext: &str) -> Vec<u8> {
+    let format = Format::parse(ext).unwrap_or_else(|| panic!("no format {ext}"));
+    render(report, format, &RenderOptions::default())
+        .unwrap_or_else(|e| panic!("render {ext}: {e}"))
 }
 
-/// Every truth file as (file stem, the truth JSON, the report as interchange JSON), sorted by stem.
-pub fn truth_documents() -> Vec<(String, Value, Value)> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(shared().join("corpus/truth")).expect("truth dir") {
-        let path = entry.expect("entry").path();
-        let truth: Value =
-            serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
-        let stem = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("x")
-            .to_string();
-        let doc = json!({
-            "office": {"code": format!("corpus-{stem}"), "name": truth["agency"]},
-            "year": truth["year"],
-            "edition": truth["edition"],
-            "published_date": truth["published_date"],
-            "cells": truth["cells"],
-        });
-        out.push((stem, truth, doc));
+/// What differs between `want` and the report imported from a document of it: cells missing
+/// or with another value, cells not in `want`, the year and the edition. A cell `want` does
+/// not print is rendered blank; it may read back as 0 only when a `blank_as_zero` diagnostic
+/// says so (blank and absent look alike on paper).
+pub fn differences(want: &Report, imported: &nianbao_import::Imported) -> Vec<String> {
+    let got = &imported.report;
+    let mut out: Vec<String> = want
+        .cells
+        .iter()
+        .filter(|(k, v)| got.cells.get(*k) != Some(*v))
+        .map(|(k, v)| format!("{k}: {v} → {:?}", got.cells.get(*k)))
+        .collect();
+    let said_blank = |k: &str| {
+        imported
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "blank_as_zero" && d.cell == Some(k))
+    };
+    out.extend(
+        got.cells
+            .iter()
+            .filter(|(k, v)| {
+                !(want.cells.contains_key(*k) || (v.count() == Some(0) && said_blank(k)))
+            })
+            .map(|(k, v)| format!("{k}: extra {v}")),
+    );
+    if got.year != want.year {
+        out.push(format!("year {} want {}", got.year, want.year));
     }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
+    if got.edition != want.edition {
+        out.push(format!("edition {} want {}", got.edition, want.edition));
+    }
     out
+}
+
+/// The cells imported with a value other than `want`'s (missing ones are not counted): what
+/// the importer must never produce, whatever it cannot read.
+pub fn wrong_cells(want: &Report, imported: &nianbao_import::Imported) -> Vec<String> {
+    imported
+        .report
+        .cells
+        .iter()
+        .filter(|(k, v)| want.cells.get(*k).is_some_and(|w| w != *v))
+        .map(|(k, v)| format!("{k}: {v}, want {:?}", want.cells.get(*k)))
+        .collect()
 }

@@ -1,7 +1,8 @@
 //! Hostile files: zip bombs, deep nesting, huge tables and cells, cyclic PDFs, bad encodings and
 //! oversized input. Each is answered within a time bound (a hang guard for a busy machine, not a
 //! benchmark) and without unbounded memory, either with a clear error in Chinese and English
-//! naming what was wrong, or with the report part imported. Every file is generated here.
+//! naming what was wrong, or with the report part imported. Every file is generated here, the
+//! reports among them from the test kit's fixture reports.
 
 use std::time::{Duration, Instant};
 
@@ -10,11 +11,21 @@ use nianbao_import::{ImportError, import};
 /// Generous bound for a busy 2-core machine running a debug build.
 const HANG_GUARD: Duration = Duration::from_secs(20);
 
-pub fn corpus(name: &str) -> Vec<u8> {
-    let p = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus")
-        .join(name);
-    std::fs::read(p).expect("corpus file")
+#[path = "../common/mod.rs"]
+mod common;
+
+/// A report of the 2019 edition as our HTML page.
+pub fn report_page() -> String {
+    String::from_utf8(common::render_as(
+        &common::fixture("shanghai-office-2019"),
+        "html",
+    ))
+    .expect("utf8 page")
+}
+
+/// A report as Word saves it as plain text (cells on lines of their own, `\t0` for zeros).
+pub fn seed_text() -> String {
+    common::word_text_of("shangdang-sifaju-2023")
 }
 
 /// Imports, asserting the hang guard; returns the result and the time taken.
@@ -96,9 +107,9 @@ fn html_with_100_000_nested_divs_does_not_overflow_the_stack() {
     assert_bilingual(&err.to_string());
 }
 
-/// The corpus page of a 2019-format report, with `extra` inserted before `</body>`.
+/// The page of a 2019-format report, with `extra` inserted before `</body>`.
 fn report_page_with(extra: &str) -> Vec<u8> {
-    let page = String::from_utf8(corpus("04_pingtan-2019_page.html")).expect("utf8 page");
+    let page = report_page();
     let at = page.rfind("</body>").unwrap_or(page.len());
     let mut out = String::with_capacity(page.len() + extra.len());
     out.push_str(&page[..at]);
@@ -143,11 +154,7 @@ fn a_10_mb_cell_answers_in_bounded_time() {
             Err(e) => assert_bilingual(&e.to_string()),
         }
         // The same as one line of plain text.
-        let text = String::from_utf8(corpus("00_seed_changzhi-shangdang-sifaju-2023.txt"))
-            .expect("utf8")
-            + "\n"
-            + &cell
-            + "\n";
+        let text = seed_text() + "\n" + &cell + "\n";
         match timed(
             &format!("a 10 MB line of {what}"),
             text.as_bytes(),
@@ -161,7 +168,7 @@ fn a_10_mb_cell_answers_in_bounded_time() {
 
 #[test]
 fn invalid_utf8_inside_a_utf8_report_is_read_or_named() {
-    let mut bytes = corpus("00_seed_changzhi-shangdang-sifaju-2023.txt");
+    let mut bytes = seed_text().into_bytes();
     let clean = import(&bytes, Some("r.txt")).expect("the seed imports");
     // A few broken sequences at the end of the prose (a truncated character, a lone byte).
     let at = bytes.len() - 2;
@@ -181,7 +188,7 @@ fn invalid_utf8_inside_a_utf8_report_is_read_or_named() {
 
 #[test]
 fn gbk_labelled_utf8_is_read_or_named() {
-    let text = String::from_utf8(corpus("04_pingtan-2019_page.html")).expect("utf8 page");
+    let text = report_page();
     let clean = import(text.as_bytes(), Some("page.html")).expect("the page imports");
     // GBK bytes in a page that declares UTF-8.
     let relabelled = if text.to_ascii_lowercase().contains("charset=") {

@@ -3,14 +3,12 @@
 //! run), a product of the rows' candidates times a costly check, or quadratic (a copy of the rest
 //! of the page per script) in the input.
 
-use crate::{assert_bilingual, corpus, timed};
-
-const SEED: &str = "00_seed_changzhi-shangdang-sifaju-2023.txt";
+use crate::{assert_bilingual, report_page, seed_text, timed};
 
 /// The seed report with the `cells` value lines (`\t0`) that follow the line holding `marker`
 /// replaced, one group after another, by one line printing each of `runs` glued.
 fn seed_with_runs(marker: &str, cells: usize, runs: &[&str]) -> Vec<u8> {
-    let text = String::from_utf8(corpus(SEED)).expect("utf8 seed");
+    let text = seed_text();
     let lines: Vec<&str> = text.split('\n').collect();
     let start = lines
         .iter()
@@ -44,7 +42,8 @@ fn count(r: &nianbao_import::Imported, prefix: &str) -> usize {
 
 #[test]
 fn table_4_as_one_run_of_many_digits_is_left_absent_and_named() {
-    let seed = nianbao_import::import(&corpus(SEED), Some("seed.txt")).expect("seed imports");
+    let seed =
+        nianbao_import::import(seed_text().as_bytes(), Some("seed.txt")).expect("seed imports");
     // 15 cells: 24 digits have 817 190 cuts, 48 digits hundreds of billions.
     for digits in [24, 48] {
         let run = "1".repeat(digits);
@@ -73,7 +72,8 @@ fn table_4_as_one_run_of_many_digits_is_left_absent_and_named() {
 
 #[test]
 fn a_table_3_row_as_one_run_of_48_digits_is_left_absent_and_named() {
-    let seed = nianbao_import::import(&corpus(SEED), Some("seed.txt")).expect("seed imports");
+    let seed =
+        nianbao_import::import(seed_text().as_bytes(), Some("seed.txt")).expect("seed imports");
     let run = "1".repeat(48);
     let bytes = seed_with_runs("本年新收政府信息公开申请数量", 7, &[&run]);
     let r = timed("a table-3 row as 48 glued digits", &bytes, "r.txt").expect("imports");
@@ -127,9 +127,8 @@ fn table_3_rows_of_several_readings_each_are_left_absent_and_named() {
 
 #[test]
 fn a_page_of_many_script_elements_reads_as_the_page_alone() {
-    let page = corpus("11_shanghai-gov-office-2019_2019fmt.html");
-    let plain = nianbao_import::import(&page, Some("p.html")).expect("page imports");
-    let text = String::from_utf8(page).expect("utf8 page");
+    let text = report_page();
+    let plain = nianbao_import::import(text.as_bytes(), Some("p.html")).expect("page imports");
     let at = text.find("<body").unwrap_or(0);
     // Markup inside the scripts must not be read; case of the closing tag varies.
     let scripts = "<SCRIPT>var t = '<td>9</td>';</Script><style>td{}</STYLE>".repeat(8_000);

@@ -1,60 +1,24 @@
-//! Test data: the demo seed report and the corpus truth files as interchange reports.
+//! Test data: the project's fixture reports (the demo seed among them), from the test kit.
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
+use nianbao_model::Report;
 
-use nianbao_model::{Report, interchange};
-
-pub const SEED: &str = "/work/main/demo/shangdang-sifaju-2023.json";
-pub const TRUTH_DIR: &str = "/work/shared/corpus/truth";
-
-/// The workspace root (two levels above this crate).
-pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
+/// The demo's seed report (长治市上党区司法局 2023, with the extra （六） subtotal row).
 pub fn seed() -> Report {
-    let path = root().join("demo/shangdang-sifaju-2023.json");
-    let path = if path.exists() {
-        path
-    } else {
-        PathBuf::from(SEED)
-    };
-    let text = std::fs::read_to_string(&path).expect("seed report");
-    interchange::from_json(&text).expect("seed parses")
+    fixture("shangdang-sifaju-2023")
 }
 
-/// Every corpus truth file converted to interchange (office from `agency`).
-pub fn truths() -> Vec<(String, Report)> {
-    let mut out = Vec::new();
-    let Ok(dir) = std::fs::read_dir(TRUTH_DIR) else {
-        return out;
-    };
-    let mut paths: Vec<PathBuf> = dir.flatten().map(|e| e.path()).collect();
-    paths.sort();
-    for p in paths
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-    {
-        let t: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&p).expect("read")).expect("json");
-        let stem = p
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("x")
-            .to_string();
-        let doc = serde_json::json!({
-            "office": {"code": format!("corpus-{stem}"), "name": t["agency"]},
-            "year": t["year"],
-            "edition": t["edition"],
-            "published_date": t["published_date"],
-            "cells": t["cells"],
-        });
-        let report = interchange::from_json(&doc.to_string())
-            .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-        out.push((stem, report));
-    }
-    out
+/// The fixture report called `name`.
+pub fn fixture(name: &str) -> Report {
+    nianbao_testkit::fixture(name).report()
+}
+
+/// Every fixture report, by name.
+pub fn fixtures() -> Vec<(String, Report)> {
+    nianbao_testkit::FIXTURES
+        .iter()
+        .map(|f| (f.name.to_string(), f.report()))
+        .collect()
 }
 
 /// The text of the `<td>` with `data-key="key"` in an HTML page.

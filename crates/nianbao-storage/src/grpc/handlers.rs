@@ -8,11 +8,12 @@ use tonic::{Request, Response, Status};
 use super::{
     ReportStream, Storage, office_year, optional_code, page_size, page_token, revision_page_size,
 };
-use crate::auth;
 use crate::error::{StorageError, StorageResult};
-use crate::repo::{
-    access, audit, history, marks, offices, publications, read, review, submit, tokens,
-};
+use crate::repo::access::auth;
+use crate::repo::access::{permit, tokens};
+use crate::repo::read::{bulk, history, list, reports};
+use crate::repo::write::prepared;
+use crate::repo::{audit, marks, offices, publications, review};
 use crate::{validate, wire};
 
 #[tonic::async_trait]
@@ -24,7 +25,7 @@ impl StorageService for Storage {
     ) -> Result<Response<pb::WhoAmIResponse>, Status> {
         let caller = self.caller(&req, "whoami").await?;
         let office = match caller.office_id {
-            Some(id) => access::find_by_id(&self.read, id).await,
+            Some(id) => permit::find_by_id(&self.read, id).await,
             None => Ok(None),
         };
         let office_code = self
@@ -143,7 +144,7 @@ impl StorageService for Storage {
             } else {
                 r.request_id
             };
-            let sub = submit::Submission {
+            let sub = prepared::Submission {
                 report,
                 request_id,
                 base_revision: r.base_revision,
@@ -151,7 +152,7 @@ impl StorageService for Storage {
                 client: r.client,
             };
             let mut prepared =
-                submit::prepare_found(&self.read, &caller, sub, office, self.compress_content)
+                prepared::prepare_found(&self.read, &caller, sub, office, self.compress_content)
                     .await?;
             prepared.recheck_token = cached;
             let done = self.group.submit(prepared).await.inspect_err(|e| {
@@ -194,7 +195,7 @@ impl StorageService for Storage {
             .caller_and_office_year(&req, "report.get", &code, year, number)
             .await?;
         let result = async {
-            let f = read::answer(&self.read, &caller, &code, year, number, found).await?;
+            let f = reports::answer(&self.read, &caller, &code, year, number, found).await?;
             Ok(pb::GetReportResponse {
                 report: Some(rpb::Report::from(&f.report)),
                 revision: Some(wire::revision(&f.revision, &f.summary.office_code)?),
@@ -269,14 +270,14 @@ impl StorageService for Storage {
                 }
                 None => None,
             };
-            let filter = read::ReportFilter {
+            let filter = list::ReportFilter {
                 under,
                 year: r.year,
                 status,
                 page_size: page_size(r.page_size),
                 after_id: page_token(&r.page_token)?,
             };
-            read::list(&self.read, &caller, filter).await
+            list::list(&self.read, &caller, filter).await
         }
         .await;
         let (rows, next) = self.done(&caller, "report.list", &r.under, result).await?;
@@ -299,8 +300,8 @@ impl StorageService for Storage {
             let under = optional_code(&r.under)?;
             validate::year("year", r.year)?;
             let selection = match pb::Selection::try_from(r.selection) {
-                Ok(pb::Selection::Accepted) => read::Selection::Accepted,
-                Ok(pb::Selection::LatestSubmitted) => read::Selection::LatestSubmitted,
+                Ok(pb::Selection::Accepted) => reports::Selection::Accepted,
+                Ok(pb::Selection::LatestSubmitted) => reports::Selection::LatestSubmitted,
                 _ => {
                     return Err(StorageError::invalid(
                         "selection",
@@ -308,7 +309,7 @@ impl StorageService for Storage {
                     ));
                 }
             };
-            read::plan(&self.db, &caller, under, r.year, selection).await
+            bulk::plan(&self.db, &caller, under, r.year, selection).await
         }
         .await;
         let bulk = self

@@ -13,13 +13,15 @@ use sea_orm::DatabaseConnection;
 use tokio_stream::Stream;
 use tonic::{Request, Status};
 
-use crate::auth::{self, Caller};
 use crate::db::Database;
 use crate::entity::office;
 use crate::error::{StorageError, StorageResult};
-use crate::repo::group::GroupCommit;
-use crate::repo::{audit, read, tokens};
-use crate::submitters::Submitters;
+use crate::repo::access::auth::{self, Caller};
+use crate::repo::access::submitters::Submitters;
+use crate::repo::access::tokens;
+use crate::repo::audit;
+use crate::repo::read::reports;
+use crate::repo::write::group::GroupCommit;
 use crate::validate;
 
 /// The storage service over a database: writes on `db`, submissions through the group
@@ -29,7 +31,7 @@ pub struct Storage {
     pub(crate) db: DatabaseConnection,
     pub(crate) read: DatabaseConnection,
     pub(crate) group: GroupCommit,
-    failures: std::sync::Arc<crate::auth::FailureLimiter>,
+    failures: std::sync::Arc<crate::repo::access::auth::FailureLimiter>,
     pub(crate) submitters: std::sync::Arc<Submitters>,
     /// New revisions store their content compressed.
     pub(crate) compress_content: bool,
@@ -73,7 +75,7 @@ impl Storage {
     }
 
     /// The caller of a read of office `code`, year `year`, revision `number` and what
-    /// [`read::authenticate_and_find`] finds for it, with one query; the caller's permission is
+    /// [`reports::authenticate_and_find`] finds for it, with one query; the caller's permission is
     /// for the handler to check. A malformed code or year is refused after authentication alone.
     pub(crate) async fn caller_and_office_year<T>(
         &self,
@@ -82,7 +84,7 @@ impl Storage {
         code: &str,
         year: i32,
         number: Option<i64>,
-    ) -> Result<(Caller, read::Found), Status> {
+    ) -> Result<(Caller, reports::Found), Status> {
         if let Err(e) = office_year(code, year) {
             let caller = self.caller(req, action).await?;
             return Err(self
@@ -91,7 +93,7 @@ impl Storage {
         }
         let db = &self.read;
         self.authenticated(req, action, async |secret: String| {
-            read::authenticate_and_find(db, &secret, code, year, number).await
+            reports::authenticate_and_find(db, &secret, code, year, number).await
         })
         .await
     }

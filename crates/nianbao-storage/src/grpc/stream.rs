@@ -5,9 +5,9 @@ use nianbao_proto::storage::v1 as pb;
 use tonic::Status;
 
 use super::{ReportStream, Storage};
-use crate::auth::Caller;
 use crate::error::StorageResult;
-use crate::repo::read;
+use crate::repo::access::auth::Caller;
+use crate::repo::read::bulk;
 use crate::wire;
 
 /// What each item of a stream carries.
@@ -40,13 +40,13 @@ pub(super) fn send(
     caller: Caller,
     under: String,
     form: Form,
-    bulk: read::BulkRead,
+    bulk: bulk::BulkRead,
 ) -> ReportStream {
     // Room for two chunks: the next chunk is read from the database while the client still
     // takes the last one, so reading and sending overlap on two cores.
-    let (tx, rx) = tokio::sync::mpsc::channel(2 * read::BULK_CHUNK);
+    let (tx, rx) = tokio::sync::mpsc::channel(2 * bulk::BULK_CHUNK);
     let task = async move {
-        for chunk in bulk.planned.chunks(read::BULK_CHUNK) {
+        for chunk in bulk.planned.chunks(bulk::BULK_CHUNK) {
             let items = match form {
                 Form::Cells => match bulk.fetch_cells(&this.db, chunk).await {
                     Ok(v) => Ok(v.iter().map(cells_item).collect()),
@@ -87,7 +87,7 @@ pub(super) fn send(
 }
 
 /// A packed stream item: the packed report, the revision without findings, the summary.
-fn packed_item(p: &read::PackedFetched) -> StorageResult<pb::StreamReportsResponse> {
+fn packed_item(p: &bulk::PackedFetched) -> StorageResult<pb::StreamReportsResponse> {
     Ok(pb::StreamReportsResponse {
         report: None,
         revision: Some(wire::revision(&p.revision, &p.summary.office_code)?),
@@ -97,7 +97,7 @@ fn packed_item(p: &read::PackedFetched) -> StorageResult<pb::StreamReportsRespon
 }
 
 /// A cells-only stream item: the packed report and the revision's number, office and year.
-fn cells_item(c: &read::PackedCells) -> pb::StreamReportsResponse {
+fn cells_item(c: &bulk::PackedCells) -> pb::StreamReportsResponse {
     pb::StreamReportsResponse {
         report: None,
         revision: Some(pb::Revision {

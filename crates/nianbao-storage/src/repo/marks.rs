@@ -5,11 +5,12 @@ use sea_orm::{
     QueryOrder, Set, TransactionTrait,
 };
 
-use crate::auth::Caller;
 use crate::entity::finding_mark;
 use crate::error::{StorageError, StorageResult};
-use crate::repo::access::{self, Need};
-use crate::repo::{audit, stored, submit};
+use crate::repo::access::auth::Caller;
+use crate::repo::access::permit::{self, Need};
+use crate::repo::read::reports;
+use crate::repo::{audit, stored};
 
 /// Marks a warning of the latest revision as explained.
 pub async fn mark(
@@ -27,15 +28,15 @@ pub async fn mark(
         ));
     }
     let txn = db.begin().await?;
-    let office = access::resolve(&txn, caller, code, Need::Review).await?;
-    let row = submit::find_report(&txn, office.id, year)
+    let office = permit::resolve(&txn, caller, code, Need::Review).await?;
+    let row = reports::find_report(&txn, office.id, year)
         .await?
         .ok_or_else(|| {
             StorageError::NotFound(format!(
                 "office {code} year {year}: no report / 无该年度报表"
             ))
         })?;
-    let rev = submit::find_revision(&txn, row.id, row.latest_revision).await?;
+    let rev = reports::find_revision(&txn, row.id, row.latest_revision).await?;
     let finding = stored::findings_from_json(&rev.findings)?
         .into_iter()
         .find(|f| f.fingerprint() == fingerprint)
@@ -96,8 +97,8 @@ pub async fn list(
     code: &str,
     year: i32,
 ) -> StorageResult<Vec<finding_mark::Model>> {
-    let office = access::resolve(db, caller, code, Need::Read).await?;
-    let Some(row) = submit::find_report(db, office.id, year).await? else {
+    let office = permit::resolve(db, caller, code, Need::Read).await?;
+    let Some(row) = reports::find_report(db, office.id, year).await? else {
         return Ok(Vec::new());
     };
     Ok(finding_mark::Entity::find()

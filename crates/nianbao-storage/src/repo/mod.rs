@@ -2,23 +2,20 @@
 
 pub mod access;
 pub mod audit;
-pub mod batch;
-pub mod cache;
-pub mod decide;
-pub mod group;
-pub mod history;
 pub mod marks;
 pub mod offices;
 pub mod publications;
 pub mod read;
 pub mod review;
 pub mod stored;
-pub mod submit;
-pub mod subtree;
-pub mod tokens;
+pub mod write;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{DbErr, SqlErr};
+
+/// Most values bound in one IN-list: far below SQLite's 32,766 and PostgreSQL's 65,535 bound
+/// parameters per statement, with room for the other conditions.
+pub const MAX_IN_LIST: usize = 10_000;
 
 /// The current time, to the microsecond (what both databases keep).
 pub fn now() -> DateTime<Utc> {

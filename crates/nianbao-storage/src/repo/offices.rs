@@ -2,12 +2,12 @@
 
 use sea_orm::{ActiveModelTrait, DatabaseConnection, IntoActiveModel, Set, TransactionTrait};
 
-use crate::auth::Caller;
 use crate::entity::{office, office_history};
 use crate::error::{StorageError, StorageResult};
-use crate::repo::access::{self, Need};
+use crate::repo::access::auth::Caller;
+use crate::repo::access::permit::{self, Need};
 use crate::repo::audit;
-use crate::repo::subtree::{self, Member};
+use crate::repo::read::subtree::{self, Member};
 
 /// An office as shown.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -81,14 +81,14 @@ pub async fn create(
 ) -> StorageResult<OfficeView> {
     caller.require_admin()?;
     let txn = db.begin().await?;
-    if access::find_by_code(&txn, &new.code).await?.is_some() {
+    if permit::find_by_code(&txn, &new.code).await?.is_some() {
         return Err(StorageError::AlreadyExists(format!(
             "office {}: exists already / 单位已存在",
             new.code
         )));
     }
     let parent = match &new.parent_code {
-        Some(p) => Some(access::find_by_code(&txn, p).await?.ok_or_else(|| {
+        Some(p) => Some(permit::find_by_code(&txn, p).await?.ok_or_else(|| {
             StorageError::invalid(
                 "parent_code",
                 format!("unknown office {p} / 上级单位不存在"),
@@ -119,7 +119,7 @@ pub async fn create(
     )
     .await?;
     let depth = match &parent {
-        Some(p) => access::depth(&txn, p.id).await? + 1,
+        Some(p) => permit::depth(&txn, p.id).await? + 1,
         None => 0,
     };
     txn.commit().await?;
@@ -150,7 +150,7 @@ pub async fn update(
 ) -> StorageResult<OfficeView> {
     caller.require_admin()?;
     let txn = db.begin().await?;
-    let current = access::resolve(&txn, caller, &upd.code, Need::Read).await?;
+    let current = permit::resolve(&txn, caller, &upd.code, Need::Read).await?;
     let mut changes: Vec<(&str, String, String)> = Vec::new();
     let mut active = current.clone().into_active_model();
     if let Some(name) = upd.name.filter(|n| *n != current.name) {
@@ -161,13 +161,13 @@ pub async fn update(
         let new_parent = if parent.is_empty() {
             None
         } else {
-            let p = access::find_by_code(&txn, &parent).await?.ok_or_else(|| {
+            let p = permit::find_by_code(&txn, &parent).await?.ok_or_else(|| {
                 StorageError::invalid(
                     "parent_code",
                     format!("unknown office {parent} / 上级单位不存在"),
                 )
             })?;
-            if access::is_within(&txn, current.id, p.id).await? {
+            if permit::is_within(&txn, current.id, p.id).await? {
                 return Err(StorageError::invalid(
                     "parent_code",
                     format!(
@@ -180,7 +180,7 @@ pub async fn update(
         };
         if new_parent.as_ref().map(|p| p.id) != current.parent_id {
             let old = match current.parent_id {
-                Some(id) => access::find_by_id(&txn, id).await?.map(|o| o.code),
+                Some(id) => permit::find_by_id(&txn, id).await?.map(|o| o.code),
                 None => None,
             };
             let new = new_parent.as_ref().map(|p| p.code.clone());
@@ -231,10 +231,10 @@ pub async fn update(
         .await?;
     }
     let parent_code = match model.parent_id {
-        Some(id) => access::find_by_id(&txn, id).await?.map(|o| o.code),
+        Some(id) => permit::find_by_id(&txn, id).await?.map(|o| o.code),
         None => None,
     };
-    let depth = access::depth(&txn, model.id).await?;
+    let depth = permit::depth(&txn, model.id).await?;
     txn.commit().await?;
     Ok(OfficeView::with(
         &model,

@@ -10,11 +10,12 @@ use sea_orm::{
     QueryOrder, Set, StreamTrait, TransactionTrait,
 };
 
-use crate::auth::Caller;
+use crate::repo::access::auth::Caller;
 use crate::entity::{office, publication, publication_check, report};
 use crate::error::{StorageError, StorageResult};
-use crate::repo::access::{self, Need};
-use crate::repo::{audit, submit, subtree};
+use crate::repo::access::permit::{self, Need};
+use crate::repo::audit;
+use crate::repo::read::{reports, subtree};
 
 /// Ids bound in one statement at most.
 const CHUNK: usize = 500;
@@ -194,8 +195,8 @@ pub async fn record_check(
     check: Check,
 ) -> StorageResult<Listed> {
     let txn = db.begin().await?;
-    let office = access::resolve(&txn, caller, code, Need::Review).await?;
-    let row = submit::find_report(&txn, office.id, year)
+    let office = permit::resolve(&txn, caller, code, Need::Review).await?;
+    let row = reports::find_report(&txn, office.id, year)
         .await?
         .ok_or_else(|| {
             StorageError::NotFound(format!(

@@ -2,12 +2,12 @@
 
 use sea_orm::{ActiveModelTrait, DatabaseConnection, IntoActiveModel, Set, TransactionTrait};
 
-use crate::auth::Caller;
 use crate::error::{StorageError, StorageResult};
-use crate::repo::access::{self, Need};
+use crate::repo::access::auth::Caller;
+use crate::repo::access::permit::{self, Need};
 use crate::repo::publications::{self, Place};
-use crate::repo::read::{self, Summary};
-use crate::repo::{audit, status, submit};
+use crate::repo::read::reports::{self, Summary};
+use crate::repo::{audit, status};
 
 /// A review step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,8 +74,8 @@ pub async fn review_at(
         ));
     }
     let txn = db.begin().await?;
-    let office = access::resolve(&txn, caller, code, Need::Review).await?;
-    let row = submit::find_report(&txn, office.id, year)
+    let office = permit::resolve(&txn, caller, code, Need::Review).await?;
+    let row = reports::find_report(&txn, office.id, year)
         .await?
         .ok_or_else(|| {
             StorageError::NotFound(format!(
@@ -120,5 +120,5 @@ pub async fn review_at(
     )
     .await?;
     txn.commit().await?;
-    read::summary(db, &office, row).await
+    reports::summary(db, &office, row).await
 }

@@ -219,8 +219,8 @@ pub fn cells_digest(report: &Report, cells: &[String]) -> String {
 mod tests {
     use std::collections::BTreeSet;
 
-    use nianbao_model::testkit::consistent;
     use nianbao_model::{Edition, Report, Value};
+    use nianbao_testkit::consistent;
 
     use super::{changed_cells, content_and_checksum, content_text, encode_content, parse_stored};
 

@@ -9,22 +9,28 @@ use nianbao_model::{Edition, Money, Office, Report, Value, interchange};
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 use sha2::{Digest, Sha256};
 
-use crate::auth::{Caller, Role};
 use crate::entity::{audit_event, office_history, revision};
 use crate::error::StorageError;
+use crate::repo::access::auth::{Caller, Role};
+use crate::repo::access::tokens;
 use crate::repo::offices::{NewOffice, OfficeUpdate};
-use crate::repo::read::{ReportFilter, Selection};
+use crate::repo::read::list::ReportFilter;
+use crate::repo::read::reports::Selection;
+use crate::repo::read::{bulk, list, reports};
 use crate::repo::review::Action;
-use crate::repo::submit::Submission;
-use crate::repo::{offices, read, review, submit, tokens};
+use crate::repo::write::prepared::Submission;
+use crate::repo::write::submit;
+use crate::repo::{offices, review};
 
 mod batch;
+mod bulk_reads;
 mod checkpoint;
 mod compression;
 mod content;
 mod get;
 mod group;
 mod history;
+mod large;
 mod publications;
 mod scratch;
 
@@ -189,7 +195,7 @@ async fn hierarchy_moves_and_renames_keep_history() {
         assert_eq!(moved.name, "新名称");
         assert_eq!(office_history::Entity::find().count(&db).await.unwrap(), 2);
         assert!(
-            read::list(
+            list::list(
                 &db,
                 &w.city,
                 ReportFilter {
@@ -250,7 +256,7 @@ async fn submissions_are_immutable_revisions() {
         second_sub.base_revision = Some(1);
         let second = submit::submit(&db, &w.office, second_sub).await.unwrap();
         assert_eq!(second.revision.number, 2);
-        let revs = read::revisions(&db, &w.city, "office-a", 2023)
+        let revs = reports::revisions(&db, &w.city, "office-a", 2023)
             .await
             .unwrap();
         assert_eq!(revs.len(), 2);
@@ -261,7 +267,7 @@ async fn submissions_are_immutable_revisions() {
         let changed: Vec<String> = serde_json::from_str(&revs[1].changed_cells).unwrap();
         assert_eq!(changed, ["s2.regulations.issued"]);
 
-        let got = read::get(&db, &w.office, "office-a", 2023, Some(1))
+        let got = reports::get(&db, &w.office, "office-a", 2023, Some(1))
             .await
             .unwrap();
         assert_eq!(got.report, report("office-a", 2023));
@@ -299,7 +305,7 @@ async fn submissions_are_immutable_revisions() {
             saved.status, "submitted",
             "a draft does not hide the submitted revision"
         );
-        let latest = read::select(&db, &w.city, None, 2023, Selection::LatestSubmitted)
+        let latest = bulk::select(&db, &w.city, None, 2023, Selection::LatestSubmitted)
             .await
             .unwrap();
         assert_eq!(latest.len(), 1);
@@ -384,7 +390,7 @@ async fn review_workflow_locks_and_reopens() {
         )
         .await
         .unwrap();
-        let selected = read::select(&db, &w.admin, Some("city"), 2023, Selection::Accepted)
+        let selected = bulk::select(&db, &w.admin, Some("city"), 2023, Selection::Accepted)
             .await
             .unwrap();
         assert_eq!(selected.len(), 1);

@@ -230,14 +230,14 @@ async fn repeated_failures_are_rate_limited() {
     let mut c = server.client().await;
     let who = || pb::WhoAmIRequest {};
     let mut codes = Vec::new();
-    for i in 0..(nianbao_storage::auth::MAX_FAILURES + 5) {
+    for i in 0..(nianbao_storage::MAX_FAILURES + 5) {
         let status = c
             .who_am_i(req(&format!("guess-{i}"), who()))
             .await
             .unwrap_err();
         codes.push(status.code());
     }
-    let limit = nianbao_storage::auth::MAX_FAILURES as usize;
+    let limit = nianbao_storage::MAX_FAILURES as usize;
     assert!(
         codes[..limit].iter().all(|c| *c == Code::Unauthenticated),
         "{codes:?}"

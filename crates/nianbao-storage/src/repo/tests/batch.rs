@@ -8,12 +8,13 @@ use nianbao_model::Value;
 use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder};
 
 use super::{on_every_backend, report, revision_count, sub, token, with_error, world};
-use crate::auth::Role;
 use crate::entity::{report as report_row, revision};
 use crate::error::StorageResult;
-use crate::repo::cache::ReportCache;
-use crate::repo::submit::{self, Submission, Submitted};
-use crate::repo::tokens;
+use crate::repo::access::auth::Role;
+use crate::repo::access::tokens;
+use crate::repo::write::cache::ReportCache;
+use crate::repo::write::prepared::{self, Submission, Submitted};
+use crate::repo::write::submit;
 
 /// Submissions that meet within one group: new office-years, a year before written earlier in
 /// the group (the cross-year rule W5 must see it), drafts, a stale base, an error refused, a
@@ -138,7 +139,7 @@ async fn write(db: &DatabaseConnection, grouped: bool) -> Vec<String> {
     ] {
         let mut prepared = Vec::new();
         for s in round {
-            prepared.push(submit::prepare(db, &w.admin, s).await.unwrap());
+            prepared.push(prepared::prepare(db, &w.admin, s).await.unwrap());
         }
         let results = if grouped {
             submit::write_batch(db, &prepared, Some(&cache)).await
@@ -204,10 +205,10 @@ async fn a_token_revoked_before_the_write_writes_nothing() {
     on_every_backend("recheck", |db| async move {
         let w = world(&db).await;
         let other = token(&db, Role::Office, "office-b").await;
-        let mut mine = submit::prepare(&db, &w.office, sub(report("office-a", 2023), "r1"))
+        let mut mine = prepared::prepare(&db, &w.office, sub(report("office-a", 2023), "r1"))
             .await
             .unwrap();
-        let mut theirs = submit::prepare(&db, &other, sub(report("office-b", 2023), "r2"))
+        let mut theirs = prepared::prepare(&db, &other, sub(report("office-b", 2023), "r2"))
             .await
             .unwrap();
         mine.recheck_token = true;

@@ -7,7 +7,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, 
 
 use super::{report, sub, world};
 use crate::entity::revision;
-use crate::repo::submit;
+use crate::repo::write::prepared;
 
 async fn pragma(db: &DatabaseConnection, sql: &str) -> i64 {
     let row = db
@@ -35,7 +35,7 @@ async fn the_checkpointer_copies_the_log_the_writer_leaves() {
     // Far fewer pages than the writer's threshold (1,000): only the checkpointer copies them.
     for i in 0..10 {
         let s = sub(report("office-a", 2022), &format!("ck-{i}"));
-        let prepared = submit::prepare(&db.read, &w.admin, s).await.unwrap();
+        let prepared = prepared::prepare(&db.read, &w.admin, s).await.unwrap();
         db.group.submit(prepared).await.unwrap();
     }
     let start = Instant::now();
@@ -68,7 +68,7 @@ async fn the_log_stays_bounded_while_submissions_keep_coming() {
             for i in 0..75 {
                 let code = ["office-a", "office-b"][t % 2];
                 let s = sub(report(code, 2022), &format!("wal-{t}-{i}"));
-                let prepared = submit::prepare(&read, &admin, s).await.unwrap();
+                let prepared = prepared::prepare(&read, &admin, s).await.unwrap();
                 group.submit(prepared).await.unwrap();
             }
         }));

@@ -5,7 +5,8 @@
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
 use super::{ScratchPostgres, report, sub, world};
-use crate::repo::{read, submit};
+use crate::repo::read::reports;
+use crate::repo::write::submit;
 
 async fn strings(db: &DatabaseConnection, sql: &str) -> Vec<(String, Option<String>)> {
     db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
@@ -60,7 +61,7 @@ async fn postgres_stores_revisions_compressed_with_lz4() {
         methods,
         vec![(stored.revision.checksum.clone(), Some("lz4".to_string()))]
     );
-    let got = read::get(&db, &w.office, "office-a", 2023, None)
+    let got = reports::get(&db, &w.office, "office-a", 2023, None)
         .await
         .unwrap();
     assert_eq!(got.report, r);

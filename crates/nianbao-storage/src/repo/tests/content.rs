@@ -7,8 +7,10 @@ use sha2::{Digest, Sha256};
 
 use super::{on_every_backend, report, sub, world};
 use crate::entity::revision;
-use crate::repo::read::{self, Selection};
-use crate::repo::{stored, submit};
+use crate::repo::read::bulk;
+use crate::repo::read::reports::{self, Selection};
+use crate::repo::stored;
+use crate::repo::write::submit;
 
 #[tokio::test]
 async fn text_and_compressed_revisions_read_back_alike() {
@@ -83,13 +85,13 @@ async fn text_and_compressed_revisions_read_back_alike() {
                 );
             }
             // The revision read by number.
-            let got = read::get(&db, &w.city, "office-a", 2023, Some(row.number))
+            let got = reports::get(&db, &w.city, "office-a", 2023, Some(row.number))
                 .await
                 .unwrap();
             assert_eq!(&got.report, r, "revision {}", row.number);
         }
         // The bulk read decodes the latest (compressed) one.
-        let all = read::select(
+        let all = bulk::select(
             &db,
             &w.admin,
             Some("city"),

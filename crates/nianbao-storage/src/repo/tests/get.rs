@@ -7,9 +7,11 @@ use sea_orm::DatabaseConnection;
 use tonic::Code;
 
 use super::{World, on_every_backend, report, sub, token, world};
-use crate::auth::Role;
 use crate::error::StorageError;
-use crate::repo::{access, read, submit, tokens};
+use crate::repo::access::auth::Role;
+use crate::repo::access::{permit, tokens};
+use crate::repo::read::reports;
+use crate::repo::write::{prepared, submit};
 
 /// Two revisions of office-a's 2023 report by its own token; the second (changed) report.
 async fn two_revisions(db: &DatabaseConnection, w: &World) -> Report {
@@ -31,7 +33,7 @@ async fn one_query_read_matches_the_separate_queries() {
         let changed = two_revisions(&db, &w).await;
 
         for (number, expected) in [(None, &changed), (Some(2), &changed)] {
-            let got = read::get(&db, &w.office, "office-a", 2023, number)
+            let got = reports::get(&db, &w.office, "office-a", 2023, number)
                 .await
                 .unwrap();
             assert_eq!(&got.report, expected);
@@ -39,54 +41,54 @@ async fn one_query_read_matches_the_separate_queries() {
             assert_eq!(got.summary.office_code, "office-a");
             assert_eq!(got.summary.row.latest_revision, 2);
         }
-        let got = read::get(&db, &w.city, "office-a", 2023, Some(1))
+        let got = reports::get(&db, &w.city, "office-a", 2023, Some(1))
             .await
             .unwrap();
         assert_eq!(got.report, report("office-a", 2023));
         assert_eq!(got.revision.number, 1);
 
         // The joined row decodes to exactly what the separate queries read.
-        let office = access::find_by_code(&db, "office-a")
+        let office = permit::find_by_code(&db, "office-a")
             .await
             .unwrap()
             .unwrap();
-        let row = submit::find_report(&db, office.id, 2023)
+        let row = reports::find_report(&db, office.id, 2023)
             .await
             .unwrap()
             .unwrap();
         for number in [1, 2] {
-            let separate = submit::find_revision(&db, row.id, number).await.unwrap();
-            let (o, found) = read::find_office_year(&db, "office-a", 2023, Some(number))
+            let separate = reports::find_revision(&db, row.id, number).await.unwrap();
+            let (o, found) = reports::find_office_year(&db, "office-a", 2023, Some(number))
                 .await
                 .unwrap()
                 .unwrap();
             let (r, v) = found.unwrap();
             assert_eq!((o, r, v), (office.clone(), row.clone(), Some(separate)));
         }
-        let (_, found) = read::find_office_year(&db, "office-a", 2023, Some(3))
+        let (_, found) = reports::find_office_year(&db, "office-a", 2023, Some(3))
             .await
             .unwrap()
             .unwrap();
         assert_eq!(found.unwrap().1, None, "no revision 3");
-        let (_, found) = read::find_office_year(&db, "office-a", 2022, None)
+        let (_, found) = reports::find_office_year(&db, "office-a", 2022, None)
             .await
             .unwrap()
             .unwrap();
         assert!(found.is_none(), "no report for 2022");
         assert!(
-            read::find_office_year(&db, "nowhere", 2023, None)
+            reports::find_office_year(&db, "nowhere", 2023, None)
                 .await
                 .unwrap()
                 .is_none()
         );
 
         // Answers that name what is missing.
-        let err = read::get(&db, &w.office, "office-a", 2023, Some(3))
+        let err = reports::get(&db, &w.office, "office-a", 2023, Some(3))
             .await
             .unwrap_err();
         assert_eq!(err.code(), Code::NotFound);
         assert!(err.to_string().contains("revision 3"), "{err}");
-        let err = read::get(&db, &w.office, "office-a", 2022, None)
+        let err = reports::get(&db, &w.office, "office-a", 2022, None)
             .await
             .unwrap_err();
         assert_eq!(err.code(), Code::NotFound);
@@ -95,10 +97,10 @@ async fn one_query_read_matches_the_separate_queries() {
         // Refusals: another office's report and an unknown office look the same; an admin is
         // told the office does not exist.
         let other = token(&db, Role::Office, "office-b").await;
-        let forbidden = read::get(&db, &other, "office-a", 2023, None)
+        let forbidden = reports::get(&db, &other, "office-a", 2023, None)
             .await
             .unwrap_err();
-        let unknown = read::get(&db, &other, "office-z", 2023, None)
+        let unknown = reports::get(&db, &other, "office-z", 2023, None)
             .await
             .unwrap_err();
         assert_eq!(forbidden.code(), Code::PermissionDenied);
@@ -107,7 +109,7 @@ async fn one_query_read_matches_the_separate_queries() {
             unknown.to_string().replace("office-z", "X")
         );
         let outside = token(&db, Role::City, "office-b").await;
-        let err = read::get(&db, &outside, "office-a", 2023, None)
+        let err = reports::get(&db, &outside, "office-a", 2023, None)
             .await
             .unwrap_err();
         assert_eq!(
@@ -115,7 +117,7 @@ async fn one_query_read_matches_the_separate_queries() {
             Code::PermissionDenied,
             "a city reads only its subtree"
         );
-        let err = read::get(&db, &w.admin, "office-z", 2023, None)
+        let err = reports::get(&db, &w.admin, "office-z", 2023, None)
             .await
             .unwrap_err();
         assert_eq!(err.code(), Code::NotFound);
@@ -131,8 +133,8 @@ async fn authentication_reads_the_office_in_the_same_query() {
             .await
             .unwrap();
         let alone = tokens::authenticate(&db, &secret).await.unwrap();
-        let office_a = access::find_by_code(&db, "office-a").await.unwrap();
-        let office_b = access::find_by_code(&db, "office-b").await.unwrap();
+        let office_a = permit::find_by_code(&db, "office-a").await.unwrap();
+        let office_b = permit::find_by_code(&db, "office-b").await.unwrap();
         assert!(office_a.is_some() && office_b.is_some());
         for (code, office) in [
             ("office-a", office_a),
@@ -157,21 +159,21 @@ async fn authentication_reads_the_office_in_the_same_query() {
         // A submission prepared with the office authentication read is the one prepared alone;
         // another office's row is not used for the report's office.
         let sub = || super::sub(report("office-a", 2023), "p1");
-        let alone = submit::prepare(&db, &w.office, sub()).await.unwrap();
-        let b = access::find_by_code(&db, "office-b").await.unwrap();
+        let alone = prepared::prepare(&db, &w.office, sub()).await.unwrap();
+        let b = permit::find_by_code(&db, "office-b").await.unwrap();
         for found in [
-            access::find_by_code(&db, "office-a").await.unwrap(),
+            permit::find_by_code(&db, "office-a").await.unwrap(),
             b,
             None,
         ] {
-            let with = submit::prepare_found(&db, &w.office, sub(), found, true)
+            let with = prepared::prepare_found(&db, &w.office, sub(), found, true)
                 .await
                 .unwrap();
             assert_eq!(with.office_id(), alone.office_id());
         }
         let other = token(&db, Role::Office, "office-b").await;
-        let found = access::find_by_code(&db, "office-a").await.unwrap();
-        let err = submit::prepare_found(&db, &other, sub(), found, false)
+        let found = permit::find_by_code(&db, "office-a").await.unwrap();
+        let err = prepared::prepare_found(&db, &other, sub(), found, false)
             .await
             .unwrap_err();
         assert_eq!(err.code(), Code::PermissionDenied);
@@ -211,9 +213,9 @@ async fn authenticated_read_matches_authentication_then_the_read() {
                 for year in [2022, 2023] {
                     for number in [None, Some(1), Some(2), Some(3)] {
                         let one =
-                            read::authenticate_and_find(&db, secret, code, year, number).await;
+                            reports::authenticate_and_find(&db, secret, code, year, number).await;
                         let two = match tokens::authenticate(&db, secret).await {
-                            Ok(caller) => read::find_office_year(&db, code, year, number)
+                            Ok(caller) => reports::find_office_year(&db, code, year, number)
                                 .await
                                 .map(|found| (caller, found)),
                             Err(e) => Err(e),
@@ -234,10 +236,11 @@ async fn authenticated_read_matches_authentication_then_the_read() {
         assert_eq!(checked, 5 * 3 * 2 * 4);
         // What it found is answered to the office's own token and refused to another office's.
         for (secret, own) in [(&secrets[0].1, true), (&secrets[1].1, false)] {
-            let (caller, found) = read::authenticate_and_find(&db, secret, "office-a", 2023, None)
-                .await
-                .unwrap();
-            match read::answer(&db, &caller, "office-a", 2023, None, found).await {
+            let (caller, found) =
+                reports::authenticate_and_find(&db, secret, "office-a", 2023, None)
+                    .await
+                    .unwrap();
+            match reports::answer(&db, &caller, "office-a", 2023, None, found).await {
                 Ok(got) => assert!(own && got.revision.number == 2, "{:?}", got.revision),
                 Err(err) => assert!(!own && err.code() == Code::PermissionDenied, "{err}"),
             }

@@ -7,10 +7,13 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder}
 use super::{report, sub, with_error, world};
 use crate::entity::{audit_event, revision};
 use crate::error::StorageError;
-use crate::repo::access::{self, Need};
+use crate::repo::access::permit::{self, Need};
+use crate::repo::access::tokens;
+use crate::repo::offices;
 use crate::repo::offices::OfficeUpdate;
-use crate::repo::submit::{self, Submission};
-use crate::repo::{offices, tokens};
+use crate::repo::read::reports;
+use crate::repo::write::prepared::{self, Submission};
+use crate::repo::write::submit;
 
 /// Runs `test` with the URL of a fresh SQLite file, then of a fresh PostgreSQL database when
 /// configured.
@@ -41,7 +44,7 @@ async fn group_commit_acknowledges_every_concurrent_submission() {
                 [("office-a", 2022), ("office-b", 2022), ("office-a", 2023)][(i % 3) as usize];
             tasks.push(tokio::spawn(async move {
                 let s = sub(report(code, year), &format!("g-{i}"));
-                let prepared = submit::prepare(&read, &admin, s).await?;
+                let prepared = prepared::prepare(&read, &admin, s).await?;
                 group.submit(prepared).await
             }));
         }
@@ -67,7 +70,7 @@ async fn group_commit_acknowledges_every_concurrent_submission() {
             .unwrap();
         assert_eq!(audited, 60);
         // A retry of an acknowledged request is answered with the original revision.
-        let again = submit::prepare(&db.read, &w.admin, sub(report("office-b", 2022), "g-1"))
+        let again = prepared::prepare(&db.read, &w.admin, sub(report("office-b", 2022), "g-1"))
             .await
             .unwrap();
         let replay = db.group.submit(again).await.unwrap();
@@ -102,7 +105,7 @@ async fn a_failing_submission_does_not_affect_its_batch() {
         ];
         let mut prepared = Vec::new();
         for j in jobs {
-            prepared.push(submit::prepare(&db.read, &w.office, j).await.unwrap());
+            prepared.push(prepared::prepare(&db.read, &w.office, j).await.unwrap());
         }
         let results = submit::write_batch(&db.write, &prepared, None).await;
         assert_eq!(results.len(), 6);
@@ -149,7 +152,7 @@ async fn a_failing_submission_does_not_affect_its_batch() {
         ];
         let mut prepared = Vec::new();
         for j in jobs {
-            prepared.push(submit::prepare(&db.read, &w.admin, j).await.unwrap());
+            prepared.push(prepared::prepare(&db.read, &w.admin, j).await.unwrap());
         }
         let results = submit::write_batch(&db.write, &prepared, None).await;
         assert_eq!(results[0].as_ref().unwrap().revision.number, 4);
@@ -169,13 +172,13 @@ async fn a_failing_submission_does_not_affect_its_batch() {
             .unwrap();
         assert_eq!(audited, 6, "one audit event per written revision");
         // The refused ones left nothing behind: no report row for 2022 or 2024.
-        let office = access::find_by_code(&db.read, "office-a")
+        let office = permit::find_by_code(&db.read, "office-a")
             .await
             .unwrap()
             .unwrap();
         for year in [2022, 2024] {
             assert!(
-                submit::find_report(&db.read, office.id, year)
+                reports::find_report(&db.read, office.id, year)
                     .await
                     .unwrap()
                     .is_none()
@@ -191,10 +194,10 @@ async fn resolution_sees_moves_made_through_another_connection() {
         let service = crate::db::connect_service(&url, 4).await.unwrap();
         let other = crate::db::connect(&url, 2).await.unwrap();
         let w = world(&other).await;
-        let refused = access::resolve(&service.read, &w.city, "office-b", Need::Read)
+        let refused = permit::resolve(&service.read, &w.city, "office-b", Need::Read)
             .await
             .unwrap_err();
-        let unknown = access::resolve(&service.read, &w.city, "nowhere", Need::Read)
+        let unknown = permit::resolve(&service.read, &w.city, "nowhere", Need::Read)
             .await
             .unwrap_err();
         assert_eq!(
@@ -209,12 +212,12 @@ async fn resolution_sees_moves_made_through_another_connection() {
         offices::update(&other, &w.admin, move_to("district"))
             .await
             .unwrap();
-        let seen = access::resolve(&service.read, &w.city, "office-b", Need::Read)
+        let seen = permit::resolve(&service.read, &w.city, "office-b", Need::Read)
             .await
             .unwrap();
         assert_eq!(seen.code, "office-b");
         assert!(
-            access::resolve(&service.read, &w.city, "office-b", Need::Submit)
+            permit::resolve(&service.read, &w.city, "office-b", Need::Submit)
                 .await
                 .is_err(),
             "a city token never submits"
@@ -223,7 +226,7 @@ async fn resolution_sees_moves_made_through_another_connection() {
             .await
             .unwrap();
         assert!(
-            access::resolve(&service.read, &w.city, "office-b", Need::Review)
+            permit::resolve(&service.read, &w.city, "office-b", Need::Review)
                 .await
                 .is_err()
         );

@@ -4,9 +4,10 @@
 use nianbao_model::Value;
 
 use super::{on_every_backend, report, sub, token, with_error, world};
-use crate::auth::Role;
-use crate::repo::history::Page;
-use crate::repo::{history, read, submit};
+use crate::repo::access::auth::Role;
+use crate::repo::read::history::Page;
+use crate::repo::read::{history, reports};
+use crate::repo::write::submit;
 
 const ALL: Page = Page {
     size: 500,
@@ -29,7 +30,7 @@ async fn history_is_the_full_read_without_content() {
         ] {
             submit::submit(&db, &w.office, s).await.unwrap();
         }
-        let full = read::revisions(&db, &w.city, "office-a", 2023)
+        let full = reports::revisions(&db, &w.city, "office-a", 2023)
             .await
             .unwrap();
         let (short, next) = history::revisions_without_content(&db, &w.city, "office-a", 2023, ALL)
@@ -58,10 +59,10 @@ async fn history_is_the_full_read_without_content() {
 
         // Refused as the full read refuses: another office's history, an empty year.
         let other = token(&db, Role::Office, "office-b").await;
-        let a = read::revisions(&db, &other, "office-a", 2023).await;
+        let a = reports::revisions(&db, &other, "office-a", 2023).await;
         let b = history::revisions_without_content(&db, &other, "office-a", 2023, ALL).await;
         assert_eq!(a.unwrap_err().to_string(), b.unwrap_err().to_string());
-        let a = read::revisions(&db, &w.office, "office-a", 2019).await;
+        let a = reports::revisions(&db, &w.office, "office-a", 2019).await;
         let b = history::revisions_without_content(&db, &w.office, "office-a", 2019, ALL).await;
         assert_eq!(a.unwrap_err().to_string(), b.unwrap_err().to_string());
     })

@@ -3,11 +3,11 @@
 //! with the time checked and listed with the publication.
 
 use super::{on_every_backend, report, sub, token, world};
-use crate::auth::Role;
+use crate::repo::access::auth::Role;
 use crate::entity::audit_event;
 use crate::repo::publications::{self, Check, place};
 use crate::repo::review::{Action, review_at};
-use crate::repo::submit;
+use crate::repo::write::submit;
 use sea_orm::{EntityTrait, QueryOrder};
 
 #[tokio::test]

@@ -17,7 +17,7 @@ impl ScratchPostgres {
         let database = format!(
             "nianbao_test_{name}_{}_{}",
             std::process::id(),
-            crate::auth::new_token_id()
+            crate::repo::access::auth::new_token_id()
         );
         let admin = Database::connect(admin_url.as_str()).await.unwrap();
         admin

@@ -10,10 +10,10 @@ use sea_orm::{
 };
 use tokio_stream::StreamExt;
 
-use crate::auth::{Caller, Role};
 use crate::entity::{office, report};
 use crate::error::{StorageError, StorageResult};
-use crate::repo::access::{self, Need, statement};
+use crate::repo::access::auth::{Caller, Role};
+use crate::repo::access::permit::{self, Need, statement};
 
 /// The longest parent chain followed down (a guard against a corrupt cycle).
 const MAX_DEPTH: i64 = 10_000;
@@ -37,7 +37,7 @@ pub async fn scope(
     under: Option<&str>,
 ) -> StorageResult<Scope> {
     let root = match under {
-        Some(code) => Some(access::resolve(db, caller, code, Need::Read).await?.id),
+        Some(code) => Some(permit::resolve(db, caller, code, Need::Read).await?.id),
         None if caller.role == Role::Admin => None,
         None => match caller.office_id {
             Some(id) => Some(id),
@@ -143,12 +143,12 @@ pub async fn members<C: ConnectionTrait + StreamTrait>(
         Some(id) => {
             let parent = match found.iter().find(|m| m.office.id == id) {
                 Some(m) => match m.office.parent_id {
-                    Some(p) => access::find_by_id(db, p).await?.map(|p| p.code),
+                    Some(p) => permit::find_by_id(db, p).await?.map(|p| p.code),
                     None => None,
                 },
                 None => None,
             };
-            (access::depth(db, id).await?, parent.unwrap_or_default())
+            (permit::depth(db, id).await?, parent.unwrap_or_default())
         }
         None => (0, String::new()),
     };

@@ -8,10 +8,12 @@ use std::collections::HashSet;
 
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
-use super::bulk_tests::{admin, backends, submit};
+use super::bulk_reads::{admin, backends, submit};
 use crate::entity::{office, report};
 use crate::repo::offices::{self, NewOffice};
-use crate::repo::read::{self, ReportFilter, Selection};
+use crate::repo::read::bulk;
+use crate::repo::read::list::{self, ReportFilter};
+use crate::repo::read::reports::Selection;
 
 /// More offices than PostgreSQL (and so SQLite) binds in one statement.
 const OFFICES: usize = 66_000;
@@ -89,7 +91,7 @@ async fn listing_and_planning_a_subtree_larger_than_the_parameter_limit() {
         // Two real submissions (with revisions and findings counts); one outside the subtree.
         submit(&db, &admin, "real-1", 5, "r1").await;
         submit(&db, &admin, "outside", 6, "r2").await;
-        let parent = crate::repo::access::find_by_code(&db, &province.code)
+        let parent = crate::repo::access::permit::find_by_code(&db, &province.code)
             .await
             .unwrap()
             .unwrap()
@@ -102,7 +104,7 @@ async fn listing_and_planning_a_subtree_larger_than_the_parameter_limit() {
         let mut after_id = 0;
         let mut pages = 0;
         loop {
-            let (rows, next) = read::list(
+            let (rows, next) = list::list(
                 &db,
                 &admin,
                 ReportFilter {
@@ -133,7 +135,7 @@ async fn listing_and_planning_a_subtree_larger_than_the_parameter_limit() {
         assert!(pages > OFFICES / PAGE as usize);
 
         // A status filter over the large subtree.
-        let (rows, _) = read::list(
+        let (rows, _) = list::list(
             &db,
             &admin,
             ReportFilter {
@@ -149,7 +151,7 @@ async fn listing_and_planning_a_subtree_larger_than_the_parameter_limit() {
         assert!(rows.is_empty());
 
         // The bulk plan of the whole subtree.
-        let bulk = read::plan(&db, &admin, Some("prov"), 2023, Selection::LatestSubmitted)
+        let bulk = bulk::plan(&db, &admin, Some("prov"), 2023, Selection::LatestSubmitted)
             .await
             .unwrap();
         assert_eq!(bulk.planned.len(), OFFICES + 1);

@@ -8,10 +8,11 @@ use sea_orm::{
     FromQueryResult, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
-use crate::auth::{self, Caller, Role};
 use crate::entity::{office, token};
 use crate::error::{StorageError, StorageResult};
-use crate::repo::{access, audit, read};
+use crate::repo::access::auth::{self, Caller, Role};
+use crate::repo::access::permit;
+use crate::repo::{MAX_IN_LIST, audit};
 
 /// A token as shown (never with its secret).
 #[derive(Clone, Debug)]
@@ -44,12 +45,12 @@ pub async fn authenticate_for(
         format!(
             "SELECT {}, {} FROM tokens t LEFT JOIN offices o ON o.code = ? \
              WHERE t.secret_hash = ?",
-            access::prefixed::<token::Entity>("t"),
-            access::prefixed::<office::Entity>("o"),
+            permit::prefixed::<token::Entity>("t"),
+            permit::prefixed::<office::Entity>("o"),
         )
     });
     let hash = auth::hash_secret(secret);
-    let stmt = access::statement(db, sql, vec![code.into(), hash.clone().into()]);
+    let stmt = permit::statement(db, sql, vec![code.into(), hash.clone().into()]);
     let Some(row) = db.query_one_raw(stmt).await? else {
         return Err(StorageError::Unauthenticated);
     };
@@ -87,7 +88,7 @@ pub async fn create(
 ) -> StorageResult<(TokenView, String)> {
     let txn = db.begin().await?;
     let office = match office_code.filter(|c| !c.is_empty()) {
-        Some(code) => Some(access::find_by_code(&txn, code).await?.ok_or_else(|| {
+        Some(code) => Some(permit::find_by_code(&txn, code).await?.ok_or_else(|| {
             StorageError::invalid("office_code", format!("unknown office {code} / 单位不存在"))
         })?),
         None if role == Role::Admin => None,
@@ -106,7 +107,7 @@ pub async fn create(
         role: Set(role.as_str().to_string()),
         label: Set(label.to_string()),
         revoked: Set(false),
-        created_at: Set(super::now()),
+        created_at: Set(crate::repo::now()),
         revoked_at: Set(None),
     }
     .insert(&txn)
@@ -139,7 +140,7 @@ pub async fn list(db: &DatabaseConnection) -> StorageResult<Vec<TokenView>> {
     let ids: BTreeSet<i64> = rows.iter().filter_map(|t| t.office_id).collect();
     let ids: Vec<i64> = ids.into_iter().collect();
     let mut codes: HashMap<i64, String> = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(read::MAX_IN_LIST) {
+    for chunk in ids.chunks(MAX_IN_LIST) {
         let found: Vec<(i64, String)> = office::Entity::find()
             .select_only()
             .columns([office::Column::Id, office::Column::Code])
@@ -178,12 +179,12 @@ pub async fn revoke(
     } else {
         let mut active = row.into_active_model();
         active.revoked = Set(true);
-        active.revoked_at = Set(Some(super::now()));
+        active.revoked_at = Set(Some(crate::repo::now()));
         active.update(&txn).await?
     };
     audit::record(&txn, &caller.token_id, "token.revoke", id, audit::OK, "").await?;
     let office = match model.office_id {
-        Some(id) => access::find_by_id(&txn, id).await?,
+        Some(id) => permit::find_by_id(&txn, id).await?,
         None => None,
     };
     txn.commit().await?;

@@ -11,12 +11,15 @@ use sea_orm::{
     QueryTrait, Statement,
 };
 
-use crate::auth::{Caller, Role};
 use crate::entity::revision;
+use crate::repo::access::auth::{Caller, Role};
+use crate::repo::access::tokens;
+use crate::repo::offices;
 use crate::repo::offices::NewOffice;
-use crate::repo::read::{self, BULK_CHUNK, Selection};
-use crate::repo::submit::{self, Submission};
-use crate::repo::{offices, tokens};
+use crate::repo::read::bulk::{self, BULK_CHUNK};
+use crate::repo::read::reports::Selection;
+use crate::repo::write::prepared::Submission;
+use crate::repo::write::submit;
 
 pub(super) async fn backends(name: &str) -> Vec<DatabaseConnection> {
     let dir = tempfile::tempdir().unwrap();
@@ -27,7 +30,7 @@ pub(super) async fn backends(name: &str) -> Vec<DatabaseConnection> {
             .unwrap(),
     ];
     // The database is left for the test's lifetime; CI's server is scratch.
-    if let Some(pg) = crate::repo::tests::ScratchPostgres::create(name).await {
+    if let Some(pg) = super::ScratchPostgres::create(name).await {
         out.push(crate::db::connect(&pg.url, 5).await.unwrap());
     }
     out
@@ -83,7 +86,7 @@ async fn packed_all(
     db: &DatabaseConnection,
     caller: &Caller,
 ) -> Vec<(String, i64, Report, std::sync::Arc<[u8]>)> {
-    let bulk = read::plan(db, caller, Some("city"), 2023, Selection::LatestSubmitted)
+    let bulk = bulk::plan(db, caller, Some("city"), 2023, Selection::LatestSubmitted)
         .await
         .unwrap();
     let mut out = Vec::new();
@@ -144,7 +147,7 @@ async fn packed_chunks_and_their_cache_give_what_the_database_holds() {
         }
 
         // The collected full read (decoded from the stored JSON) is the reference.
-        let full = read::select(&db, &admin, Some("city"), 2023, Selection::LatestSubmitted)
+        let full = bulk::select(&db, &admin, Some("city"), 2023, Selection::LatestSubmitted)
             .await
             .unwrap();
         assert_eq!(full.len(), (0..n).filter(|i| i % 3 != 0).count());
@@ -203,7 +206,7 @@ async fn packed_chunks_and_their_cache_give_what_the_database_holds() {
 
         // A caller sees only its subtree; the plan of an office outside it is refused.
         assert!(
-            read::plan(
+            bulk::plan(
                 &db,
                 &admin,
                 Some("nowhere"),
@@ -223,7 +226,7 @@ async fn sqlite_reads_revision_heads_from_the_covering_index() {
     let db = crate::db::connect(&format!("sqlite://{}/plan.db", dir.path().display()), 1)
         .await
         .unwrap();
-    let stmt = read::heads_select(vec![1, 2, 3], [1, 2].into()).build(DbBackend::Sqlite);
+    let stmt = bulk::heads_select(vec![1, 2, 3], [1, 2].into()).build(DbBackend::Sqlite);
     let plan = db
         .query_all_raw(Statement {
             sql: format!("EXPLAIN QUERY PLAN {}", stmt.sql),

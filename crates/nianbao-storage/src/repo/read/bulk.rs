@@ -8,11 +8,12 @@ use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
 };
 
-use super::{Fetched, Selection, Summary};
-use crate::auth::Caller;
 use crate::entity::{report, revision};
 use crate::error::{StorageError, StorageResult};
-use crate::repo::{stored, subtree};
+use crate::repo::access::auth::Caller;
+use crate::repo::read::reports::{Fetched, Selection, Summary, numbers_in};
+use crate::repo::read::subtree;
+use crate::repo::stored;
 
 /// One office-year a bulk read will send: planned once, fetched in chunks.
 #[derive(Clone, Debug)]
@@ -265,7 +266,7 @@ impl BulkRead {
                 revision::Column::PackedFormat,
             ])
             .filter(revision::Column::ReportId.is_in(ids))
-            .filter(super::numbers_in(numbers))
+            .filter(numbers_in(numbers))
             .into_tuple()
             .all(db)
             .await?;
@@ -371,7 +372,7 @@ pub fn heads_select(ids: Vec<i64>, numbers: BTreeSet<i64>) -> sea_orm::Select<re
             revision::Column::PackedFormat,
         ])
         .filter(revision::Column::ReportId.is_in(ids))
-        .filter(super::numbers_in(numbers))
+        .filter(numbers_in(numbers))
 }
 
 impl RevisionHead {

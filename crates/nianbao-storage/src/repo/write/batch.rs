@@ -18,10 +18,12 @@ use sea_orm::{
 
 use crate::entity::{report, revision, token};
 use crate::error::{StorageError, StorageResult};
-use crate::repo::cache::ReportCache;
-use crate::repo::decide::{self, Decision};
-use crate::repo::submit::{Prepared, Submitted, replay};
-use crate::repo::{access, audit, stored};
+use crate::repo::access::permit;
+use crate::repo::write::cache::ReportCache;
+use crate::repo::write::decide::{self, Decision};
+use crate::repo::write::prepared::{Prepared, Submitted};
+use crate::repo::write::replay::replay;
+use crate::repo::{audit, stored};
 
 /// An office-year: (office id, year).
 type Key = (i64, i32);
@@ -382,7 +384,7 @@ async fn write_rows(txn: &DatabaseTransaction, state: &State) -> Result<HashMap<
     // The guard leaves a row another process moved meanwhile as it is; that process wrote
     // the revision number this group is about to insert, so the revision insert then fails on
     // the unique index (report, number) and the group is written again one by one.
-    txn.execute_raw(access::statement(txn, &sql, values))
+    txn.execute_raw(permit::statement(txn, &sql, values))
         .await?;
     Ok(ids)
 }
@@ -468,7 +470,7 @@ async fn insert_chunk(
         tuples.join(", ")
     );
     for row in txn
-        .query_all_raw(access::statement(txn, &sql, values))
+        .query_all_raw(permit::statement(txn, &sql, values))
         .await?
     {
         let id: i64 = row.try_get("", "id")?;

@@ -6,7 +6,7 @@
 //! permission then depends on nothing that can change: a token's office and role are fixed, an
 //! office's id and code too). It is not trusted with revocation: a submission authenticated from
 //! here is written only if its token is still unrevoked in the write transaction itself
-//! ([`batch`](crate::repo::batch) checks it with one query per group), so a revoked token writes
+//! ([`batch`](crate::repo::write::batch) checks it with one query per group), so a revoked token writes
 //! nothing after its revocation committed, from this process or any other. A revocation through
 //! this process also drops the token's entries at once.
 
@@ -14,8 +14,8 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use crate::auth::{Caller, Role};
 use crate::entity::office;
+use crate::repo::access::auth::{Caller, Role};
 
 /// How long an entry is used before the token is read again.
 pub const TTL: Duration = Duration::from_secs(60);

@@ -1,20 +1,20 @@
 //! Reads: one report, its revisions, pages of office-years, and bulk selections.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::OnceLock;
 
 use nianbao_model::Report;
+#[cfg(test)]
+use sea_orm::QueryOrder;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QueryResult, QuerySelect,
+    QueryResult,
 };
 
-use tokio_stream::StreamExt;
-
-use crate::auth::{self, Caller};
 use crate::entity::{office, report, revision, token};
 use crate::error::{StorageError, StorageResult};
-use crate::repo::{access, stored, subtree, tokens};
+use crate::repo::access::auth::{self, Caller};
+use crate::repo::access::{permit, tokens};
+use crate::repo::stored;
 
 /// Where an office-year stands, with its office.
 #[derive(Clone, Debug)]
@@ -49,7 +49,7 @@ pub(crate) async fn readable_row(
     code: &str,
     year: i32,
 ) -> StorageResult<(office::Model, report::Model)> {
-    let office = access::resolve(db, caller, code, access::Need::Read).await?;
+    let office = permit::resolve(db, caller, code, permit::Need::Read).await?;
     let row = find_report(db, office.id, year)
         .await?
         .ok_or_else(|| no_report(code, year))?;
@@ -97,7 +97,7 @@ pub async fn answer(
         Some((office, found)) => (Some(office), found),
         None => (None, None),
     };
-    let office = access::permit(db, caller, code, office, access::Need::Read).await?;
+    let office = permit::permit(db, caller, code, office, permit::Need::Read).await?;
     let (row, revision) = found.ok_or_else(|| no_report(code, year))?;
     let revision =
         revision.ok_or_else(|| missing_revision(number.unwrap_or(row.latest_revision)))?;
@@ -135,171 +135,6 @@ pub async fn revisions(
         .order_by_asc(revision::Column::Number)
         .all(db)
         .await?)
-}
-
-/// Filters of a page of office-years.
-#[derive(Clone, Debug, Default)]
-pub struct ReportFilter {
-    /// Subtree root code; the caller's scope when `None`.
-    pub under: Option<String>,
-    /// Year.
-    pub year: Option<i32>,
-    /// Status.
-    pub status: Option<String>,
-    /// Page size (1–1000).
-    pub page_size: u64,
-    /// Rows after this report id (from the page token).
-    pub after_id: i64,
-}
-
-/// Most values bound in one IN-list: far below SQLite's 32,766 and PostgreSQL's 65,535 bound
-/// parameters per statement, with room for the other conditions.
-pub const MAX_IN_LIST: usize = 10_000;
-
-/// Report rows scanned per query when a subtree is too large for one IN-list.
-const SCAN_BATCH: u64 = 5_000;
-
-/// A page of office-years and the id to continue after, if any.
-///
-/// The subtree's office ids are read with one recursive query down from its root (nothing
-/// outside it is read). A subtree of at most [`MAX_IN_LIST`] offices is then read with one
-/// IN-list; a larger one by scanning the rows of the year (and status) in id order and keeping
-/// those of the subtree, so no statement binds more than a few values whatever the size of the
-/// subtree, and no plan depends on how the database estimates a join with the subtree.
-pub async fn list(
-    db: &DatabaseConnection,
-    caller: &Caller,
-    filter: ReportFilter,
-) -> StorageResult<(Vec<Summary>, Option<i64>)> {
-    let scope = subtree::scope(db, caller, filter.under.as_deref()).await?;
-    let ids = subtree::ids(db, &scope).await?;
-    let want = filter.page_size + 1;
-    let query = |after: i64, limit: u64| {
-        let mut q = report::Entity::find()
-            .filter(report::Column::Id.gt(after))
-            .order_by_asc(report::Column::Id)
-            .limit(limit);
-        if let Some(year) = filter.year {
-            q = q.filter(report::Column::Year.eq(year));
-        }
-        if let Some(status) = &filter.status {
-            q = q.filter(report::Column::Status.eq(status.clone()));
-        }
-        q
-    };
-    let mut rows = if ids.len() <= MAX_IN_LIST {
-        query(filter.after_id, want)
-            .filter(report::Column::OfficeId.is_in(ids.iter().copied()))
-            .all(db)
-            .await?
-    } else {
-        let mut rows = Vec::with_capacity(want as usize);
-        let mut after = filter.after_id;
-        // Start with a page's worth (a large subtree usually holds most rows) and widen the
-        // batch while the subtree's rows are sparse.
-        let mut limit = want;
-        while (rows.len() as u64) < want {
-            // Rows are streamed and only the subtree's kept: a batch collected as driver rows
-            // cost about a kilobyte a row.
-            let mut batch = query(after, limit).stream(db).await?;
-            let mut read = 0;
-            while let Some(row) = batch.next().await {
-                let row = row?;
-                read += 1;
-                after = row.id;
-                if ids.contains(&row.office_id) {
-                    rows.push(row);
-                }
-            }
-            if read < limit {
-                break;
-            }
-            limit = (limit * 2).min(SCAN_BATCH.max(want));
-        }
-        rows.truncate(want as usize);
-        rows
-    };
-    drop(ids);
-    let next = if rows.len() as u64 > filter.page_size {
-        rows.truncate(filter.page_size as usize);
-        rows.last().map(|r| r.id)
-    } else {
-        None
-    };
-    let mut names: HashMap<i64, (String, String)> = HashMap::with_capacity(rows.len());
-    let office_ids: BTreeSet<i64> = rows.iter().map(|r| r.office_id).collect();
-    let office_ids: Vec<i64> = office_ids.into_iter().collect();
-    for chunk in office_ids.chunks(MAX_IN_LIST) {
-        let mut found = office::Entity::find()
-            .select_only()
-            .columns([
-                office::Column::Id,
-                office::Column::Code,
-                office::Column::Name,
-            ])
-            .filter(office::Column::Id.is_in(chunk.iter().copied()))
-            .into_tuple::<(i64, String, String)>()
-            .stream(db)
-            .await?;
-        while let Some(found) = found.next().await {
-            let (id, code, name) = found?;
-            names.insert(id, (code, name));
-        }
-    }
-    let counts = latest_counts(db, &rows).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let Some((code, name)) = names.get(&row.office_id) else {
-            continue;
-        };
-        let (error_count, warning_count) = counts.get(&row.id).copied().unwrap_or((0, 0));
-        out.push(Summary {
-            office_code: code.clone(),
-            office_name: name.clone(),
-            error_count,
-            warning_count,
-            row,
-        });
-    }
-    Ok((out, next))
-}
-
-/// The (errors, warnings) of the latest revision of each row, by report id, read in chunks of
-/// [`MAX_IN_LIST`] rows.
-async fn latest_counts(
-    db: &DatabaseConnection,
-    rows: &[report::Model],
-) -> StorageResult<HashMap<i64, (i32, i32)>> {
-    let wanted: Vec<(i64, i64)> = rows
-        .iter()
-        .filter(|r| r.latest_revision > 0)
-        .map(|r| (r.id, r.latest_revision))
-        .collect();
-    let mut out = HashMap::with_capacity(wanted.len());
-    for chunk in wanted.chunks(MAX_IN_LIST / 2) {
-        let pairs: HashSet<(i64, i64)> = chunk.iter().copied().collect();
-        let numbers: BTreeSet<i64> = chunk.iter().map(|p| p.1).collect();
-        let mut found = revision::Entity::find()
-            .select_only()
-            .columns([
-                revision::Column::ReportId,
-                revision::Column::Number,
-                revision::Column::ErrorCount,
-                revision::Column::WarningCount,
-            ])
-            .filter(revision::Column::ReportId.is_in(chunk.iter().map(|p| p.0)))
-            .filter(numbers_in(numbers))
-            .into_tuple::<(i64, i64, i32, i32)>()
-            .stream(db)
-            .await?;
-        while let Some(found) = found.next().await {
-            let (id, n, e, w) = found?;
-            if pairs.contains(&(id, n)) {
-                out.insert(id, (e, w));
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// `number IN (…)`, written `+"number" IN (…)`: the unary plus keeps SQLite from answering the
@@ -398,13 +233,13 @@ pub async fn find_office_year(
     let sql = SQL.get_or_init(|| {
         format!(
             "SELECT {}, {}, {} FROM offices o {OFFICE_YEAR} WHERE o.code = ?",
-            access::prefixed::<office::Entity>("o"),
-            access::prefixed::<report::Entity>("r"),
-            access::prefixed::<revision::Entity>("v"),
+            permit::prefixed::<office::Entity>("o"),
+            permit::prefixed::<report::Entity>("r"),
+            permit::prefixed::<revision::Entity>("v"),
         )
     });
     let values = vec![year.into(), number.into(), code.into()];
-    match db.query_one_raw(access::statement(db, sql, values)).await? {
+    match db.query_one_raw(permit::statement(db, sql, values)).await? {
         Some(row) => found_of(&row),
         None => Ok(None),
     }
@@ -425,15 +260,15 @@ pub async fn authenticate_and_find(
         format!(
             "SELECT {}, {}, {}, {} FROM tokens t \
              LEFT JOIN offices o ON o.code = ? {OFFICE_YEAR} WHERE t.secret_hash = ?",
-            access::prefixed::<token::Entity>("t"),
-            access::prefixed::<office::Entity>("o"),
-            access::prefixed::<report::Entity>("r"),
-            access::prefixed::<revision::Entity>("v"),
+            permit::prefixed::<token::Entity>("t"),
+            permit::prefixed::<office::Entity>("o"),
+            permit::prefixed::<report::Entity>("r"),
+            permit::prefixed::<revision::Entity>("v"),
         )
     });
     let hash = auth::hash_secret(secret);
     let values = vec![code.into(), year.into(), number.into(), hash.clone().into()];
-    let Some(row) = db.query_one_raw(access::statement(db, sql, values)).await? else {
+    let Some(row) = db.query_one_raw(permit::statement(db, sql, values)).await? else {
         return Err(StorageError::Unauthenticated);
     };
     let caller = tokens::caller_of(Some(token::Model::from_query_result(&row, "t_")?), &hash)?;
@@ -456,19 +291,3 @@ fn found_of(row: &QueryResult) -> StorageResult<Found> {
     };
     Ok(Some((office, Some((report, revision)))))
 }
-
-#[path = "bulk.rs"]
-mod bulk;
-#[cfg(test)]
-pub use bulk::heads_select;
-#[cfg(test)]
-pub use bulk::select;
-pub use bulk::{BULK_CHUNK, BulkRead, PackedCells, PackedFetched, plan};
-
-#[cfg(test)]
-#[path = "bulk_tests.rs"]
-mod bulk_tests;
-
-#[cfg(test)]
-#[path = "large_tests.rs"]
-mod large_tests;

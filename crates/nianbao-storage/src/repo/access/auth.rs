@@ -50,15 +50,6 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// Whether the caller may submit reports for an office.
-    pub fn can_submit(&self, office_id: i64) -> bool {
-        match self.role {
-            Role::Admin => true,
-            Role::City => false,
-            Role::Office => self.office_id == Some(office_id),
-        }
-    }
-
     /// Refuses unless the caller is an admin.
     pub fn require_admin(&self) -> StorageResult<()> {
         if self.role == Role::Admin {

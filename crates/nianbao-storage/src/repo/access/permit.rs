@@ -7,9 +7,9 @@ use sea_orm::{
     Statement, Value,
 };
 
-use crate::auth::{Caller, Role, office_refused};
 use crate::entity::office;
 use crate::error::{StorageError, StorageResult};
+use crate::repo::access::auth::{Caller, Role, office_refused};
 
 /// What the caller wants to do with an office.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

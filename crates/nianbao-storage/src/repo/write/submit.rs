@@ -6,119 +6,19 @@
 //! of the group fails, each is written again in its own savepoint, so a failing one is rolled
 //! back alone. None is acknowledged before the shared commit.
 
-use nianbao_model::Report;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, TransactionTrait,
-};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
 
-use crate::auth::Caller;
-use crate::entity::{office, report, revision};
 use crate::error::{StorageError, StorageResult};
-use crate::repo::access::{self, Need};
-use crate::repo::cache::ReportCache;
-use crate::repo::{batch, is_unique_violation, stored};
-
-pub use crate::repo::read::{find_report, find_revision};
-
-/// A validated submission.
-#[derive(Clone, Debug)]
-pub struct Submission {
-    /// The report (office, year and cells already checked against the edition).
-    pub report: Report,
-    /// The idempotency key; never empty (the handler makes one when the client sent none).
-    pub request_id: String,
-    /// The revision the client edited.
-    pub base_revision: Option<i64>,
-    /// Save even with errors.
-    pub draft: bool,
-    /// The client's description.
-    pub client: String,
-}
-
-/// The outcome of a submission.
-#[derive(Clone, Debug)]
-pub struct Submitted {
-    /// The revision (new, or the original one for a replay).
-    pub revision: revision::Model,
-    /// The office code.
-    pub office_code: String,
-    /// The report status after it.
-    pub status: String,
-    /// A retry answered with the original revision.
-    pub replayed: bool,
-}
-
-/// A submission whose office is resolved and whose canonical content is computed: what the
-/// writer needs, with the work that needs no database already done.
-#[derive(Clone, Debug)]
-pub struct Prepared {
-    pub(crate) caller: Caller,
-    pub(crate) office: office::Model,
-    pub(crate) sub: Submission,
-    /// The canonical JSON, or empty when compressed into `content_deflate`.
-    pub(crate) content: String,
-    pub(crate) content_deflate: Option<Vec<u8>>,
-    pub(crate) checksum: String,
-    pub(crate) packed: Vec<u8>,
-    /// The caller was authenticated from the cache: the write checks that the token is still
-    /// unrevoked, in its transaction.
-    pub(crate) recheck_token: bool,
-}
-
-impl Prepared {
-    /// The office the submission is for.
-    pub fn office_id(&self) -> i64 {
-        self.office.id
-    }
-
-    /// The submitted report.
-    pub fn into_report(self) -> Report {
-        self.sub.report
-    }
-}
-
-/// Resolves the office (the caller must be allowed to submit for it) and computes the canonical
-/// content and checksum.
+use crate::repo::is_unique_violation;
+use crate::repo::write::batch;
+use crate::repo::write::cache::ReportCache;
+use crate::repo::write::prepared::{Prepared, Submitted};
+use crate::repo::write::replay::replay;
 #[cfg(test)]
-pub async fn prepare(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    sub: Submission,
-) -> StorageResult<Prepared> {
-    prepare_found(db, caller, sub, None, true).await
-}
-
-/// [`prepare`] with the office already read by its code (as authentication reads it with the
-/// token); one read by the report's office code when `found` is none or another office. The content is
-/// compressed when `compress` says so ([`stored::encode_content`]).
-pub async fn prepare_found(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    sub: Submission,
-    found: Option<office::Model>,
-    compress: bool,
-) -> StorageResult<Prepared> {
-    let code = &sub.report.office.code;
-    let found = match found {
-        Some(office) if office.code == *code => Some(office),
-        _ => access::find_by_code(db, code).await?,
-    };
-    let office = access::permit(db, caller, code, found, Need::Submit).await?;
-    let (content, checksum) = stored::content_and_checksum(&sub.report);
-    let (content, content_deflate) = stored::encode_content(content, compress);
-    let packed = nianbao_proto::packed::pack(&sub.report);
-    Ok(Prepared {
-        caller: caller.clone(),
-        office,
-        sub,
-        content,
-        content_deflate,
-        checksum,
-        packed,
-        recheck_token: false,
-    })
-}
+use crate::{
+    repo::access::auth::Caller,
+    repo::write::prepared::{Submission, prepare_found},
+};
 
 /// Submits a report in a transaction of its own (the service goes through the group committer).
 #[cfg(test)]
@@ -252,35 +152,4 @@ async fn in_savepoint(
             Ok(Err(StorageError::Database(e)))
         }
     }
-}
-
-/// The original revision of a retried request, if any.
-pub(crate) async fn replay(
-    db: &impl ConnectionTrait,
-    job: &Prepared,
-) -> StorageResult<Option<Submitted>> {
-    let Some(rev) = revision::Entity::find()
-        .filter(revision::Column::SubmittedBy.eq(job.caller.token_id.clone()))
-        .filter(revision::Column::RequestId.eq(job.sub.request_id.clone()))
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    if rev.office_id != job.office.id || rev.year != job.sub.report.year {
-        return Err(StorageError::invalid(
-            "request_id",
-            "already used for another report / 该请求编号已用于其他报表",
-        ));
-    }
-    let row = report::Entity::find_by_id(rev.report_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| StorageError::Internal(format!("revision {} has no report", rev.id)))?;
-    Ok(Some(Submitted {
-        revision: rev,
-        office_code: job.office.code.clone(),
-        status: row.status,
-        replayed: true,
-    }))
 }

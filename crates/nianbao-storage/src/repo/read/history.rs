@@ -13,10 +13,10 @@ use sea_orm::{
     QuerySelect,
 };
 
-use crate::auth::Caller;
 use crate::entity::revision;
 use crate::error::StorageResult;
-use crate::repo::read;
+use crate::repo::access::auth::Caller;
+use crate::repo::read::reports;
 
 /// A revision row without `content`.
 #[derive(Clone, Debug, FromQueryResult)]
@@ -85,7 +85,7 @@ pub async fn revisions_without_content(
     year: i32,
     page: Page,
 ) -> StorageResult<(Vec<revision::Model>, Option<i64>)> {
-    let (_, row) = read::readable_row(db, caller, code, year).await?;
+    let (_, row) = reports::readable_row(db, caller, code, year).await?;
     let mut query = revision::Entity::find()
         .select_only()
         .columns([

@@ -9,7 +9,7 @@ use nianbao_model::{Finding, Report, Severity};
 
 use crate::entity::{audit_event, report, revision};
 use crate::error::{StorageError, StorageResult};
-use crate::repo::submit::Prepared;
+use crate::repo::write::prepared::Prepared;
 use crate::repo::{audit, status, stored};
 
 /// The outcome of the checks: the revision to write and the status it leaves.
@@ -98,7 +98,7 @@ pub fn decide(
         status,
         changed: stored::changed_cells(latest, &sub.report),
         findings,
-        now: super::now(),
+        now: crate::repo::now(),
     })
 }
 

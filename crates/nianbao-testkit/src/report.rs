@@ -1,7 +1,7 @@
 //! Builders of reports that satisfy every arithmetic rule, for tests and benchmarks.
 
-use crate::schema::{RowRole, TableId, ValueKind};
-use crate::{Edition, Money, Office, Report, Value};
+use nianbao_model::schema::{RowRole, TableId, ValueKind};
+use nianbao_model::{Edition, Money, Office, Report, Value};
 
 /// Builds a consistent report from a stream of small random numbers.
 pub fn consistent(edition: Edition, seed: &[u32], subtotal: bool) -> Report {
@@ -105,5 +105,16 @@ pub fn consistent(edition: Edition, seed: &[u32], subtotal: bool) -> Report {
             Value::Count(sum),
         );
     }
+    r
+}
+
+/// A consistent report of `office` (named `{code}局`) on `year`.
+pub fn report_of(code: &str, year: i32, edition: Edition, seed: &[u32], subtotal: bool) -> Report {
+    let mut r = consistent(edition, seed, subtotal);
+    r.office = Office {
+        code: code.to_string(),
+        name: format!("{code}局"),
+    };
+    r.year = year;
     r
 }

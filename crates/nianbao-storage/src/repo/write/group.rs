@@ -13,8 +13,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::checkpoint::Committed;
 use crate::error::{StorageError, StorageResult};
-use crate::repo::cache::ReportCache;
-use crate::repo::submit::{self, Prepared, Submitted};
+use crate::repo::write::cache::ReportCache;
+use crate::repo::write::prepared::{Prepared, Submitted};
+use crate::repo::write::submit;
 
 /// The most submissions written in one transaction.
 pub const MAX_BATCH: usize = 64;
