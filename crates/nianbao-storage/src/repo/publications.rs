@@ -10,9 +10,9 @@ use sea_orm::{
     QueryOrder, Set, StreamTrait, TransactionTrait,
 };
 
-use crate::repo::access::auth::Caller;
 use crate::entity::{office, publication, publication_check, report};
 use crate::error::{StorageError, StorageResult};
+use crate::repo::access::auth::Caller;
 use crate::repo::access::permit::{self, Need};
 use crate::repo::audit;
 use crate::repo::read::{reports, subtree};

@@ -3,8 +3,8 @@
 //! with the time checked and listed with the publication.
 
 use super::{on_every_backend, report, sub, token, world};
-use crate::repo::access::auth::Role;
 use crate::entity::audit_event;
+use crate::repo::access::auth::Role;
 use crate::repo::publications::{self, Check, place};
 use crate::repo::review::{Action, review_at};
 use crate::repo::write::submit;
