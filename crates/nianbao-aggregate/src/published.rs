@@ -251,7 +251,7 @@ impl AggregateService {
 mod tests {
     use super::*;
     use nianbao_model::Edition;
-    use nianbao_model::testkit::consistent;
+    use nianbao_testkit::consistent;
 
     #[test]
     fn differences_name_cells_and_sections() {
