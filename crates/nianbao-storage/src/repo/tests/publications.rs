@@ -10,6 +10,13 @@ use crate::repo::review::{Action, review_at};
 use crate::repo::write::submit;
 use sea_orm::{EntityTrait, QueryOrder};
 
+fn check(outcome: &str) -> Check {
+    Check {
+        outcome: outcome.into(),
+        detail: "{}".into(),
+    }
+}
+
 #[tokio::test]
 async fn publications_are_recorded_listed_and_checked() {
     on_every_backend("publications", |db| async move {
@@ -100,19 +107,9 @@ async fn publications_are_recorded_listed_and_checked() {
 
         // Checks: the latest is listed; a URL not published is refused.
         for outcome in ["not_found", "different"] {
-            publications::record_check(
-                &db,
-                &w.city,
-                "office-a",
-                2023,
-                &first.url,
-                Check {
-                    outcome: outcome.into(),
-                    detail: "{}".into(),
-                },
-            )
-            .await
-            .unwrap();
+            publications::record_check(&db, &w.city, "office-a", 2023, &first.url, check(outcome))
+                .await
+                .unwrap();
         }
         let listed = publications::list(&db, &w.city, "district", 2023)
             .await
@@ -128,10 +125,7 @@ async fn publications_are_recorded_listed_and_checked() {
             "office-a",
             2023,
             "https://other.example/",
-            Check {
-                outcome: "identical".into(),
-                detail: "{}".into(),
-            },
+            check("identical"),
         )
         .await
         .unwrap_err();
@@ -155,10 +149,7 @@ async fn publications_are_recorded_listed_and_checked() {
             "office-a",
             2023,
             &first.url,
-            Check {
-                outcome: "identical".into(),
-                detail: "{}".into(),
-            },
+            check("identical"),
         )
         .await
         .unwrap_err();
