@@ -30,4 +30,9 @@ if [ "${NIANBAO_SETUP_PYTHON:-1}" = "1" ]; then
 import docx, openpyxl, pdfplumber, grpc, grpc_tools, grpc_reflection, grpc_health
 PY
 fi
+# Deadline reminders: the tests receive mail on a real SMTP server (aiosmtpd) on 127.0.0.1.
+if [ "${NIANBAO_SETUP_PYTHON:-1}" = "1" ]; then
+  python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install -q --disable-pip-version-check aiosmtpd
+fi
+
 echo "setup: ok"

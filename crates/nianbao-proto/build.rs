@@ -8,6 +8,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "nianbao/report/v1/report.proto",
         "nianbao/storage/v1/publication.proto",
         "nianbao/storage/v1/storage_service.proto",
+        "nianbao/storage/v1/reminders.proto",
         "nianbao/render/v1/render_service.proto",
         "nianbao/aggregate/v1/aggregate_service.proto",
     ];

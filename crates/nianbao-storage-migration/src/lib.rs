@@ -19,6 +19,7 @@ mod m20261205_000009_index_revision_heads;
 mod m20261206_000010_compress_revisions_lz4;
 mod m20261206_000011_add_revision_content_deflate;
 mod m20261207_000012_create_publications;
+mod m20261207_000013_create_reminders;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000010_compress_revisions_lz4::Migration),
             Box::new(m20261206_000011_add_revision_content_deflate::Migration),
             Box::new(m20261207_000012_create_publications::Migration),
+            Box::new(m20261207_000013_create_reminders::Migration),
         ]
     }
 }

@@ -15,12 +15,20 @@ const TABLES: [&str; 7] = [
     "finding_marks",
 ];
 
-/// Tables created by later migrations.
-const LATER_TABLES: [&str; 2] = ["publications", "publication_checks"];
+/// Tables of later migrations.
+const LATER_TABLES: [&str; 5] = [
+    "publications",
+    "publication_checks",
+    "contacts",
+    "reminder_plans",
+    "reminder_deliveries",
+];
 
-/// How many migrations to roll back to undo migration `n` (1-based) and every one after it.
-fn back_to_before(n: usize) -> Option<u32> {
-    u32::try_from(Migrator::migrations().len() + 1 - n).ok()
+/// How many migrations to roll back to undo `name` and every one after it.
+fn steps_back_to(name: &str) -> u32 {
+    let all = Migrator::migrations();
+    let at = all.iter().position(|m| m.name() == name).unwrap();
+    u32::try_from(all.len() - at).unwrap()
 }
 
 #[tokio::test]
@@ -28,7 +36,7 @@ async fn up_down_up_on_sqlite() {
     let db = Database::connect("sqlite::memory:").await.unwrap();
     Migrator::up(&db, None).await.unwrap();
     let manager = SchemaManager::new(&db);
-    for table in TABLES.iter().chain(&LATER_TABLES) {
+    for table in TABLES.into_iter().chain(LATER_TABLES) {
         assert!(manager.has_table(table).await.unwrap(), "{table}");
     }
     assert!(
@@ -38,7 +46,7 @@ async fn up_down_up_on_sqlite() {
             .unwrap()
     );
     Migrator::down(&db, None).await.unwrap();
-    for table in TABLES.iter().chain(&LATER_TABLES) {
+    for table in TABLES.into_iter().chain(LATER_TABLES) {
         assert!(!manager.has_table(table).await.unwrap(), "{table}");
     }
     Migrator::up(&db, None).await.unwrap();
@@ -62,7 +70,8 @@ async fn down_refuses_to_drop_compressed_content() {
     let db = Database::connect("sqlite::memory:").await.unwrap();
     Migrator::up(&db, None).await.unwrap();
     db.execute_unprepared(ONE_REVISION).await.unwrap();
-    let err = Migrator::down(&db, back_to_before(11))
+    let back = steps_back_to("m20261206_000011_add_revision_content_deflate");
+    let err = Migrator::down(&db, Some(back))
         .await
         .unwrap_err()
         .to_string();
@@ -78,7 +87,7 @@ async fn down_refuses_to_drop_compressed_content() {
     db.execute_unprepared("UPDATE revisions SET content_deflate = NULL, content = '{}'")
         .await
         .unwrap();
-    Migrator::down(&db, back_to_before(11)).await.unwrap();
+    Migrator::down(&db, Some(back)).await.unwrap();
     assert!(
         !manager
             .has_column("revisions", "content_deflate")
@@ -120,7 +129,8 @@ async fn up_down_up_on_postgres() {
     assert_eq!(content_compression(&db).await, "l", "lz4");
     // Down to before the compression change (and the compressed content column after it): the
     // default again.
-    Migrator::down(&db, back_to_before(10)).await.unwrap();
+    let back = steps_back_to("m20261206_000010_compress_revisions_lz4");
+    Migrator::down(&db, Some(back)).await.unwrap();
     assert_eq!(content_compression(&db).await, "");
     Migrator::down(&db, None).await.unwrap();
     for table in TABLES {
@@ -148,6 +158,7 @@ fn migrations_are_named_after_their_files() {
         "m20261206_000010_compress_revisions_lz4",
         "m20261206_000011_add_revision_content_deflate",
         "m20261207_000012_create_publications",
+        "m20261207_000013_create_reminders",
     ];
     assert_eq!(names.len(), TABLES.len() + later.len());
     for (name, table) in names.iter().zip(TABLES) {

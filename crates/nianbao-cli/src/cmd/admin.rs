@@ -1,4 +1,5 @@
-//! Operator commands: `migrate`, `token create|list|revoke`, `orgs add|list`.
+//! Operator commands: `migrate`, `token create|list|revoke`, `orgs add|list` (`orgs set-contact`
+//! is in `reminders`).
 
 use std::process::ExitCode;
 
@@ -260,6 +261,11 @@ pub enum Orgs {
         after_help = "Examples:\n  nianbao orgs list\n  nianbao orgs list --under 140404 --json"
     )]
     List(OrgsListArgs),
+    /// Set an office's contacts for deadline reminders (admin, or city role over its subtree).
+    #[command(
+        after_help = "Examples:\n  nianbao orgs set-contact 140404-sfj --email bgs@sfj.example.cn\n  nianbao orgs set-contact 140404 --email a@x.cn,b@x.cn --webhook https://hooks.example.cn/nianbao\n  nianbao orgs set-contact 1404 --group staff --email gongkai@city.example.cn"
+    )]
+    SetContact(super::reminders::SetContactArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -300,6 +306,7 @@ pub fn orgs(cmd: Orgs) -> anyhow::Result<ExitCode> {
     match cmd {
         Orgs::Add(a) => block_on(orgs_add(a))?,
         Orgs::List(a) => block_on(orgs_list(a))?,
+        Orgs::SetContact(a) => super::reminders::set_contact(a),
     }
 }
 

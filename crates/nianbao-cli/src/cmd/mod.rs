@@ -9,6 +9,7 @@ mod import;
 mod load;
 mod office;
 mod published;
+mod reminders;
 mod remote;
 mod render;
 mod serve;
@@ -58,6 +59,9 @@ enum Command {
     /// Add and list offices.
     #[command(subcommand)]
     Orgs(admin::Orgs),
+    /// Deadline reminders of a city: the plan, and what was sent.
+    #[command(subcommand)]
+    Reminders(reminders::Reminders),
     /// Submit a report (interchange JSON) as a new revision.
     Submit(office::SubmitArgs),
     /// Where an office-year stands.
@@ -92,6 +96,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate(a) => admin::migrate(a),
         Command::Token(a) => admin::token(a),
         Command::Orgs(a) => admin::orgs(a),
+        Command::Reminders(a) => reminders::run(a),
         Command::Submit(a) => office::submit(a),
         Command::Status(a) => office::status(a),
         Command::History(a) => office::history(a),

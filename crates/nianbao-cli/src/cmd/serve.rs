@@ -46,7 +46,7 @@ pub struct ServeArgs {
     /// Database URL: sqlite://PATH or postgres://USER@HOST:PORT/DB (default sqlite://data/nianbao.db).
     #[arg(long)]
     database: Option<String>,
-    /// A TOML settings file (listen, [database] url, [log], [render]/[aggregate] storage_url, [metrics] listen, [tls]).
+    /// A TOML settings file (listen, [database] url, [log], [render]/[aggregate] storage_url, [metrics] listen, [tls], [notify]).
     #[arg(long)]
     config: Option<PathBuf>,
     /// Where the rendering and aggregation services find storage (default http://127.0.0.1:50051).
@@ -85,6 +85,10 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     /// TLS (`NIANBAO_TLS__CERT_FILE`, `NIANBAO_TLS__KEY_FILE`, `NIANBAO_TLS__CLIENT_CA_FILE`).
     pub tls: nianbao_common::TlsSettings,
+    /// The deadline-reminder scheduler, run beside the aggregation service when enabled
+    /// (`NIANBAO_NOTIFY__ENABLED`, `NIANBAO_NOTIFY__TOKEN`, `NIANBAO_NOTIFY__SMTP_HOST`, … as
+    /// `nianbao_notify::NotifySettings` lists them).
+    pub notify: nianbao_notify::NotifySettings,
 }
 
 /// Where a stateless service finds the storage service.
@@ -265,13 +269,33 @@ async fn build(services: Services, settings: &Settings) -> anyhow::Result<GrpcSe
         let render = aggregate_up
             .endpoint(&render_url_of_aggregate)
             .with_context(|| "invalid aggregate.render_url / 渲染服务地址无效")?;
-        let svc = nianbao_aggregate::AggregateService::new(
-            aggregate_up.endpoint(&aggregate_url)?.connect_lazy(),
-        )
-        .with_render(render.connect_lazy());
+        let channel = aggregate_up.endpoint(&aggregate_url)?.connect_lazy();
+        if settings.notify.enabled {
+            start_scheduler(&settings.notify, channel.clone())?;
+        }
+        let svc =
+            nianbao_aggregate::AggregateService::new(channel).with_render(render.connect_lazy());
         server = server.add_service(nianbao_aggregate::server(svc));
     }
     Ok(server)
+}
+
+/// Starts the reminder scheduler on its own task: every replica may run one, since each
+/// message is claimed in storage before it is sent.
+fn start_scheduler(
+    settings: &nianbao_notify::NotifySettings,
+    channel: tonic::transport::Channel,
+) -> anyhow::Result<()> {
+    let scheduler = nianbao_notify::Scheduler::new(channel, settings)
+        .with_context(|| "cannot start the reminder scheduler / 无法启动提醒调度")?;
+    let interval = std::time::Duration::from_secs(settings.interval_seconds.max(1));
+    tracing::info!(?interval, smtp = %settings.smtp_host, "reminder scheduler started");
+    tokio::spawn(scheduler.run(
+        std::sync::Arc::new(nianbao_notify::SystemClock),
+        interval,
+        std::future::pending(),
+    ));
+    Ok(())
 }
 
 /// Every service in this process on a loopback port, for `nianbao demo`.

@@ -6,7 +6,8 @@ use nianbao_proto::storage::v1::storage_service_server::StorageService;
 use tonic::{Request, Response, Status};
 
 use super::{
-    ReportStream, Storage, office_year, optional_code, page_size, page_token, revision_page_size,
+    ReportStream, Storage, office_year, optional_code, page_size, page_token, reminders,
+    revision_page_size,
 };
 use crate::error::{StorageError, StorageResult};
 use crate::repo::access::auth;
@@ -535,5 +536,69 @@ impl StorageService for Storage {
         req: Request<pb::RecordCheckRequest>,
     ) -> Result<Response<pb::RecordCheckResponse>, Status> {
         self.record_check_rpc(req).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn set_contact(
+        &self,
+        req: Request<pb::SetContactRequest>,
+    ) -> Result<Response<pb::SetContactResponse>, Status> {
+        reminders::set_contact(self, req).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn list_contacts(
+        &self,
+        req: Request<pb::ListContactsRequest>,
+    ) -> Result<Response<pb::ListContactsResponse>, Status> {
+        reminders::list_contacts(self, req).await
+    }
+
+    #[tracing::instrument(skip_all, fields(org = %req.get_ref().org_code, year = req.get_ref().year))]
+    async fn get_reminder_plan(
+        &self,
+        req: Request<pb::GetReminderPlanRequest>,
+    ) -> Result<Response<pb::GetReminderPlanResponse>, Status> {
+        reminders::get_plan(self, req).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn set_reminder_plan(
+        &self,
+        req: Request<pb::SetReminderPlanRequest>,
+    ) -> Result<Response<pb::SetReminderPlanResponse>, Status> {
+        reminders::set_plan(self, req).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn list_reminder_plans(
+        &self,
+        req: Request<pb::ListReminderPlansRequest>,
+    ) -> Result<Response<pb::ListReminderPlansResponse>, Status> {
+        reminders::list_plans(self, req).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn claim_reminder(
+        &self,
+        req: Request<pb::ClaimReminderRequest>,
+    ) -> Result<Response<pb::ClaimReminderResponse>, Status> {
+        reminders::claim(self, req).await
+    }
+
+    #[tracing::instrument(skip_all, fields(office = %req.get_ref().office_code, step = %req.get_ref().step))]
+    async fn finish_reminder(
+        &self,
+        req: Request<pb::FinishReminderRequest>,
+    ) -> Result<Response<pb::FinishReminderResponse>, Status> {
+        reminders::finish(self, req).await
+    }
+
+    #[tracing::instrument(skip_all, fields(org = %req.get_ref().org_code, year = req.get_ref().year))]
+    async fn list_reminder_log(
+        &self,
+        req: Request<pb::ListReminderLogRequest>,
+    ) -> Result<Response<pb::ListReminderLogResponse>, Status> {
+        reminders::log(self, req).await
     }
 }

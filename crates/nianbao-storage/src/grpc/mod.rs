@@ -4,6 +4,7 @@
 
 mod handlers;
 mod publications;
+mod reminders;
 mod stream;
 
 use std::pin::Pin;

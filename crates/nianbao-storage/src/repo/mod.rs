@@ -6,6 +6,7 @@ pub mod marks;
 pub mod offices;
 pub mod publications;
 pub mod read;
+pub mod reminders;
 pub mod review;
 pub mod stored;
 pub mod write;
