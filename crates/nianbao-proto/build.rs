@@ -6,6 +6,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?).join("../../proto");
     let files = [
         "nianbao/report/v1/report.proto",
+        "nianbao/storage/v1/publication.proto",
         "nianbao/storage/v1/storage_service.proto",
         "nianbao/storage/v1/reminders.proto",
         "nianbao/render/v1/render_service.proto",

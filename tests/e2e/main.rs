@@ -8,4 +8,5 @@ mod console;
 mod flow;
 mod hostile_files;
 mod mtls;
+mod publication;
 mod python_client;

@@ -265,6 +265,7 @@ async fn measure(
         org: org.into(),
         year: YEAR,
         selection: apb::Selection::LatestSubmitted as i32,
+        draft: false,
     };
     let t = Instant::now();
     let first = client

@@ -25,6 +25,12 @@ pub enum AggregateError {
     /// Storage sent something that is not a valid report.
     #[error("storage sent invalid data / 存储服务返回的数据无效: {0}")]
     BadData(String),
+    /// The rendering service refused or failed (the city report).
+    #[error("rendering service: {0}")]
+    Render(tonic::Status),
+    /// The rendering service could not be reached or is not configured.
+    #[error("rendering service unreachable / 无法连接渲染服务: {0}")]
+    RenderUnavailable(String),
     /// An export could not be written.
     #[error(transparent)]
     Export(#[from] ExportError),
@@ -34,6 +40,15 @@ pub enum AggregateError {
 pub type AggregateResult<T> = Result<T, AggregateError>;
 
 impl AggregateError {
+    /// A failure of the rendering service: unreachable, or its refusal kept.
+    pub fn render(s: tonic::Status) -> AggregateError {
+        if s.code() == tonic::Code::Unavailable {
+            AggregateError::RenderUnavailable(s.message().to_string())
+        } else {
+            AggregateError::Render(s)
+        }
+    }
+
     /// An invalid request field.
     pub fn invalid(field: &'static str, reason: impl Into<String>) -> AggregateError {
         AggregateError::InvalidArgument {
@@ -49,9 +64,13 @@ impl From<AggregateError> for tonic::Status {
         let code = match &e {
             AggregateError::InvalidArgument { .. } => Code::InvalidArgument,
             AggregateError::OrgNotFound(_) => Code::NotFound,
-            // Storage's own answer, by the one policy every service follows.
-            AggregateError::Storage(s) => return nianbao_common::upstream::from_storage(s),
-            AggregateError::Unreachable(_) => Code::Unavailable,
+            // Storage's and rendering's own answers, by the one policy every service follows.
+            AggregateError::Storage(s) | AggregateError::Render(s) => {
+                return nianbao_common::upstream::from_storage(s);
+            }
+            AggregateError::Unreachable(_) | AggregateError::RenderUnavailable(_) => {
+                Code::Unavailable
+            }
             AggregateError::BadData(_) | AggregateError::Export(_) => {
                 return nianbao_common::upstream::internal(&e, "aggregation");
             }

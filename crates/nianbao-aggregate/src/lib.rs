@@ -3,18 +3,21 @@
 //! The pure part (no IO) is in [`rollup`] (the roll-up, mixed editions) and [`fold`] (the same
 //! roll-up fed one report at a time, with bounded memory), [`filing`]
 //! (completeness and timeliness), [`quality`] (findings, cross-year checks, review marks),
-//! [`indicators`], [`compare`] and [`export`] (CSV, XLSX, JSON).
+//! [`indicators`], [`compare`], [`export`] (CSV, XLSX, JSON) and [`draft`] (the drafted prose of the city report).
 //!
 //! The gRPC [`AggregationService`](service::AggregateService) reads reports only through the
 //! storage service ([`source`]), forwarding the caller's `authorization` metadata so that access
 //! control stays in storage. Mount it with [`server`].
 
+pub mod city;
 pub mod compare;
+pub mod draft;
 pub mod error;
 pub mod export;
 pub mod filing;
 pub mod fold;
 pub mod indicators;
+pub mod published;
 pub mod quality;
 pub mod rollup;
 pub mod service;

@@ -1,9 +1,16 @@
 //! Quality: the findings of each office's current revision, cross-year checks and outliers,
 //! and the review marks that explain a warning while its cells stay unchanged.
 
+use std::collections::HashMap;
+
+use futures::StreamExt;
 use nianbao_model::rules::{self, Finding, RuleContext, Severity};
 use nianbao_model::{Report, Value};
 use rust_decimal::Decimal;
+
+use crate::error::AggregateResult;
+use crate::service::AggregateService;
+use crate::source::{Auth, Selection, decode_report};
 
 /// The rules that compare a report with the previous year's.
 pub const CROSS_YEAR_RULES: [&str; 3] = ["R5", "R7", "W5"];
@@ -148,4 +155,69 @@ pub fn office_quality(
         }
     }
     apply_marks(report, findings, marks)
+}
+
+impl AggregateService {
+    /// Per office with a submitted report: errors, and warnings not explained by a review mark,
+    /// over the findings of its latest submitted revision plus the cross-year findings.
+    pub(crate) async fn quality(
+        &self,
+        org: &str,
+        year: i32,
+        auth: &Auth,
+    ) -> AggregateResult<HashMap<String, (i32, i32, Option<chrono::NaiveDate>)>> {
+        // Last year's reports stay encoded until their office comes; this year's are streamed.
+        let before: HashMap<String, Vec<u8>> = {
+            let stream = self
+                .storage
+                .encoded_reports(org, year - 1, Selection::LatestSubmitted, auth)
+                .await?;
+            futures::pin_mut!(stream);
+            let mut out = HashMap::new();
+            while let Some(item) = stream.next().await {
+                let (code, bytes) = item?;
+                out.insert(code, bytes);
+            }
+            out
+        };
+        let now = self
+            .storage
+            .reports(org, year, Selection::LatestSubmitted, auth)
+            .await?;
+        futures::pin_mut!(now);
+        let mut out = HashMap::new();
+        while let Some(s) = now.next().await {
+            let s = s?;
+            let code = s.report.office.code.clone();
+            let previous = match before.get(&code) {
+                Some(bytes) => Some(decode_report(bytes)?),
+                None => None,
+            };
+            let marks = match self.storage.marks(&code, year, auth).await {
+                Ok(m) => m,
+                Err(e) => {
+                    tracing::warn!(office = %code, error = %e, "review marks not readable");
+                    Vec::new()
+                }
+            };
+            let published = s.report.published_date;
+            let reviewed = office_quality(&s.report, s.findings, previous.as_ref(), &marks);
+            let count = |sev: Severity| {
+                reviewed
+                    .iter()
+                    .filter(|r| r.finding.severity == sev && r.explained.is_none())
+                    .count()
+            };
+            let clamp = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+            out.insert(
+                code,
+                (
+                    clamp(count(Severity::Error)),
+                    clamp(count(Severity::Warning)),
+                    published,
+                ),
+            );
+        }
+        Ok(out)
+    }
 }

@@ -4,7 +4,6 @@ use std::collections::{HashMap, HashSet};
 use std::pin::Pin;
 
 use futures::{Stream, StreamExt};
-use nianbao_model::Severity;
 use nianbao_proto::aggregate::v1 as apb;
 use nianbao_proto::aggregate::v1::aggregation_service_server::{
     AggregationService, AggregationServiceServer,
@@ -20,9 +19,8 @@ use crate::export::{ExportRow, Exporter, Format};
 use crate::filing::{Deadlines, OfficeNode, completeness, subtree};
 use crate::fold::Fold;
 use crate::indicators::indicators;
-use crate::quality::office_quality;
 use crate::rollup::edition_of_year;
-use crate::source::{Auth, Selection, StorageSource, decode_report};
+use crate::source::{Auth, Selection, StorageSource};
 use crate::summed::Aggregate;
 use crate::wire;
 
@@ -32,8 +30,12 @@ const CHUNK: usize = 64 * 1024;
 /// The aggregation service. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct AggregateService {
-    storage: StorageSource,
+    pub(crate) storage: StorageSource,
     deadlines: Deadlines,
+    /// The rendering service, for the city report.
+    pub(crate) render: Option<Channel>,
+    /// Limits of fetching a published page.
+    pub(crate) fetch_limits: nianbao_fetch::Limits,
 }
 
 /// The tonic server of an [`AggregateService`], ready to mount in a `tonic::transport::Server`.
@@ -51,6 +53,8 @@ impl AggregateService {
         AggregateService {
             storage: StorageSource::new(channel),
             deadlines: Deadlines::default(),
+            render: None,
+            fetch_limits: nianbao_fetch::Limits::default(),
         }
     }
 
@@ -59,7 +63,21 @@ impl AggregateService {
         Ok(AggregateService {
             storage: StorageSource::from_url(url)?,
             deadlines: Deadlines::default(),
+            render: None,
+            fetch_limits: nianbao_fetch::Limits::default(),
         })
+    }
+
+    /// The same service rendering city reports through the rendering service behind `channel`.
+    pub fn with_render(mut self, channel: Channel) -> AggregateService {
+        self.render = Some(channel);
+        self
+    }
+
+    /// Replaces the limits of fetching published pages.
+    pub fn with_fetch_limits(mut self, limits: nianbao_fetch::Limits) -> AggregateService {
+        self.fetch_limits = limits;
+        self
     }
 
     /// Replaces the filing deadlines.
@@ -80,7 +98,7 @@ impl AggregateService {
 
     /// The roll-up of the subtree `tree` (root first), folded as storage streams the packed
     /// reports: no report is held whole.
-    async fn rollup_of(
+    pub(crate) async fn rollup_of(
         &self,
         tree: &[OfficeNode],
         year: i32,
@@ -96,7 +114,7 @@ impl AggregateService {
 
     /// The subtree of `org` and its roll-up. Storage plans the stream while it lists the
     /// offices: both requests are sent at once.
-    async fn tree_and_rollup(
+    pub(crate) async fn tree_and_rollup(
         &self,
         org: &str,
         year: i32,
@@ -136,67 +154,27 @@ async fn fold_stream(
 }
 
 impl AggregateService {
-    /// Per office with a submitted report: errors, and warnings not explained by a review mark,
-    /// over the findings of its latest submitted revision plus the cross-year findings.
-    async fn quality(
+    /// Completeness of the subtree `tree` (root first), with each office's errors and warnings.
+    pub(crate) async fn filing(
         &self,
-        org: &str,
+        tree: &[OfficeNode],
         year: i32,
         auth: &Auth,
-    ) -> AggregateResult<HashMap<String, (i32, i32, Option<chrono::NaiveDate>)>> {
-        // Last year's reports stay encoded until their office comes; this year's are streamed.
-        let before: HashMap<String, Vec<u8>> = {
-            let stream = self
-                .storage
-                .encoded_reports(org, year - 1, Selection::LatestSubmitted, auth)
-                .await?;
-            futures::pin_mut!(stream);
-            let mut out = HashMap::new();
-            while let Some(item) = stream.next().await {
-                let (code, bytes) = item?;
-                out.insert(code, bytes);
-            }
-            out
-        };
-        let now = self
-            .storage
-            .reports(org, year, Selection::LatestSubmitted, auth)
-            .await?;
-        futures::pin_mut!(now);
-        let mut out = HashMap::new();
-        while let Some(s) = now.next().await {
-            let s = s?;
-            let code = s.report.office.code.clone();
-            let previous = match before.get(&code) {
-                Some(bytes) => Some(decode_report(bytes)?),
-                None => None,
-            };
-            let marks = match self.storage.marks(&code, year, auth).await {
-                Ok(m) => m,
-                Err(e) => {
-                    tracing::warn!(office = %code, error = %e, "review marks not readable");
-                    Vec::new()
-                }
-            };
-            let published = s.report.published_date;
-            let reviewed = office_quality(&s.report, s.findings, previous.as_ref(), &marks);
-            let count = |sev: Severity| {
-                reviewed
-                    .iter()
-                    .filter(|r| r.finding.severity == sev && r.explained.is_none())
-                    .count()
-            };
-            let clamp = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
-            out.insert(
-                code,
-                (
-                    clamp(count(Severity::Error)),
-                    clamp(count(Severity::Warning)),
-                    published,
-                ),
-            );
+    ) -> AggregateResult<crate::filing::Completeness> {
+        let org = &tree[0].code;
+        let mut summaries = self.storage.summaries(org, year, auth).await?;
+        let quality = self.quality(org, year, auth).await?;
+        for s in &mut summaries {
+            s.published_date = quality.get(&s.office_code).and_then(|q| q.2);
         }
-        Ok(out)
+        let mut c = completeness(org, year, tree, &summaries, &self.deadlines);
+        for f in &mut c.offices {
+            if let Some((errors, warnings, _)) = quality.get(&f.office_code) {
+                f.errors = *errors;
+                f.warnings = *warnings;
+            }
+        }
+        Ok(c)
     }
 }
 
@@ -215,9 +193,15 @@ impl AggregationService for AggregateService {
         tracing::Span::current()
             .record("org", org.as_str())
             .record("year", year);
-        let (_, agg) = self
-            .tree_and_rollup(&org, year, wire::selection(r.selection), &auth)
-            .await?;
+        let selection = wire::selection(r.selection);
+        if r.draft {
+            let city = self.city_report(&org, year, selection, &auth).await?;
+            return Ok(Response::new(wire::aggregate_response(
+                &city.aggregate,
+                &city.indicators,
+            )));
+        }
+        let (_, agg) = self.tree_and_rollup(&org, year, selection, &auth).await?;
         let offices = i64::try_from(agg.included.len()).unwrap_or(i64::MAX);
         let ind = indicators(&agg.report, offices);
         Ok(Response::new(wire::aggregate_response(&agg, &ind)))
@@ -235,19 +219,11 @@ impl AggregationService for AggregateService {
             .record("org", org.as_str())
             .record("year", year);
         let tree = self.tree(&org, &auth).await?;
-        let mut summaries = self.storage.summaries(&org, year, &auth).await?;
-        let quality = self.quality(&org, year, &auth).await?;
-        for s in &mut summaries {
-            s.published_date = quality.get(&s.office_code).and_then(|q| q.2);
-        }
-        let mut c = completeness(&org, year, &tree, &summaries, &self.deadlines);
-        for f in &mut c.offices {
-            if let Some((errors, warnings, _)) = quality.get(&f.office_code) {
-                f.errors = *errors;
-                f.warnings = *warnings;
-            }
-        }
-        Ok(Response::new(wire::completeness_response(&c)))
+        let (c, publications) = futures::try_join!(
+            self.filing(&tree, year, &auth),
+            self.storage.publications(&org, year, &auth)
+        )?;
+        Ok(Response::new(wire::completeness_response(&c, publications)))
     }
 
     #[tracing::instrument(skip_all, fields(rpc = "Compare", org = tracing::field::Empty))]
@@ -341,6 +317,41 @@ impl AggregationService for AggregateService {
         Ok(Response::new(Box::pin(
             tokio_stream::wrappers::ReceiverStream::new(rx),
         )))
+    }
+
+    type RenderCityReportStream = crate::city::CityStream;
+
+    #[tracing::instrument(skip_all, fields(rpc = "RenderCityReport", org = tracing::field::Empty, year = tracing::field::Empty))]
+    async fn render_city_report(
+        &self,
+        request: Request<apb::CityReportRequest>,
+    ) -> Result<Response<Self::RenderCityReportStream>, Status> {
+        let auth = auth(&request);
+        let r = request.into_inner();
+        let (org, year) = wire::org_year(&r.org, r.year)?;
+        tracing::Span::current()
+            .record("org", org.as_str())
+            .record("year", year);
+        let format = wire::render_format(r.format)?;
+        let city = self
+            .city_report(&org, year, wire::selection(r.selection), &auth)
+            .await?;
+        Ok(Response::new(self.render_city(&city, format).await?))
+    }
+
+    #[tracing::instrument(skip_all, fields(rpc = "VerifyPublished", org = tracing::field::Empty, year = tracing::field::Empty))]
+    async fn verify_published(
+        &self,
+        request: Request<apb::VerifyPublishedRequest>,
+    ) -> Result<Response<apb::VerifyPublishedResponse>, Status> {
+        let auth = auth(&request);
+        let r = request.into_inner();
+        let (org, year) = wire::org_year(&r.org, r.year)?;
+        tracing::Span::current()
+            .record("org", org.as_str())
+            .record("year", year);
+        let publications = self.check_publications(&org, year, &auth).await?;
+        Ok(Response::new(apb::VerifyPublishedResponse { publications }))
     }
 }
 

@@ -45,7 +45,7 @@ pub struct StorageSource {
     channel: Channel,
 }
 
-fn request<T>(msg: T, auth: &Auth) -> tonic::Request<T> {
+pub(crate) fn request<T>(msg: T, auth: &Auth) -> tonic::Request<T> {
     let mut req = tonic::Request::new(msg);
     if let Some(a) = auth {
         req.metadata_mut().insert("authorization", a.clone());
@@ -133,7 +133,7 @@ impl StorageSource {
         Ok(StorageSource::new(endpoint.connect_lazy()))
     }
 
-    fn client(&self) -> StorageServiceClient<Channel> {
+    pub(crate) fn client(&self) -> StorageServiceClient<Channel> {
         StorageServiceClient::new(self.channel.clone()).max_decoding_message_size(64 * 1024 * 1024)
     }
 

@@ -1,8 +1,12 @@
 //! Conversions between the pure results of this crate and the `nianbao.aggregate.v1` messages.
 
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
 use nianbao_proto::aggregate::v1 as apb;
 use nianbao_proto::convert::edition_to_pb;
 use nianbao_proto::report::v1 as rpb;
+use nianbao_proto::storage::v1 as spb;
 
 use crate::compare::Comparison;
 use crate::error::AggregateError;
@@ -35,6 +39,18 @@ pub fn selection(value: i32) -> Selection {
     match apb::Selection::try_from(value) {
         Ok(apb::Selection::Accepted) => Selection::Accepted,
         _ => Selection::LatestSubmitted,
+    }
+}
+
+/// The document format of a city report request.
+pub fn render_format(value: i32) -> Result<nianbao_proto::render::v1::Format, AggregateError> {
+    use nianbao_proto::render::v1::Format;
+    match Format::try_from(value) {
+        Ok(Format::Unspecified) | Err(_) => Err(AggregateError::invalid(
+            "format",
+            "html, docx, pdf, markdown or text / 格式应为 html、docx、pdf、markdown 或 text",
+        )),
+        Ok(f) => Ok(f),
     }
 }
 
@@ -103,13 +119,28 @@ fn state(s: FilingState) -> apb::FilingState {
     }
 }
 
-/// The response of a completeness request.
-pub fn completeness_response(c: &Completeness) -> apb::CompletenessResponse {
+/// The response of a completeness request, with the publications of the offices.
+pub fn completeness_response(
+    c: &Completeness,
+    publications: Vec<spb::Publication>,
+) -> apb::CompletenessResponse {
+    let mut by_office: HashMap<String, Vec<spb::Publication>> = HashMap::new();
+    for p in publications {
+        by_office.entry(p.office_code.clone()).or_default().push(p);
+    }
     apb::CompletenessResponse {
         offices: c
             .offices
             .iter()
-            .map(|f| apb::OfficeFiling {
+            .map(|f| {
+                let publications = by_office.remove(&f.office_code).unwrap_or_default();
+                let first = publications
+                    .iter()
+                    .filter_map(|p| NaiveDate::parse_from_str(&p.published_date, "%Y-%m-%d").ok())
+                    .min();
+                (f, publications, first.is_some_and(|d| d <= f.deadline))
+            })
+            .map(|(f, publications, published_on_time)| apb::OfficeFiling {
                 office_code: f.office_code.clone(),
                 office_name: f.office_name.clone(),
                 parent_code: f.parent_code.clone(),
@@ -119,6 +150,8 @@ pub fn completeness_response(c: &Completeness) -> apb::CompletenessResponse {
                 status: f.status.map(|s| s.as_str().to_string()).unwrap_or_default(),
                 errors: f.errors,
                 warnings: f.warnings,
+                publications,
+                published_on_time,
             })
             .collect(),
         districts: c

@@ -163,6 +163,7 @@ async fn rollup_completeness_compare_and_export_through_storage() {
                 org: "city".into(),
                 year: 2023,
                 selection: 0,
+                draft: false,
             },
             &admin,
         ))
@@ -205,6 +206,7 @@ async fn rollup_completeness_compare_and_export_through_storage() {
                 org: "city".into(),
                 year: 2023,
                 selection: apb::Selection::Accepted as i32,
+                draft: false,
             },
             &admin,
         ))
@@ -355,6 +357,7 @@ async fn rollup_completeness_compare_and_export_through_storage() {
             org: "city".into(),
             year: 2023,
             selection: 0,
+            draft: false,
         }))
         .await
         .expect_err("no token");
@@ -367,6 +370,7 @@ async fn rollup_completeness_compare_and_export_through_storage() {
                 org: "d1".into(),
                 year: 2023,
                 selection: 0,
+                draft: false,
             },
             &d2_city,
         ))
@@ -386,6 +390,7 @@ async fn rollup_completeness_compare_and_export_through_storage() {
                 org: "".into(),
                 year: 2023,
                 selection: 0,
+                draft: false,
             },
             &admin,
         ))

@@ -25,7 +25,18 @@ fn allowed(krate: &str) -> Option<&'static [&'static str]> {
         // The importer is a pure library over the model: no wire types, no storage.
         "nianbao-import" => &["nianbao-model"],
         // Services never depend on each other.
-        "nianbao-render" | "nianbao-aggregate" => SERVICE,
+        "nianbao-render" => SERVICE,
+        // Aggregation fetches and imports published pages to check them against the accepted
+        // revision (verify-published).
+        "nianbao-aggregate" => &[
+            "nianbao-model",
+            "nianbao-proto",
+            "nianbao-common",
+            "nianbao-fetch",
+            "nianbao-import",
+        ],
+        // The HTTP(S) client for portal pages: a library over the importer, no wire types.
+        "nianbao-fetch" => &["nianbao-model", "nianbao-import"],
         // The console also reads uploaded documents with the importer (a pure library).
         "nianbao-web" => &[
             "nianbao-model",
@@ -49,6 +60,7 @@ fn allowed(krate: &str) -> Option<&'static [&'static str]> {
             "nianbao-proto",
             "nianbao-common",
             "nianbao-import",
+            "nianbao-fetch",
             "nianbao-storage",
             "nianbao-storage-migration",
             "nianbao-render",
@@ -70,7 +82,7 @@ fn allowed(krate: &str) -> Option<&'static [&'static str]> {
 /// documents rendered to be imported again in the importer's round-trip tests.
 fn allowed_dev(krate: &str) -> &'static [&'static str] {
     match krate {
-        "nianbao-import" => &["nianbao-render"],
+        "nianbao-import" | "nianbao-fetch" => &["nianbao-render"],
         "nianbao-aggregate" | "nianbao-render" | "nianbao-loadgen" | "nianbao-notify" => {
             &["nianbao-storage"]
         }

@@ -216,6 +216,7 @@ impl Worker {
                     org,
                     year,
                     selection: agg::Selection::LatestSubmitted as i32,
+                    draft: false,
                 };
                 client
                     .aggregate(authed(&token, req).map_err(bad_token)?)
@@ -233,6 +234,7 @@ impl Worker {
                     )),
                     format: render::Format::Html as i32,
                     review: false,
+                    annex: None,
                 };
                 let mut stream = client
                     .render(authed(&me.token, req).map_err(bad_token)?)

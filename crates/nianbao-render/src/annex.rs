@@ -14,6 +14,8 @@ pub struct Annex {
     pub offices: Vec<AnnexOffice>,
     /// A completeness table (on time, late, missing…), free columns.
     pub completeness: AnnexTable,
+    /// Indicators of the aggregate (rates with numerator and denominator), free columns.
+    pub indicators: AnnexTable,
     /// Charts, drawn as SVG (HTML, PDF) or given as their data table (DOCX, Markdown, text).
     pub charts: Vec<Chart>,
 }
@@ -62,6 +64,15 @@ pub struct ChartSeries {
     pub name: String,
     /// One value per category.
     pub values: Vec<f64>,
+}
+
+impl Annex {
+    /// The completeness and indicator tables that have content, in print order.
+    pub fn data_tables(&self) -> impl Iterator<Item = &AnnexTable> {
+        [&self.completeness, &self.indicators]
+            .into_iter()
+            .filter(|t| !t.header.is_empty() || !t.rows.is_empty())
+    }
 }
 
 impl Chart {

@@ -217,7 +217,9 @@ fn annex_html(s: &mut String, annex: &Annex) {
         xml(&crate::text::annex_title(annex))
     );
     plain_table(s, &crate::text::offices_table(annex));
-    plain_table(s, &annex.completeness);
+    for t in annex.data_tables() {
+        plain_table(s, t);
+    }
     for c in &annex.charts {
         let _ = writeln!(s, "<figure class=\"chart\">{}</figure>", chart::svg(c));
     }

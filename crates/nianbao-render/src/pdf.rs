@@ -304,8 +304,8 @@ pub fn markup(doc: &Document, annex: Option<&Annex>) -> String {
             q(&annex_title(annex))
         );
         plain_table_markup(&mut s, &offices_table(annex));
-        if !annex.completeness.header.is_empty() {
-            plain_table_markup(&mut s, &annex.completeness);
+        for t in annex.data_tables() {
+            plain_table_markup(&mut s, t);
         }
         for c in &annex.charts {
             let _ = writeln!(

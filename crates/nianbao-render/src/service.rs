@@ -14,6 +14,7 @@ use tonic::metadata::MetadataValue;
 use tonic::transport::{Channel, Endpoint};
 use tonic::{Request, Response, Status};
 
+use crate::annex::{self, Annex, AnnexOffice, AnnexTable, Chart, ChartSeries};
 use crate::{Format, RenderError, RenderOptions, render};
 
 /// The size of each streamed chunk.
@@ -130,6 +131,51 @@ pub fn format_to_pb(format: Format) -> pb::Format {
     }
 }
 
+fn table_from_pb(t: Option<pb::AnnexTable>) -> AnnexTable {
+    let t = t.unwrap_or_default();
+    AnnexTable {
+        caption: t.caption,
+        header: t.header,
+        rows: t.rows.into_iter().map(|r| r.cells).collect(),
+    }
+}
+
+/// The annex of a request; the chart of the report's own outcomes (table 三) comes first.
+pub fn annex_from_pb(a: pb::Annex, report: &Report) -> Annex {
+    let mut charts = vec![annex::requests_by_outcome(report)];
+    charts.extend(a.charts.into_iter().map(|c| {
+        Chart {
+            title: c.title,
+            unit: c.unit,
+            categories: c.categories,
+            series: c
+                .series
+                .into_iter()
+                .map(|s| ChartSeries {
+                    name: s.name,
+                    values: s.values,
+                })
+                .collect(),
+        }
+    }));
+    Annex {
+        title: a.title,
+        offices: a
+            .offices
+            .into_iter()
+            .map(|o| AnnexOffice {
+                code: o.code,
+                name: o.name,
+                status: o.status,
+                revision: o.revision,
+            })
+            .collect(),
+        completeness: table_from_pb(a.completeness),
+        indicators: table_from_pb(a.indicators),
+        charts,
+    }
+}
+
 /// Every error of the service mapped to a gRPC status, in one place.
 impl From<RenderError> for Status {
     fn from(e: RenderError) -> Status {
@@ -190,6 +236,7 @@ impl RenderService for RenderSvc {
             })?,
         };
         let review = msg.review;
+        let annex = msg.annex.map(|a| annex_from_pb(a, &report));
         let bytes = tokio::task::spawn_blocking(move || {
             let findings = if review {
                 check_report(&report)
@@ -199,7 +246,7 @@ impl RenderService for RenderSvc {
             let opts = RenderOptions {
                 review,
                 findings,
-                annex: None,
+                annex,
             };
             render(&report, format, &opts)
         })

@@ -295,9 +295,7 @@ pub fn offices_table(annex: &Annex) -> AnnexTable {
 /// Every table of the annex, charts as their data tables (for formats without pictures).
 pub fn annex_tables(annex: &Annex) -> Vec<AnnexTable> {
     let mut out = vec![offices_table(annex)];
-    if !annex.completeness.header.is_empty() || !annex.completeness.rows.is_empty() {
-        out.push(annex.completeness.clone());
-    }
+    out.extend(annex.data_tables().cloned());
     out.extend(annex.charts.iter().map(Chart::as_table));
     out
 }

@@ -314,6 +314,7 @@ fn sample_annex() -> nianbao_render::Annex {
             revision: Some(1),
         }],
         completeness: nianbao_render::AnnexTable::default(),
+        indicators: nianbao_render::AnnexTable::default(),
         charts: vec![
             nianbao_render::annex::requests_by_outcome(a),
             nianbao_render::annex::year_over_year(&[a, b]),

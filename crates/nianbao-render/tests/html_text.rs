@@ -212,6 +212,7 @@ fn annex_charts_are_inline_svg() {
             header: vec!["状态".into(), "单位数".into()],
             rows: vec![vec!["按时".into(), "1".into()]],
         },
+        indicators: nianbao_render::AnnexTable::default(),
         charts: vec![
             annex::requests_by_outcome(a),
             annex::requests_by_office(2023, &offices),

@@ -62,6 +62,7 @@ fn inline(format: pb::Format, review: bool) -> pb::RenderRequest {
         ))),
         format: format as i32,
         review,
+        annex: None,
     }
 }
 
@@ -131,6 +132,7 @@ async fn bad_requests_are_invalid_argument_naming_the_field() {
         source: None,
         format: pb::Format::Html as i32,
         review: false,
+        annex: None,
     };
     let e = fetch(&mut client, req).await.expect_err("no source");
     assert_eq!(e.code(), Code::InvalidArgument);
@@ -148,6 +150,7 @@ async fn a_stored_report_needs_the_storage_service() {
         })),
         format: pb::Format::Html as i32,
         review: false,
+        annex: None,
     };
     let e = fetch(&mut client, req).await.expect_err("storage down");
     assert_eq!(e.code(), Code::Unavailable, "{}", e.message());

@@ -18,6 +18,7 @@ mod m20261205_000008_add_revision_packed;
 mod m20261205_000009_index_revision_heads;
 mod m20261206_000010_compress_revisions_lz4;
 mod m20261206_000011_add_revision_content_deflate;
+mod m20261207_000012_create_publications;
 mod m20261207_000013_create_reminders;
 
 /// Every migration, in order.
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000009_index_revision_heads::Migration),
             Box::new(m20261206_000010_compress_revisions_lz4::Migration),
             Box::new(m20261206_000011_add_revision_content_deflate::Migration),
+            Box::new(m20261207_000012_create_publications::Migration),
             Box::new(m20261207_000013_create_reminders::Migration),
         ]
     }

@@ -16,7 +16,13 @@ const TABLES: [&str; 7] = [
 ];
 
 /// Tables of later migrations.
-const LATER_TABLES: [&str; 3] = ["contacts", "reminder_plans", "reminder_deliveries"];
+const LATER_TABLES: [&str; 5] = [
+    "publications",
+    "publication_checks",
+    "contacts",
+    "reminder_plans",
+    "reminder_deliveries",
+];
 
 /// How many migrations to roll back to undo `name` and every one after it.
 fn steps_back_to(name: &str) -> u32 {
@@ -151,6 +157,7 @@ fn migrations_are_named_after_their_files() {
         "m20261205_000009_index_revision_heads",
         "m20261206_000010_compress_revisions_lz4",
         "m20261206_000011_add_revision_content_deflate",
+        "m20261207_000012_create_publications",
         "m20261207_000013_create_reminders",
     ];
     assert_eq!(names.len(), TABLES.len() + later.len());

@@ -6,12 +6,13 @@ use std::process::ExitCode;
 use anyhow::Context;
 use nianbao_proto::aggregate::v1 as pb;
 use nianbao_proto::aggregate::v1::aggregation_service_client::AggregationServiceClient;
+use nianbao_proto::storage::v1 as spb;
 use serde_json::json;
 
 use crate::client::{AuthChannel, ClientArgs};
 use crate::output;
 
-type Client = AggregationServiceClient<AuthChannel>;
+pub(crate) type Client = AggregationServiceClient<AuthChannel>;
 
 /// Per office under ORG: on time, late (days), missing, returned, draft only, not required.
 #[derive(clap::Args, Debug)]
@@ -125,13 +126,13 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-async fn connect(c: &ClientArgs) -> anyhow::Result<Client> {
+pub(crate) async fn connect(c: &ClientArgs) -> anyhow::Result<Client> {
     Ok(AggregationServiceClient::new(c.connect().await?)
         .max_decoding_message_size(64 * 1024 * 1024))
 }
 
 /// Prints a failed request and gives its exit status ([`failure`](crate::failure)).
-fn refused(s: &tonic::Status) -> ExitCode {
+pub(crate) fn refused(s: &tonic::Status) -> ExitCode {
     crate::failure::print(s, false, &[])
 }
 
@@ -193,6 +194,52 @@ fn percent(n: i32, d: i32) -> String {
     }
 }
 
+/// Published or not, and by the deadline or not (`已发布 2024-01-20 按时`).
+fn published_zh(o: &pb::OfficeFiling) -> String {
+    match o
+        .publications
+        .iter()
+        .map(|p| p.published_date.as_str())
+        .min()
+    {
+        None => "未发布".into(),
+        Some(date) if o.published_on_time => format!("已发布 {date} 按时"),
+        Some(date) => format!("已发布 {date} 逾期"),
+    }
+}
+
+/// The latest check of a published page, as a person reads it.
+pub(crate) fn check_zh(c: Option<&spb::PublicationCheck>) -> String {
+    let Some(c) = c else {
+        return "未核对".into();
+    };
+    match spb::CheckOutcome::try_from(c.outcome) {
+        Ok(spb::CheckOutcome::Identical) => "与采纳版本一致".into(),
+        Ok(spb::CheckOutcome::Different) => format!("不一致 {} 处", c.differences.len()),
+        Ok(spb::CheckOutcome::NotFound) => "页面未找到".into(),
+        Ok(spb::CheckOutcome::NotAReport) => "页面不是年度报告".into(),
+        _ => "?".into(),
+    }
+}
+
+/// A publication with its latest check, for `--json`.
+pub(crate) fn publication_json(p: &spb::Publication) -> serde_json::Value {
+    let check = p.last_check.as_ref().map(|c| {
+        let outcome = spb::CheckOutcome::try_from(c.outcome)
+            .map(|o| {
+                o.as_str_name()
+                    .trim_start_matches("CHECK_OUTCOME_")
+                    .to_lowercase()
+            })
+            .unwrap_or_default();
+        json!({"checked_at": c.checked_at, "outcome": outcome, "detail": c.detail,
+               "differences": c.differences.iter().map(|d| json!({"key": d.key,
+                   "accepted": d.accepted, "published": d.published})).collect::<Vec<_>>()})
+    });
+    json!({"office_code": p.office_code, "year": p.year, "revision": p.revision, "url": p.url,
+           "published_date": p.published_date, "recorded_at": p.recorded_at, "last_check": check})
+}
+
 /// `nianbao completeness`.
 pub fn completeness(args: CompletenessArgs) -> anyhow::Result<ExitCode> {
     let rt = runtime()?;
@@ -217,7 +264,9 @@ pub fn completeness(args: CompletenessArgs) -> anyhow::Result<ExitCode> {
             .map(|o| {
                 json!({"office_code": o.office_code, "office_name": o.office_name, "parent_code": o.parent_code,
                        "state": state_key(o.state), "days_late": o.days_late, "submitted_at": o.submitted_at,
-                       "status": o.status, "errors": o.errors, "warnings": o.warnings})
+                       "status": o.status, "errors": o.errors, "warnings": o.warnings,
+                       "published": !o.publications.is_empty(), "published_on_time": o.published_on_time,
+                       "publications": o.publications.iter().map(publication_json).collect::<Vec<_>>()})
             })
             .collect();
         let districts: Vec<_> = resp
@@ -257,6 +306,12 @@ pub fn completeness(args: CompletenessArgs) -> anyhow::Result<ExitCode> {
                 status_zh(&o.status).to_string(),
                 o.errors.to_string(),
                 o.warnings.to_string(),
+                published_zh(o),
+                o.publications
+                    .iter()
+                    .map(|p| check_zh(p.last_check.as_ref()))
+                    .collect::<Vec<_>>()
+                    .join("；"),
             ]
         })
         .collect();
@@ -270,6 +325,8 @@ pub fn completeness(args: CompletenessArgs) -> anyhow::Result<ExitCode> {
             "状态",
             "错误",
             "警告",
+            "发布",
+            "发布核对",
         ],
         &rows,
     );

@@ -5,17 +5,37 @@ use std::process::ExitCode;
 
 use nianbao_model::{Severity, interchange, rules};
 
+use super::gather;
 use super::load::read_bytes;
+use crate::client::ClientArgs;
 use crate::output;
 
-/// Import published reports into interchange JSON, one file per input.
+/// Import published reports into interchange JSON, one file per input; or gather them from portal
+/// URLs (`--url`, `--urls`), following a column page to the report page or its PDF/DOCX, matching
+/// offices by code or name (with a token: against the hierarchy), and writing interchange JSON or
+/// submitting drafts (`--submit-drafts`, an admin token).
 ///
-/// Exit status: 0 every file imported, 2 a file could not be imported (the others go on).
+/// Exit status: 0 every input imported, 2 an input could not be fetched, imported or matched
+/// (the others go on).
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Examples:\n  nianbao import --out imported/ 2023.pdf 2023.html\n  nianbao import --json report.docx > report.json\n  nianbao import --office-code 140404-sfj --out out/ report.txt"
+    after_help = "Examples:\n  nianbao import --out imported/ 2023.pdf 2023.html\n  nianbao import --json report.docx > report.json\n  nianbao import --office-code 140404-sfj --out out/ report.txt\n  nianbao import --url https://www.example.gov.cn/xxgk/ndbg/ --out imported/\n  nianbao import --urls portals.csv --submit-drafts --token $ADMIN_TOKEN   # lines: office code or name,url"
 )]
 pub struct Args {
+    #[command(flatten)]
+    client: ClientArgs,
+    /// Published reports (or column pages linking to them) to fetch.
+    #[arg(long = "url", value_name = "URL", conflicts_with_all = ["files", "urls"])]
+    urls_given: Vec<String>,
+    /// A CSV of `office code or name,URL` lines to fetch.
+    #[arg(long, value_name = "FILE.csv", conflicts_with = "files")]
+    urls: Option<PathBuf>,
+    /// Submit each matched report as a draft of its office (needs --token of an admin).
+    #[arg(long)]
+    submit_drafts: bool,
+    /// On a column page, prefer the report of this year.
+    #[arg(long)]
+    year: Option<i32>,
     /// Directory to write one `<name>.json` per input into (created if missing).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -26,11 +46,14 @@ pub struct Args {
     #[arg(long)]
     office_code: Option<String>,
     /// Documents to import.
-    #[arg(required = true)]
+    #[arg(required_unless_present_any = ["urls_given", "urls"])]
     files: Vec<PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if !args.urls_given.is_empty() || args.urls.is_some() {
+        return from_urls(&args);
+    }
     if args.json && args.files.len() != 1 {
         eprintln!("error: --json takes exactly one file / --json 只能用于单个文件");
         return Ok(ExitCode::from(output::EXIT_USAGE));
@@ -83,6 +106,30 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         output::EXIT_OK
     }))
+}
+
+fn from_urls(args: &Args) -> anyhow::Result<ExitCode> {
+    let inputs = match &args.urls {
+        Some(csv) => match gather::read_csv(csv) {
+            Ok(rows) => rows,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(ExitCode::from(output::EXIT_USAGE));
+            }
+        },
+        None => args.urls_given.iter().map(|u| (None, u.clone())).collect(),
+    };
+    if args.submit_drafts && args.client.token.is_none() {
+        eprintln!("error: --submit-drafts needs --token / 提交草稿须指定令牌");
+        return Ok(ExitCode::from(output::EXIT_USAGE));
+    }
+    gather::run(gather::Gather {
+        inputs,
+        out: args.out.as_deref(),
+        submit_drafts: args.submit_drafts,
+        year: args.year,
+        client: &args.client,
+    })
 }
 
 fn import_one(file: &Path, args: &Args) -> Result<Vec<String>, String> {

@@ -4,9 +4,11 @@ mod admin;
 mod check;
 mod city;
 mod demo;
+mod gather;
 mod import;
 mod load;
 mod office;
+mod published;
 mod reminders;
 mod remote;
 mod render;
@@ -72,6 +74,10 @@ enum Command {
     Accept(office::AcceptArgs),
     /// Return an office-year to its office with a reason (city role).
     Return(office::ReturnArgs),
+    /// Record where and when an accepted report was published (city role).
+    Publish(office::PublishArgs),
+    /// Fetch each published report of a subtree and compare it with the accepted revision.
+    VerifyPublished(published::VerifyArgs),
     /// The demo city end to end on embedded SQLite (what `make demo` runs).
     Demo(demo::Args),
 }
@@ -98,6 +104,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::History(a) => office::history(a),
         Command::Accept(a) => office::accept(a),
         Command::Return(a) => office::return_report(a),
+        Command::Publish(a) => office::publish(a),
+        Command::VerifyPublished(a) => published::verify(a),
         Command::Demo(a) => demo::run(a),
     }
 }

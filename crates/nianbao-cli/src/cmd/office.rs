@@ -264,22 +264,56 @@ pub struct ReturnArgs {
     reason: String,
 }
 
+/// Record where and when an accepted report was published (city role over its subtree); a
+/// published report may be recorded again at another URL.
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Examples:\n  nianbao publish --office 140404-sfj --year 2023 --url https://www.example.gov.cn/xxgk/2023.html --date 2024-01-20"
+)]
+pub struct PublishArgs {
+    #[command(flatten)]
+    target: OfficeYearArgs,
+    /// The http(s) URL of the published report.
+    #[arg(long)]
+    url: String,
+    /// The date of publication, YYYY-MM-DD.
+    #[arg(long)]
+    date: String,
+}
+
 pub fn accept(args: AcceptArgs) -> anyhow::Result<ExitCode> {
-    review(args.target, pb::ReviewAction::Accept, String::new())
+    review(args.target, pb::ReviewAction::Accept, String::new(), None)
 }
 
 pub fn return_report(args: ReturnArgs) -> anyhow::Result<ExitCode> {
-    review(args.target, pb::ReviewAction::Return, args.reason)
+    review(args.target, pb::ReviewAction::Return, args.reason, None)
 }
 
-fn review(a: OfficeYearArgs, action: pb::ReviewAction, reason: String) -> anyhow::Result<ExitCode> {
+pub fn publish(args: PublishArgs) -> anyhow::Result<ExitCode> {
+    review(
+        args.target,
+        pb::ReviewAction::Publish,
+        String::new(),
+        Some((args.url, args.date)),
+    )
+}
+
+fn review(
+    a: OfficeYearArgs,
+    action: pb::ReviewAction,
+    reason: String,
+    place: Option<(String, String)>,
+) -> anyhow::Result<ExitCode> {
     block_on(async move {
         let mut c = remote::storage(&a.client).await?;
+        let (url, published_date) = place.clone().unwrap_or_default();
         let request = pb::ReviewReportRequest {
             office_code: a.office.clone(),
             year: a.year,
             action: action as i32,
             reason,
+            url,
+            published_date,
         };
         match c.review_report(request).await {
             Ok(r) => {
@@ -287,7 +321,11 @@ fn review(a: OfficeYearArgs, action: pb::ReviewAction, reason: String) -> anyhow
                 if a.json {
                     println!("{}", summary_json(&s));
                 } else {
-                    println!("{} {}: {}", s.office_code, s.year, status_name(s.status));
+                    print!("{} {}: {}", s.office_code, s.year, status_name(s.status));
+                    match &place {
+                        Some((url, date)) => println!(" at {url} on {date}"),
+                        None => println!(),
+                    }
                 }
                 Ok(ExitCode::from(output::EXIT_OK))
             }

@@ -135,6 +135,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 source: Some(source),
                 format: nianbao_render::service::format_to_pb(format) as i32,
                 review: args.review,
+                annex: None,
             };
             let client = ClientArgs {
                 server: server.clone(),

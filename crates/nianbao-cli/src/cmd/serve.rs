@@ -32,7 +32,7 @@ pub enum Serve {
     Render(ServeArgs),
     /// The aggregation service (stateless; reads reports only through the storage service).
     #[command(
-        after_help = "Examples:\n  nianbao serve aggregate --listen 127.0.0.1:50053 --storage-url http://127.0.0.1:50051"
+        after_help = "Examples:\n  nianbao serve aggregate --listen 127.0.0.1:50053 --storage-url http://127.0.0.1:50051 --render-url http://127.0.0.1:50052"
     )]
     Aggregate(ServeArgs),
     /// The web console (a client of storage, rendering and aggregation; no database of its own).
@@ -57,7 +57,7 @@ pub struct ServeArgs {
     /// Where the rendering and aggregation services (and the console) find storage (default http://127.0.0.1:50051).
     #[arg(long)]
     storage_url: Option<String>,
-    /// `serve web`: where the console finds rendering (default http://127.0.0.1:50052).
+    /// Where the aggregation service (for the city report) and the console find rendering (default http://127.0.0.1:50052).
     #[arg(long)]
     render_url: Option<String>,
     /// `serve web`: where the console finds aggregation (default http://127.0.0.1:50053).
@@ -90,8 +90,9 @@ pub struct Settings {
     pub log: nianbao_common::LogSettings,
     /// Where the rendering service finds storage (`NIANBAO_RENDER__STORAGE_URL`).
     pub render: Upstream,
-    /// Where the aggregation service finds storage (`NIANBAO_AGGREGATE__STORAGE_URL`).
-    pub aggregate: Upstream,
+    /// Where the aggregation service finds storage (`NIANBAO_AGGREGATE__STORAGE_URL`) and
+    /// rendering (`NIANBAO_AGGREGATE__RENDER_URL`).
+    pub aggregate: AggregateUpstream,
     /// The Prometheus endpoint (`NIANBAO_METRICS__LISTEN`, e.g. `0.0.0.0:9464`); off when unset.
     pub metrics: MetricsSettings,
     /// TLS (`NIANBAO_TLS__CERT_FILE`, `NIANBAO_TLS__KEY_FILE`, `NIANBAO_TLS__CLIENT_CA_FILE`).
@@ -133,6 +134,37 @@ impl Upstream {
     }
 }
 
+/// Where the aggregation service finds storage and, for the city report, rendering.
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AggregateUpstream {
+    /// The storage service URL.
+    pub storage_url: String,
+    /// TLS towards storage, also used towards rendering (`NIANBAO_AGGREGATE__STORAGE_TLS__…`).
+    pub storage_tls: nianbao_common::ClientTlsSettings,
+    /// The rendering service URL (default http://127.0.0.1:50052).
+    pub render_url: String,
+}
+
+impl Default for AggregateUpstream {
+    fn default() -> Self {
+        AggregateUpstream {
+            storage_url: Upstream::default().storage_url,
+            storage_tls: Default::default(),
+            render_url: "http://127.0.0.1:50052".into(),
+        }
+    }
+}
+
+impl AggregateUpstream {
+    fn storage(&self) -> Upstream {
+        Upstream {
+            storage_url: self.storage_url.clone(),
+            storage_tls: self.storage_tls.clone(),
+        }
+    }
+}
+
 /// The metrics endpoint.
 #[derive(Clone, Debug, Default, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -168,7 +200,8 @@ pub fn run(cmd: Serve) -> anyhow::Result<ExitCode> {
         settings.web.storage_url = url;
     }
     if let Some(url) = args.render_url {
-        settings.web.render_url = url;
+        settings.web.render_url = url.clone();
+        settings.aggregate.render_url = url;
     }
     if let Some(url) = args.aggregate_url {
         settings.web.aggregate_url = url;
@@ -242,17 +275,22 @@ async fn build(services: Services, settings: &Settings) -> anyhow::Result<Built>
         settings.aggregate.storage_url.clone(),
     );
     // In one process the loopback listener is plain text, so no upstream TLS there.
-    let (mut render_up, mut aggregate_up) = (settings.render.clone(), settings.aggregate.clone());
+    let (mut render_up, mut aggregate_up) = (settings.render.clone(), settings.aggregate.storage());
+    let mut render_url_of_aggregate = settings.aggregate.render_url.clone();
     let mut internal = None;
     if matches!(services, Services::All | Services::Storage) {
         let db = nianbao_storage::connect(&settings.database)
             .await
             .with_context(|| "cannot open the database / 无法打开数据库")?;
         if services == Services::All {
+            // In one process every service is also served on a loopback-only listener (below):
+            // rendering, aggregation and the console reach storage there, and aggregation
+            // reaches rendering there for the city report.
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
             let url = format!("http://{}", listener.local_addr()?);
             internal = Some((listener, url.clone(), db.clone()));
-            (render_url, aggregate_url) = (url.clone(), url);
+            (render_url, aggregate_url) = (url.clone(), url.clone());
+            render_url_of_aggregate = url;
             (render_up, aggregate_up) = (Upstream::default(), Upstream::default());
         }
         server = server.add_service(nianbao_storage::service(db));
@@ -267,11 +305,15 @@ async fn build(services: Services, settings: &Settings) -> anyhow::Result<Built>
     }
     let mut aggregate = None;
     if matches!(services, Services::All | Services::Aggregate) {
+        let render = aggregate_up
+            .endpoint(&render_url_of_aggregate)
+            .with_context(|| "invalid aggregate.render_url / 渲染服务地址无效")?;
         let channel = aggregate_up.endpoint(&aggregate_url)?.connect_lazy();
         if settings.notify.enabled {
             start_scheduler(&settings.notify, channel.clone())?;
         }
-        let svc = nianbao_aggregate::AggregateService::new(channel);
+        let svc =
+            nianbao_aggregate::AggregateService::new(channel).with_render(render.connect_lazy());
         aggregate = Some(svc.clone());
         server = server.add_service(nianbao_aggregate::server(svc));
     }

@@ -444,6 +444,7 @@ pub async fn city(server: &Server, url: &str, webhook: &str) -> String {
             year: YEAR,
             action: pb::ReviewAction::Return as i32,
             reason: RETURN_REASON.into(),
+            ..Default::default()
         },
     ))
     .await

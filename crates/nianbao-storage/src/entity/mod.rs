@@ -5,6 +5,8 @@ pub mod contact;
 pub mod finding_mark;
 pub mod office;
 pub mod office_history;
+pub mod publication;
+pub mod publication_check;
 pub mod reminder_delivery;
 pub mod reminder_plan;
 pub mod report;

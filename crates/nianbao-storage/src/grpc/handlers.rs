@@ -14,7 +14,7 @@ use crate::repo::access::auth;
 use crate::repo::access::{permit, tokens};
 use crate::repo::read::{bulk, history, list, reports};
 use crate::repo::write::prepared;
-use crate::repo::{audit, marks, offices, review};
+use crate::repo::{audit, marks, offices, publications, review};
 use crate::{validate, wire};
 
 #[tonic::async_trait]
@@ -348,13 +348,18 @@ impl StorageService for Storage {
                     ));
                 }
             };
-            review::review(
+            let place = match action {
+                review::Action::Publish => Some(publications::place(&r.url, &r.published_date)?),
+                _ => None,
+            };
+            review::review_at(
                 &self.db,
                 &caller,
                 &r.office_code,
                 r.year,
                 action,
                 r.reason.trim(),
+                place.as_ref(),
             )
             .await
         }
@@ -515,6 +520,22 @@ impl StorageService for Storage {
                 .map(|m| wire::mark(m, &r.office_code, r.year))
                 .collect(),
         }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn list_publications(
+        &self,
+        req: Request<pb::ListPublicationsRequest>,
+    ) -> Result<Response<pb::ListPublicationsResponse>, Status> {
+        self.list_publications_rpc(req).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn record_check(
+        &self,
+        req: Request<pb::RecordCheckRequest>,
+    ) -> Result<Response<pb::RecordCheckResponse>, Status> {
+        self.record_check_rpc(req).await
     }
 
     #[tracing::instrument(skip_all)]

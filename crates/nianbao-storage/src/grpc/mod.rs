@@ -3,6 +3,7 @@
 //! which decode, call `repo` and encode. No SQL here.
 
 mod handlers;
+mod publications;
 mod reminders;
 mod stream;
 

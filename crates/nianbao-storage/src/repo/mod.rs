@@ -4,6 +4,7 @@ pub mod access;
 pub mod audit;
 pub mod marks;
 pub mod offices;
+pub mod publications;
 pub mod read;
 pub mod reminders;
 pub mod review;

@@ -5,6 +5,7 @@ use sea_orm::{ActiveModelTrait, DatabaseConnection, IntoActiveModel, Set, Transa
 use crate::error::{StorageError, StorageResult};
 use crate::repo::access::auth::Caller;
 use crate::repo::access::permit::{self, Need};
+use crate::repo::publications::{self, Place};
 use crate::repo::read::reports::{self, Summary};
 use crate::repo::{audit, status};
 
@@ -32,7 +33,8 @@ impl Action {
     }
 }
 
-/// Applies a review step to an office-year within the caller's subtree.
+/// Applies a review step other than publishing to an office-year within the caller's subtree.
+#[cfg(test)]
 pub async fn review(
     db: &DatabaseConnection,
     caller: &Caller,
@@ -41,6 +43,30 @@ pub async fn review(
     action: Action,
     reason: &str,
 ) -> StorageResult<Summary> {
+    review_at(db, caller, code, year, action, reason, None).await
+}
+
+/// Applies a review step; publishing needs `place` (where and when), recorded with the step and
+/// in its audit event. A published report may be published again at another place.
+pub async fn review_at(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    code: &str,
+    year: i32,
+    action: Action,
+    reason: &str,
+    place: Option<&Place>,
+) -> StorageResult<Summary> {
+    let place = match (action, place) {
+        (Action::Publish, None) => {
+            return Err(StorageError::invalid(
+                "url",
+                "publishing needs the URL and the date of publication / 发布须填写发布地址和发布日期",
+            ));
+        }
+        (Action::Publish, p) => p,
+        _ => None,
+    };
     if action == Action::Return && reason.trim().is_empty() {
         return Err(StorageError::invalid(
             "reason",
@@ -60,7 +86,9 @@ pub async fn review(
     let (to, accepted) = match (action, from.as_str()) {
         (Action::Accept, status::SUBMITTED) => (status::ACCEPTED, row.latest_submitted_revision),
         (Action::Return, status::SUBMITTED) => (status::RETURNED, row.accepted_revision),
-        (Action::Publish, status::ACCEPTED) => (status::PUBLISHED, row.accepted_revision),
+        (Action::Publish, status::ACCEPTED | status::PUBLISHED) => {
+            (status::PUBLISHED, row.accepted_revision)
+        }
         (Action::Reopen, status::ACCEPTED | status::PUBLISHED) => (status::SUBMITTED, 0),
         _ => {
             return Err(StorageError::FailedPrecondition(format!(
@@ -77,13 +105,18 @@ pub async fn review(
     }
     active.updated_at = Set(super::now());
     let row = active.update(&txn).await?;
+    let mut detail = format!("{from} -> {to} {reason}");
+    if let Some(place) = place {
+        publications::record(&txn, caller, row.id, row.accepted_revision, place).await?;
+        detail = format!("{from} -> {to} {} {}", place.url, place.date);
+    }
     audit::record(
         &txn,
         &caller.token_id,
         &format!("report.{}", action.name()),
         &format!("{code}/{year}"),
         audit::OK,
-        &format!("{from} -> {to} {reason}"),
+        &detail,
     )
     .await?;
     txn.commit().await?;

@@ -31,6 +31,7 @@ mod get;
 mod group;
 mod history;
 mod large;
+mod publications;
 mod scratch;
 
 pub(super) use scratch::ScratchPostgres;
@@ -372,9 +373,23 @@ async fn review_workflow_locks_and_reopens() {
             .await
             .unwrap_err();
         assert_eq!(office_review.code(), tonic::Code::PermissionDenied);
-        review::review(&db, &w.admin, "office-a", 2023, Action::Publish, "")
+        let unplaced = review::review(&db, &w.admin, "office-a", 2023, Action::Publish, "")
             .await
+            .unwrap_err();
+        assert_eq!(unplaced.code(), tonic::Code::InvalidArgument);
+        let place = crate::repo::publications::place("https://gov.example/2023.html", "2024-01-20")
             .unwrap();
+        review::review_at(
+            &db,
+            &w.admin,
+            "office-a",
+            2023,
+            Action::Publish,
+            "",
+            Some(&place),
+        )
+        .await
+        .unwrap();
         let selected = bulk::select(&db, &w.admin, Some("city"), 2023, Selection::Accepted)
             .await
             .unwrap();

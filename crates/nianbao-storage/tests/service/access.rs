@@ -70,6 +70,7 @@ async fn access_matrix_and_forbidden_looks_like_missing() {
                         year: 2023,
                         action: pb::ReviewAction::Return as i32,
                         reason: "请修改".into(),
+                        ..Default::default()
                     },
                 ))
                 .await;

@@ -307,6 +307,7 @@ async fn stream_selects_accepted_and_latest_submitted() {
             year: 2023,
             action: pb::ReviewAction::Accept as i32,
             reason: String::new(),
+            ..Default::default()
         },
     ))
     .await

@@ -151,6 +151,7 @@ pub async fn render(
             source: Some(source),
             format: format as i32,
             review,
+            ..Default::default()
         })
         .await?
         .into_inner();

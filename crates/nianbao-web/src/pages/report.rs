@@ -348,6 +348,7 @@ pub async fn review(
             year,
             action: action as i32,
             reason: f.reason.trim().to_string(),
+            ..Default::default()
         })
         .await?;
     Ok(Redirect::to(&format!("/report/{}/{year}?done={done}", super::enc(&code))).into_response())

@@ -49,6 +49,7 @@ async fn aggregate(
             org: org.to_string(),
             year,
             selection: selection(q) as i32,
+            ..Default::default()
         })
         .await?
         .into_inner())

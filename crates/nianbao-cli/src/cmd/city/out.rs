@@ -7,28 +7,22 @@ use std::process::ExitCode;
 use anyhow::Context;
 use nianbao_model::Report;
 use nianbao_proto::aggregate::v1 as pb;
-use nianbao_render::{Annex, AnnexOffice, Format, RenderOptions};
+use nianbao_proto::render::v1::Format as RenderFormat;
 use serde_json::json;
 
 use super::{AggregateArgs, CompareArgs, ExportArgs, connect, refused, runtime, selection, usage};
 use crate::cmd::remote;
 use crate::output;
 
-/// Writes bytes to a file, or to stdout when no file is given and the bytes are text or stdout is a pipe.
-fn write_out(out: Option<&Path>, bytes: &[u8], binary: bool) -> anyhow::Result<Option<ExitCode>> {
+/// Writes text to a file, or to stdout when no file is given.
+fn write_out(out: Option<&Path>, text: &str) -> anyhow::Result<()> {
     match out {
-        Some(p) => {
-            std::fs::write(p, bytes)
-                .with_context(|| format!("cannot write {} / 无法写入文件", p.display()))?;
-        }
-        None if binary && output::is_tty() => {
-            return usage("this format is binary: give -o FILE or redirect stdout / 二进制格式请用 -o 指定文件".into()).map(Some);
-        }
+        Some(p) => std::fs::write(p, text)
+            .with_context(|| format!("cannot write {} / 无法写入文件", p.display())),
         None => std::io::stdout()
-            .write_all(bytes)
-            .context("cannot write to stdout")?,
+            .write_all(text.as_bytes())
+            .context("cannot write to stdout"),
     }
-    Ok(None)
 }
 
 /// Streams an export into a file or stdout, chunk by chunk.
@@ -38,10 +32,31 @@ async fn stream_export(
     out: Option<&Path>,
 ) -> anyhow::Result<Result<u64, tonic::Status>> {
     let mut client = connect(args).await?;
-    let mut stream = match client.export(request).await {
-        Ok(s) => s.into_inner(),
-        Err(s) => return Ok(Err(s)),
-    };
+    match client.export(request).await {
+        Ok(s) => write_stream(s.into_inner(), |m| m.chunk, out).await,
+        Err(s) => Ok(Err(s)),
+    }
+}
+
+/// Streams the city report, rendered through the services, into a file or stdout.
+async fn stream_city(
+    args: &super::ClientArgs,
+    request: pb::CityReportRequest,
+    out: Option<&Path>,
+) -> anyhow::Result<Result<u64, tonic::Status>> {
+    let mut client = connect(args).await?;
+    match client.render_city_report(request).await {
+        Ok(s) => write_stream(s.into_inner(), |m| m.chunk, out).await,
+        Err(s) => Ok(Err(s)),
+    }
+}
+
+/// Writes the chunks of a stream into a file or stdout as they arrive.
+async fn write_stream<T>(
+    mut stream: tonic::Streaming<T>,
+    chunk: fn(T) -> Vec<u8>,
+    out: Option<&Path>,
+) -> anyhow::Result<Result<u64, tonic::Status>> {
     let mut sink: Box<dyn Write> = match out {
         Some(p) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(p)
@@ -53,15 +68,17 @@ async fn stream_export(
     loop {
         match stream.message().await {
             Ok(Some(m)) => {
-                sink.write_all(&m.chunk)
-                    .context("cannot write the export / 无法写入导出结果")?;
-                written += m.chunk.len() as u64;
+                let bytes = chunk(m);
+                sink.write_all(&bytes)
+                    .context("cannot write the output / 无法写入输出")?;
+                written += bytes.len() as u64;
             }
             Ok(None) => break,
             Err(s) => return Ok(Err(s)),
         }
     }
-    sink.flush().context("cannot write the export")?;
+    sink.flush()
+        .context("cannot write the output / 无法写入输出")?;
     Ok(Ok(written))
 }
 
@@ -230,16 +247,38 @@ pub fn aggregate(args: AggregateArgs) -> anyhow::Result<ExitCode> {
             Err(s) => Ok(refused(&s)),
         };
     }
-    let render_format = match format.as_deref() {
+    let document = match format.as_deref() {
         None | Some("json") => None,
-        Some(f @ ("html" | "docx" | "pdf")) => Format::parse(f),
+        Some("html") => Some(RenderFormat::Html),
+        Some("docx") => Some(RenderFormat::Docx),
+        Some("pdf") => Some(RenderFormat::Pdf),
+        Some("md" | "markdown") => Some(RenderFormat::Markdown),
         Some(other) => {
             return usage(format!(
-                "--format {other}: expected json, html, docx, pdf or xlsx / 格式应为 json、html、docx、pdf 或 xlsx"
+                "--format {other}: expected json, html, docx, pdf, md or xlsx / 格式应为 json、html、docx、pdf、md 或 xlsx"
             ));
         }
     };
     let rt = runtime()?;
+    if let Some(document) = document {
+        if document != RenderFormat::Html
+            && document != RenderFormat::Markdown
+            && args.out.is_none()
+            && output::is_tty()
+        {
+            return usage("this format is binary: give -o FILE or redirect stdout / 二进制格式请用 -o 指定文件".into());
+        }
+        let request = pb::CityReportRequest {
+            org: args.org.clone(),
+            year: args.year,
+            selection: selection(args.accepted_only),
+            format: document as i32,
+        };
+        return match rt.block_on(stream_city(&args.client, request, args.out.as_deref()))? {
+            Ok(_) => Ok(ExitCode::SUCCESS),
+            Err(s) => Ok(refused(&s)),
+        };
+    }
     let resp = rt.block_on(async {
         let mut c = connect(&args.client).await?;
         anyhow::Ok(
@@ -247,6 +286,8 @@ pub fn aggregate(args: AggregateArgs) -> anyhow::Result<ExitCode> {
                 org: args.org.clone(),
                 year: args.year,
                 selection: selection(args.accepted_only),
+                // The interchange JSON is the city's own report to edit: drafted prose.
+                draft: format.as_deref() == Some("json"),
             })
             .await,
         )
@@ -261,51 +302,19 @@ pub fn aggregate(args: AggregateArgs) -> anyhow::Result<ExitCode> {
         .context("the server sent no report / 服务器未返回报告")?;
     let mut report = Report::try_from(pb_report)
         .context("the server sent an invalid report / 服务器返回的报告无效")?;
-    match (format.as_deref(), render_format) {
-        (None, _) if args.json => println!("{}", summary_json(&resp, &report)),
-        (None, _) => print_summary(&resp, &report),
-        (Some("json"), _) => {
-            report
-                .sections
-                .insert("included".into(), included_section(&resp));
-            let text = nianbao_model::interchange::to_json(&report) + "\n";
-            if let Some(code) = write_out(args.out.as_deref(), text.as_bytes(), false)? {
-                return Ok(code);
-            }
+    if format.is_none() {
+        if args.json {
+            println!("{}", summary_json(&resp, &report));
+        } else {
+            print_summary(&resp, &report);
         }
-        (_, Some(fmt)) => {
-            let annex = Annex {
-                title: "附件：汇总情况说明".into(),
-                offices: resp
-                    .included
-                    .iter()
-                    .map(|i| AnnexOffice {
-                        code: i.office_code.clone(),
-                        name: i.office_name.clone(),
-                        status: "已汇总".into(),
-                        revision: Some(i.revision),
-                    })
-                    .collect(),
-                charts: vec![nianbao_render::annex::requests_by_outcome(&report)],
-                ..Annex::default()
-            };
-            let opts = RenderOptions {
-                annex: Some(annex),
-                ..RenderOptions::default()
-            };
-            let bytes = match nianbao_render::render(&report, fmt, &opts) {
-                Ok(b) => b,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return Ok(ExitCode::from(output::EXIT_REFUSED));
-                }
-            };
-            if let Some(code) = write_out(args.out.as_deref(), &bytes, fmt != Format::Html)? {
-                return Ok(code);
-            }
-        }
-        _ => {}
+        return Ok(ExitCode::SUCCESS);
     }
+    report
+        .sections
+        .insert("included".into(), included_section(&resp));
+    let text = nianbao_model::interchange::to_json(&report) + "\n";
+    write_out(args.out.as_deref(), &text)?;
     Ok(ExitCode::SUCCESS)
 }
 

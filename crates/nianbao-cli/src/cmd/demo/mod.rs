@@ -180,7 +180,7 @@ async fn demo(args: Args) -> anyhow::Result<ExitCode> {
             office_code: o.code.clone(),
             year: data::YEAR,
             action: st::ReviewAction::Accept as i32,
-            reason: String::new(),
+            ..Default::default()
         })
         .await
         .with_context(|| format!("cannot accept {}", o.code))?;
@@ -230,6 +230,7 @@ async fn demo(args: Args) -> anyhow::Result<ExitCode> {
             org: data::CITY.0.into(),
             year: data::YEAR,
             selection: agg::Selection::Accepted as i32,
+            draft: true,
         })
         .await
         .context("aggregate")?
@@ -238,7 +239,7 @@ async fn demo(args: Args) -> anyhow::Result<ExitCode> {
         .report
         .clone()
         .context("the aggregate has no report")?;
-    let report = nianbao_model::Report::try_from(report_pb.clone())?;
+    let report = nianbao_model::Report::try_from(report_pb)?;
     std::fs::write(
         out.join("city-2023.json"),
         interchange::to_json(&report) + "\n",
@@ -250,13 +251,15 @@ async fn demo(args: Args) -> anyhow::Result<ExitCode> {
         report.count("s3.total_processed.total").unwrap_or(0)
     ));
 
-    let mut render = rpb::render_service_client::RenderServiceClient::new(channel.clone());
+    // The city report (drafted 一、总体情况, the annex) is made by the aggregation service, which
+    // has the rendering service draw it.
     for (format, ext) in [
         (rpb::Format::Html, "html"),
         (rpb::Format::Docx, "docx"),
         (rpb::Format::Pdf, "pdf"),
+        (rpb::Format::Markdown, "md"),
     ] {
-        let bytes = render_report(&mut render, &report_pb, format).await?;
+        let bytes = city_report(&mut aggregation, format).await?;
         write(&out, &format!("city-2023.{ext}"), &bytes)?;
     }
     let mut stream = aggregation
@@ -276,6 +279,7 @@ async fn demo(args: Args) -> anyhow::Result<ExitCode> {
     write(&out, "city-2023.xlsx", &xlsx)?;
     if args.serve {
         if let Some((office, token, corrected)) = showcase {
+            let mut render = rpb::render_service_client::RenderServiceClient::new(channel.clone());
             let docx = render_report(
                 &mut render,
                 &pb::Report::from(&corrected),
@@ -300,7 +304,7 @@ async fn demo(args: Args) -> anyhow::Result<ExitCode> {
     }
     server.stop().await;
     say(&format!(
-        "done. Look at {}/city-2023.html (and .docx, .pdf, .xlsx, completeness.csv)",
+        "done. Look at {}/city-2023.html (and .docx, .pdf, .md, .xlsx, completeness.csv)",
         args.out.display()
     ));
     Ok(ExitCode::SUCCESS)
@@ -387,6 +391,7 @@ async fn submit(
         .map(|r| r.into_inner())
 }
 
+/// One report drawn by the rendering service (the corrected DOCX the demo's office uploads).
 async fn render_report(
     render: &mut rpb::render_service_client::RenderServiceClient<crate::client::AuthChannel>,
     report: &pb::Report,
@@ -395,12 +400,35 @@ async fn render_report(
     let req = rpb::RenderRequest {
         source: Some(rpb::render_request::Source::Report(report.clone())),
         format: format as i32,
-        review: false,
+        ..Default::default()
     };
     let mut stream = render
         .render(req)
         .await
         .with_context(|| format!("render {format:?}"))?
+        .into_inner();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.message().await? {
+        bytes.extend(chunk.chunk);
+    }
+    Ok(bytes)
+}
+
+async fn city_report(
+    aggregation: &mut agg::aggregation_service_client::AggregationServiceClient<
+        crate::client::AuthChannel,
+    >,
+    format: rpb::Format,
+) -> anyhow::Result<Vec<u8>> {
+    let mut stream = aggregation
+        .render_city_report(agg::CityReportRequest {
+            org: data::CITY.0.into(),
+            year: data::YEAR,
+            selection: agg::Selection::Accepted as i32,
+            format: format as i32,
+        })
+        .await
+        .with_context(|| format!("city report {format:?}"))?
         .into_inner();
     let mut bytes = Vec::new();
     while let Some(chunk) = stream.message().await? {
