@@ -282,4 +282,17 @@ async fn board_and_rollup_downloads() {
             &bytes[..bytes.len().min(20)]
         );
     }
+    // The city report is the aggregation service's: drafted 总体情况 and the annex's chart.
+    let (status, _, bytes) = city
+        .call(
+            Method::GET,
+            "/rollup/document/html?selection=latest",
+            Some(&staff),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let html = String::from_utf8_lossy(&bytes);
+    assert!(html.contains("全年新收政府信息公开申请"), "{html}");
+    assert!(html.contains("<svg"), "{html}");
 }

@@ -261,7 +261,8 @@ fn chart(c: &agg::CompareResponse) -> Markup {
     }
 }
 
-/// `GET /rollup/document/{format}`: the city report rendered by the rendering service.
+/// `GET /rollup/document/{format}`: the city report (the roll-up, its drafted 一、总体情况 and the
+/// annex) made by the aggregation service through `RenderCityReport`, as the CLI and the demo get it.
 pub async fn document(
     State(state): State<Arc<AppState>>,
     User(user): User,
@@ -272,17 +273,20 @@ pub async fn document(
     let (format, ext) = doc_format(&format)?;
     let org = org_or_default(&state, &user, q.org.clone()).await?;
     let year = year_or_default(&state, q.year);
-    let rollup = aggregate(&state, &user, &org, year, &q).await?;
-    let report = rollup
-        .report
-        .ok_or_else(|| WebError::Internal("aggregate without a report".into()))?;
-    let (ct, bytes) = render(
-        &state,
-        &user,
-        rpb::render_request::Source::Report(report),
-        format,
-        false,
-    )
+    let stream = state
+        .upstreams
+        .aggregate(&user.token)?
+        .render_city_report(agg::CityReportRequest {
+            org: org.clone(),
+            year,
+            selection: selection(&q) as i32,
+            format: format as i32,
+        })
+        .await?
+        .into_inner();
+    let (ct, bytes) = collect(stream, |m: agg::CityReportResponse| {
+        (m.content_type, m.chunk)
+    })
     .await?;
     Ok(attachment(
         &ct,

@@ -86,7 +86,8 @@ impl City {
                 nianbao_render::RenderSvc::new(&addr).unwrap(),
             ))
             .add_service(nianbao_aggregate::server(
-                nianbao_aggregate::AggregateService::new(channel.clone()),
+                nianbao_aggregate::AggregateService::new(channel.clone())
+                    .with_render(channel.clone()),
             ));
         tokio::spawn(server.serve(listener, std::future::pending()));
         let settings = nianbao_web::WebSettings {
