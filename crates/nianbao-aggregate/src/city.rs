@@ -1,9 +1,7 @@
 //! The city's own report: the roll-up as its tables, the drafted prose ([`crate::draft`]) and the
 //! annex (offices, completeness, indicators, charts), rendered by the rendering service.
 
-use std::pin::Pin;
-
-use futures::{Stream, StreamExt};
+use futures::StreamExt;
 use nianbao_proto::aggregate::v1 as apb;
 use nianbao_proto::render::v1 as rpb;
 use nianbao_proto::render::v1::render_service_client::RenderServiceClient;
@@ -14,12 +12,9 @@ use crate::draft::draft;
 use crate::error::{AggregateError, AggregateResult};
 use crate::filing::{Completeness, FilingState};
 use crate::indicators::{Indicator, indicators};
-use crate::service::AggregateService;
+use crate::service::{AggregateService, CityStream};
 use crate::source::{Auth, Selection};
 use crate::summed::Aggregate;
-
-/// The rendered city report as it streams from the rendering service.
-pub type CityStream = Pin<Box<dyn Stream<Item = Result<apb::CityReportResponse, Status>> + Send>>;
 
 impl AggregateService {
     /// The city report of the subtree of `org`: this year's and last year's roll-ups (sent at once)

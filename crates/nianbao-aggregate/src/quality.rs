@@ -6,11 +6,12 @@ use std::collections::HashMap;
 use futures::StreamExt;
 use nianbao_model::rules::{self, Finding, RuleContext, Severity};
 use nianbao_model::{Report, Value};
+use nianbao_proto::storage::v1 as spb;
 use rust_decimal::Decimal;
 
 use crate::error::AggregateResult;
 use crate::service::AggregateService;
-use crate::source::{Auth, Selection, decode_report};
+use crate::source::{Auth, Selection, StorageSource, decode_report, request};
 
 /// The rules that compare a report with the previous year's.
 pub const CROSS_YEAR_RULES: [&str; 3] = ["R5", "R7", "W5"];
@@ -33,6 +34,34 @@ pub struct Mark {
     pub cells_digest: String,
     /// Why the warning is fine.
     pub reason: String,
+}
+
+/// Reading review marks is the quality view's own need, so it is written here, beside [`Mark`]:
+/// the storage source knows nothing of the quality view.
+impl StorageSource {
+    /// The review marks of an office-year.
+    pub async fn marks(&self, office: &str, year: i32, auth: &Auth) -> AggregateResult<Vec<Mark>> {
+        let resp = self
+            .client()
+            .list_finding_marks(request(
+                spb::ListFindingMarksRequest {
+                    office_code: office.to_string(),
+                    year,
+                },
+                auth,
+            ))
+            .await?;
+        Ok(resp
+            .into_inner()
+            .marks
+            .into_iter()
+            .map(|m| Mark {
+                fingerprint: m.fingerprint,
+                cells_digest: m.cells_digest,
+                reason: m.reason,
+            })
+            .collect())
+    }
 }
 
 /// A finding with its review state.

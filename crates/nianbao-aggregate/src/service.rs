@@ -24,6 +24,9 @@ use crate::source::{Auth, Selection, StorageSource};
 use crate::summed::Aggregate;
 use crate::wire;
 
+/// The rendered city report as it streams from the rendering service.
+pub type CityStream = Pin<Box<dyn Stream<Item = Result<apb::CityReportResponse, Status>> + Send>>;
+
 /// Chunks of an export are sent once they reach this size.
 const CHUNK: usize = 64 * 1024;
 
@@ -319,7 +322,7 @@ impl AggregationService for AggregateService {
         )))
     }
 
-    type RenderCityReportStream = crate::city::CityStream;
+    type RenderCityReportStream = CityStream;
 
     #[tracing::instrument(skip_all, fields(rpc = "RenderCityReport", org = tracing::field::Empty, year = tracing::field::Empty))]
     async fn render_city_report(

@@ -12,7 +12,6 @@ use tonic::transport::Channel;
 
 use crate::error::{AggregateError, AggregateResult};
 use crate::filing::{OfficeNode, ReportStatus, Summary};
-use crate::quality::Mark;
 
 /// The caller's `authorization` header, forwarded to storage as is.
 pub type Auth = Option<MetadataValue<Ascii>>;
@@ -308,29 +307,5 @@ impl StorageSource {
             out.push(item?);
         }
         Ok(out)
-    }
-
-    /// The review marks of an office-year.
-    pub async fn marks(&self, office: &str, year: i32, auth: &Auth) -> AggregateResult<Vec<Mark>> {
-        let resp = self
-            .client()
-            .list_finding_marks(request(
-                spb::ListFindingMarksRequest {
-                    office_code: office.to_string(),
-                    year,
-                },
-                auth,
-            ))
-            .await?;
-        Ok(resp
-            .into_inner()
-            .marks
-            .into_iter()
-            .map(|m| Mark {
-                fingerprint: m.fingerprint,
-                cells_digest: m.cells_digest,
-                reason: m.reason,
-            })
-            .collect())
     }
 }

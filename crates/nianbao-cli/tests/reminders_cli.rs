@@ -24,12 +24,19 @@ fn nianbao(args: &[&str]) -> Output {
 }
 
 /// The first line of a child's standard output.
-fn first_line(child: &mut Child) -> String {
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    line.trim().to_string()
+/// The gRPC address the server prints (`nianbao listening on ADDR`; the console's line may come first).
+fn listening_line(child: &mut Child) -> String {
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    loop {
+        let mut line = String::new();
+        assert!(
+            out.read_line(&mut line).unwrap() > 0,
+            "the server printed no address"
+        );
+        if line.starts_with("nianbao listening on ") {
+            return line.trim().to_string();
+        }
+    }
 }
 
 #[test]
@@ -88,7 +95,7 @@ fn a_city_switches_reminders_on_and_its_late_office_is_mailed() {
             .spawn()
             .unwrap(),
     );
-    let line = first_line(&mut server.0);
+    let line = listening_line(&mut server.0);
     let url = format!("http://{}", line.rsplit(' ').next().unwrap());
     let client = |token: &str, args: &[&str]| {
         let mut all = args.to_vec();

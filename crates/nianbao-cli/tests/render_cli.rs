@@ -96,7 +96,8 @@ fn renders_through_the_service() {
         out.stdout, local.stdout,
         "the service renders what the library renders"
     );
-    // A stored report while storage is down: the server refuses (exit 1).
+    // A stored report while storage is down: the rendering service answers UNAVAILABLE, which is
+    // "no connection" (exit 2), never a refusal.
     let out = nianbao(&[
         "render",
         "--report",
@@ -108,7 +109,7 @@ fn renders_through_the_service() {
     ]);
     assert_eq!(
         out.status.code(),
-        Some(1),
+        Some(2),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );

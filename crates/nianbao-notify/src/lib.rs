@@ -12,6 +12,7 @@
 //!
 //! It reads only through the storage service's gRPC API, with its own token.
 
+pub mod due;
 pub mod message;
 pub mod plan;
 pub mod scheduler;

@@ -1,4 +1,4 @@
-//! The scheduler: each round reads the enabled plans, decides what is due ([`plan::due`]), and
+//! The scheduler: each round reads the enabled plans, decides what is due ([`due::due`]), and
 //! for each message claims it in storage, sends it and records the outcome. Several schedulers
 //! (replicas) may run on one storage: a message is sent only by the one whose claim was granted,
 //! and a scheduler that stops between its claim and its outcome leaves a claim that another
@@ -236,7 +236,7 @@ impl Scheduler {
                 )
             })
             .collect();
-        Ok(plan::due(plan, &offices, &standings, &contacts, now))
+        Ok(crate::due::due(plan, &offices, &standings, &contacts, now))
     }
 
     /// Claims, sends and finishes one message: `Some(true)` sent, `Some(false)` failed (and

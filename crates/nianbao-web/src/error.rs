@@ -1,7 +1,6 @@
 //! `WebError`, the one error of the console, and its one mapping to HTTP status codes.
 
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
 use tonic::Code;
 
 /// Why a request could not be answered.
@@ -70,21 +69,5 @@ impl WebError {
             }
             e => e.to_string(),
         }
-    }
-}
-
-impl IntoResponse for WebError {
-    fn into_response(self) -> Response {
-        if matches!(self, WebError::SignedOut) {
-            return Redirect::to("/login").into_response();
-        }
-        let status = self.status();
-        if status.is_server_error() {
-            tracing::error!(error = %self, detail = ?self, "request failed");
-        } else {
-            tracing::info!(error = %self, "request refused");
-        }
-        let page = crate::pages::layout::error_page(status, &self.message());
-        (status, page).into_response()
     }
 }

@@ -1,9 +1,10 @@
 //! The page shell: `lang="zh-CN"`, a skip link, the navigation of the user's role, sign-out.
 
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use maud::{DOCTYPE, Markup, html};
 
+use crate::error::WebError;
 use crate::session::Session;
 
 /// Which navigation entry is the current page.
@@ -105,4 +106,22 @@ pub fn error_page(status: StatusCode, message: &str) -> Response {
         ),
     )
         .into_response()
+}
+
+/// A failed request as a page in the console's shell (sign-in for a lost session); here, beside
+/// the shell, so that the error type needs nothing of the pages.
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        if matches!(self, WebError::SignedOut) {
+            return Redirect::to("/login").into_response();
+        }
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::error!(error = %self, detail = ?self, "request failed");
+        } else {
+            tracing::info!(error = %self, "request refused");
+        }
+        let page = error_page(status, &self.message());
+        (status, page).into_response()
+    }
 }
