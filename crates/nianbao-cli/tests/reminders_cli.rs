@@ -24,6 +24,14 @@ fn nianbao(args: &[&str]) -> Output {
 }
 
 /// The first line of a child's standard output.
+fn first_line(child: &mut Child) -> String {
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    line.trim().to_string()
+}
+
 /// The gRPC address the server prints (`nianbao listening on ADDR`; the console's line may come first).
 fn listening_line(child: &mut Child) -> String {
     let mut out = BufReader::new(child.stdout.take().unwrap());
