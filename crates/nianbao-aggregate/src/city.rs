@@ -2,9 +2,9 @@
 //! annex (offices, completeness, indicators, charts), rendered by the rendering service.
 
 use futures::StreamExt;
+use nianbao_common::client::{self, PassToken};
 use nianbao_proto::aggregate::v1 as apb;
 use nianbao_proto::render::v1 as rpb;
-use nianbao_proto::render::v1::render_service_client::RenderServiceClient;
 use nianbao_proto::report::v1 as pb;
 use tonic::Status;
 
@@ -40,12 +40,8 @@ impl AggregateService {
         city: &CityReport,
         format: rpb::Format,
     ) -> AggregateResult<CityStream> {
-        let channel = self.render.clone().ok_or_else(|| {
-            AggregateError::RenderUnavailable(
-                "no rendering service configured (aggregate.render_url) / 未配置渲染服务".into(),
-            )
-        })?;
-        let mut client = RenderServiceClient::new(channel).max_decoding_message_size(1024 * 1024);
+        // The request is inline: rendering needs no token.
+        let mut client = client::render(&self.render, PassToken::default());
         let stream = client
             .render(city.render_request(format))
             .await

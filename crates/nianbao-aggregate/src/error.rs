@@ -34,6 +34,9 @@ pub enum AggregateError {
     /// An export could not be written.
     #[error(transparent)]
     Export(#[from] ExportError),
+    /// A setting cannot be used (a service URL, TLS files).
+    #[error(transparent)]
+    Settings(#[from] nianbao_common::SettingsError),
 }
 
 /// Shorthand.
@@ -71,7 +74,9 @@ impl From<AggregateError> for tonic::Status {
             AggregateError::Unreachable(_) | AggregateError::RenderUnavailable(_) => {
                 Code::Unavailable
             }
-            AggregateError::BadData(_) | AggregateError::Export(_) => {
+            AggregateError::BadData(_)
+            | AggregateError::Export(_)
+            | AggregateError::Settings(_) => {
                 return nianbao_common::upstream::internal(&e, "aggregation");
             }
         };

@@ -1,8 +1,10 @@
-//! Completeness and timeliness: who in a subtree filed, on time or late, and per-district rates.
+//! Completeness and timeliness: who in a subtree filed, on time or late, and per-district rates
+//! (the deadlines themselves are the model's, [`nianbao_model::deadline`]).
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeDelta};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
+use nianbao_model::deadline::{Deadlines, days_late as late_by};
 
 /// An office of the hierarchy, as storage lists it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -105,58 +107,6 @@ impl FilingState {
             FilingState::Returned => "已退回",
             FilingState::DraftOnly => "仅草稿",
             FilingState::NotRequired => "无需报送",
-        }
-    }
-}
-
-/// Deadlines by office kind, as (month, day) of the year after the year reported on.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Deadlines {
-    /// The deadline of an office whose kind is not in `by_kind` (条例第四十九条: 1月31日).
-    pub office: (u32, u32),
-    /// Roll-up deadlines by kind: county/district 2月20日, city 3月10日, province 3月31日.
-    pub by_kind: BTreeMap<String, (u32, u32)>,
-    /// The offset in which a submission time is read as a date (China Standard Time, +08:00).
-    pub utc_offset_seconds: i32,
-}
-
-impl Default for Deadlines {
-    fn default() -> Self {
-        let by_kind = [
-            ("county", (2, 20)),
-            ("district", (2, 20)),
-            ("city", (3, 10)),
-            ("province", (3, 31)),
-        ]
-        .into_iter()
-        .map(|(k, d)| (k.to_string(), d))
-        .collect();
-        Deadlines {
-            office: (1, 31),
-            by_kind,
-            utc_offset_seconds: 8 * 3600,
-        }
-    }
-}
-
-impl Deadlines {
-    /// The deadline of an office of `kind` for reports on `year`.
-    pub fn for_kind(&self, kind: &str, year: i32) -> NaiveDate {
-        let (m, d) = self
-            .by_kind
-            .get(kind.trim().to_lowercase().as_str())
-            .copied()
-            .unwrap_or(self.office);
-        NaiveDate::from_ymd_opt(year + 1, m, d)
-            .or_else(|| NaiveDate::from_ymd_opt(year + 1, m, 28))
-            .unwrap_or(NaiveDate::MAX)
-    }
-
-    /// The calendar date of a submission time in the configured offset.
-    pub fn local_date(&self, at: DateTime<FixedOffset>) -> NaiveDate {
-        match FixedOffset::east_opt(self.utc_offset_seconds) {
-            Some(offset) => at.with_timezone(&offset).date_naive(),
-            None => at.date_naive(),
         }
     }
 }
@@ -293,9 +243,8 @@ pub fn completeness(
                     // The legal duty is to publish by the deadline: a stated publication date
                     // (a report filed from an archive keeps its own) counts, else the submission.
                     let filed_on = s.published_date.unwrap_or_else(|| deadlines.local_date(at));
-                    let late = filed_on - deadline;
-                    if late > TimeDelta::zero() {
-                        days_late = i32::try_from(late.num_days()).unwrap_or(i32::MAX);
+                    days_late = late_by(filed_on, deadline);
+                    if days_late > 0 {
                         FilingState::Late
                     } else {
                         FilingState::OnTime

@@ -7,7 +7,8 @@
 //!
 //! The gRPC [`AggregationService`](service::AggregateService) reads reports only through the
 //! storage service ([`source`]), forwarding the caller's `authorization` metadata so that access
-//! control stays in storage. Mount it with [`server`].
+//! control stays in storage. [`service`] builds it from its [`AggregateSettings`], [`run`] serves
+//! it alone (the one service shape of `nianbao_common`).
 
 pub mod city;
 pub mod compare;
@@ -17,15 +18,18 @@ pub mod export;
 pub mod filing;
 pub mod fold;
 pub mod indicators;
+mod prologue;
 pub mod published;
 pub mod quality;
 pub mod rollup;
 pub mod service;
+mod settings;
 pub mod source;
 pub mod summed;
 mod wire;
 
 pub use error::AggregateError;
 pub use rollup::{Input, edition_of_year, rollup};
-pub use service::{AggregateService, server};
+pub use service::{AggregateService, run, service};
+pub use settings::AggregateSettings;
 pub use summed::{Aggregate, Included, NotSummed, Partial};

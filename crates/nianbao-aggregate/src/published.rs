@@ -10,7 +10,7 @@ use nianbao_proto::storage::v1 as spb;
 
 use crate::error::{AggregateError, AggregateResult};
 use crate::service::AggregateService;
-use crate::source::{Auth, StorageSource, request};
+use crate::source::{Auth, StorageSource};
 
 /// Pages fetched at once.
 const CONCURRENT_FETCHES: usize = 4;
@@ -83,14 +83,11 @@ impl StorageSource {
         auth: &Auth,
     ) -> AggregateResult<Vec<spb::Publication>> {
         let resp = self
-            .client()
-            .list_publications(request(
-                spb::ListPublicationsRequest {
-                    org: org.to_string(),
-                    year,
-                },
-                auth,
-            ))
+            .client(auth)
+            .list_publications(tonic::Request::new(spb::ListPublicationsRequest {
+                org: org.to_string(),
+                year,
+            }))
             .await?;
         Ok(resp.into_inner().publications)
     }
@@ -104,15 +101,12 @@ impl StorageSource {
         auth: &Auth,
     ) -> AggregateResult<Report> {
         let resp = self
-            .client()
-            .get_report(request(
-                spb::GetReportRequest {
-                    office_code: office.to_string(),
-                    year,
-                    revision: Some(revision),
-                },
-                auth,
-            ))
+            .client(auth)
+            .get_report(tonic::Request::new(spb::GetReportRequest {
+                office_code: office.to_string(),
+                year,
+                revision: Some(revision),
+            }))
             .await?
             .into_inner();
         let report = resp
@@ -129,16 +123,13 @@ impl StorageSource {
         auth: &Auth,
     ) -> AggregateResult<spb::Publication> {
         let resp = self
-            .client()
-            .record_check(request(
-                spb::RecordCheckRequest {
-                    office_code: p.office_code.clone(),
-                    year: p.year,
-                    url: p.url.clone(),
-                    check: Some(check),
-                },
-                auth,
-            ))
+            .client(auth)
+            .record_check(tonic::Request::new(spb::RecordCheckRequest {
+                office_code: p.office_code.clone(),
+                year: p.year,
+                url: p.url.clone(),
+                check: Some(check),
+            }))
             .await?
             .into_inner();
         resp.publication.ok_or_else(|| {

@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 
 use crate::error::AggregateResult;
 use crate::service::AggregateService;
-use crate::source::{Auth, Selection, StorageSource, decode_report, request};
+use crate::source::{Auth, Selection, StorageSource, decode_report};
 
 /// The rules that compare a report with the previous year's.
 pub const CROSS_YEAR_RULES: [&str; 3] = ["R5", "R7", "W5"];
@@ -42,14 +42,11 @@ impl StorageSource {
     /// The review marks of an office-year.
     pub async fn marks(&self, office: &str, year: i32, auth: &Auth) -> AggregateResult<Vec<Mark>> {
         let resp = self
-            .client()
-            .list_finding_marks(request(
-                spb::ListFindingMarksRequest {
-                    office_code: office.to_string(),
-                    year,
-                },
-                auth,
-            ))
+            .client(auth)
+            .list_finding_marks(tonic::Request::new(spb::ListFindingMarksRequest {
+                office_code: office.to_string(),
+                year,
+            }))
             .await?;
         Ok(resp
             .into_inner()

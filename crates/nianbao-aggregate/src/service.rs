@@ -1,14 +1,18 @@
 //! The gRPC `AggregationService`: thin handlers over the pure modules, reading through storage.
 
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
 use std::pin::Pin;
 
 use futures::{Stream, StreamExt};
+use nianbao_common::client;
+use nianbao_common::{GrpcServer, ServeError};
 use nianbao_proto::aggregate::v1 as apb;
 use nianbao_proto::aggregate::v1::aggregation_service_server::{
     AggregationService, AggregationServiceServer,
 };
 use nianbao_proto::packed::unpack;
+use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tonic::transport::Channel;
 use tonic::{Request, Response, Status};
@@ -16,10 +20,14 @@ use tonic::{Request, Response, Status};
 use crate::compare::compare;
 use crate::error::{AggregateError, AggregateResult};
 use crate::export::{ExportRow, Exporter, Format};
-use crate::filing::{Deadlines, OfficeNode, completeness, subtree};
+use nianbao_model::Deadlines;
+
+use crate::filing::{OfficeNode, completeness, subtree};
 use crate::fold::Fold;
 use crate::indicators::indicators;
+use crate::prologue::{Call, call};
 use crate::rollup::edition_of_year;
+use crate::settings::AggregateSettings;
 use crate::source::{Auth, Selection, StorageSource};
 use crate::summed::Aggregate;
 use crate::wire;
@@ -36,45 +44,50 @@ pub struct AggregateService {
     pub(crate) storage: StorageSource,
     deadlines: Deadlines,
     /// The rendering service, for the city report.
-    pub(crate) render: Option<Channel>,
+    pub(crate) render: Channel,
     /// Limits of fetching a published page.
     pub(crate) fetch_limits: nianbao_fetch::Limits,
 }
 
-/// The tonic server of an [`AggregateService`], ready to mount in a `tonic::transport::Server`.
-pub fn server(service: AggregateService) -> AggregationServiceServer<AggregateService> {
-    AggregationServiceServer::new(service).max_decoding_message_size(16 * 1024 * 1024)
+/// The aggregation service built from its settings (channels to storage and rendering,
+/// connected on first use; call it inside the runtime that serves).
+pub fn service(
+    settings: &AggregateSettings,
+) -> AggregateResult<AggregationServiceServer<AggregateService>> {
+    let storage = client::channel(&settings.storage_url, &settings.storage_tls)?;
+    let render = client::channel(&settings.render_url, &settings.storage_tls)?;
+    Ok(
+        AggregationServiceServer::new(AggregateService::new(storage, render))
+            .max_decoding_message_size(16 * 1024 * 1024),
+    )
 }
 
-fn auth<T>(req: &Request<T>) -> Auth {
-    req.metadata().get("authorization").cloned()
+/// Serves the aggregation service alone (with health and reflection, TLS from `settings.tls`) on
+/// `listener` until `shutdown`.
+pub async fn run(
+    listener: TcpListener,
+    settings: &AggregateSettings,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), ServeError> {
+    let service = service(settings).map_err(|e| ServeError::Start(e.to_string()))?;
+    GrpcServer::new()
+        .file_descriptor_set(nianbao_proto::FILE_DESCRIPTOR_SET)
+        .add_service(service)
+        .tls(settings.tls.load()?)
+        .serve(listener, shutdown)
+        .await
 }
 
 impl AggregateService {
-    /// A service reading from the storage service behind `channel`.
-    pub fn new(channel: Channel) -> AggregateService {
+    /// A service reading from the storage service behind `storage` and rendering city reports
+    /// through the rendering service behind `render`.
+    pub fn new(storage: Channel, render: Channel) -> AggregateService {
         AggregateService {
-            storage: StorageSource::new(channel),
+            storage: StorageSource::new(storage),
             deadlines: Deadlines::default(),
-            render: None,
+            render,
             fetch_limits: nianbao_fetch::Limits::default(),
         }
-    }
-
-    /// A service reading from the storage service at `url` (connects on first use).
-    pub fn from_url(url: &str) -> AggregateResult<AggregateService> {
-        Ok(AggregateService {
-            storage: StorageSource::from_url(url)?,
-            deadlines: Deadlines::default(),
-            render: None,
-            fetch_limits: nianbao_fetch::Limits::default(),
-        })
-    }
-
-    /// The same service rendering city reports through the rendering service behind `channel`.
-    pub fn with_render(mut self, channel: Channel) -> AggregateService {
-        self.render = Some(channel);
-        self
     }
 
     /// Replaces the limits of fetching published pages.
@@ -190,12 +203,12 @@ impl AggregationService for AggregateService {
         &self,
         request: Request<apb::AggregateRequest>,
     ) -> Result<Response<apb::AggregateResponse>, Status> {
-        let auth = auth(&request);
-        let r = request.into_inner();
-        let (org, year) = wire::org_year(&r.org, r.year)?;
-        tracing::Span::current()
-            .record("org", org.as_str())
-            .record("year", year);
+        let Call {
+            token: auth,
+            org,
+            year,
+            msg: r,
+        } = call(request)?;
         let selection = wire::selection(r.selection);
         if r.draft {
             let city = self.city_report(&org, year, selection, &auth).await?;
@@ -215,12 +228,12 @@ impl AggregationService for AggregateService {
         &self,
         request: Request<apb::CompletenessRequest>,
     ) -> Result<Response<apb::CompletenessResponse>, Status> {
-        let auth = auth(&request);
-        let r = request.into_inner();
-        let (org, year) = wire::org_year(&r.org, r.year)?;
-        tracing::Span::current()
-            .record("org", org.as_str())
-            .record("year", year);
+        let Call {
+            token: auth,
+            org,
+            year,
+            ..
+        } = call(request)?;
         let tree = self.tree(&org, &auth).await?;
         let (c, publications) = futures::try_join!(
             self.filing(&tree, year, &auth),
@@ -234,14 +247,12 @@ impl AggregationService for AggregateService {
         &self,
         request: Request<apb::CompareRequest>,
     ) -> Result<Response<apb::CompareResponse>, Status> {
-        let auth = auth(&request);
-        let r = request.into_inner();
-        let first = r.years.first().copied().unwrap_or(0);
-        let (org, _) = wire::org_year(&r.org, first)?;
-        for y in &r.years {
-            wire::org_year(&org, *y)?;
-        }
-        tracing::Span::current().record("org", org.as_str());
+        let Call {
+            token: auth,
+            org,
+            year: first,
+            msg: r,
+        } = call(request)?;
         let tree = self.tree(&org, &auth).await?;
         let cmp = if r.years.len() == 1 {
             let reports = self
@@ -276,13 +287,13 @@ impl AggregationService for AggregateService {
         &self,
         request: Request<apb::ExportRequest>,
     ) -> Result<Response<Self::ExportStream>, Status> {
-        let auth = auth(&request);
-        let r = request.into_inner();
-        let (org, year) = wire::org_year(&r.org, r.year)?;
+        let Call {
+            token: auth,
+            org,
+            year,
+            msg: r,
+        } = call(request)?;
         let format = wire::format(r.format)?;
-        tracing::Span::current()
-            .record("org", org.as_str())
-            .record("year", year);
         let tree = self.tree(&org, &auth).await?;
         let summaries = self.storage.summaries(&org, year, &auth).await?;
         // The packed stream: only cells are exported, and storage serves them from its cache.
@@ -329,12 +340,12 @@ impl AggregationService for AggregateService {
         &self,
         request: Request<apb::CityReportRequest>,
     ) -> Result<Response<Self::RenderCityReportStream>, Status> {
-        let auth = auth(&request);
-        let r = request.into_inner();
-        let (org, year) = wire::org_year(&r.org, r.year)?;
-        tracing::Span::current()
-            .record("org", org.as_str())
-            .record("year", year);
+        let Call {
+            token: auth,
+            org,
+            year,
+            msg: r,
+        } = call(request)?;
         let format = wire::render_format(r.format)?;
         let city = self
             .city_report(&org, year, wire::selection(r.selection), &auth)
@@ -347,12 +358,12 @@ impl AggregationService for AggregateService {
         &self,
         request: Request<apb::VerifyPublishedRequest>,
     ) -> Result<Response<apb::VerifyPublishedResponse>, Status> {
-        let auth = auth(&request);
-        let r = request.into_inner();
-        let (org, year) = wire::org_year(&r.org, r.year)?;
-        tracing::Span::current()
-            .record("org", org.as_str())
-            .record("year", year);
+        let Call {
+            token: auth,
+            org,
+            year,
+            ..
+        } = call(request)?;
         let publications = self.check_publications(&org, year, &auth).await?;
         Ok(Response::new(apb::VerifyPublishedResponse { publications }))
     }

@@ -3,18 +3,18 @@
 
 use chrono::DateTime;
 use futures::{Stream, StreamExt};
+use nianbao_common::client::{self, Calling, PassToken};
 use nianbao_model::{Finding, Report};
 use nianbao_proto::storage::v1 as spb;
 use prost::Message;
 use spb::storage_service_client::StorageServiceClient;
-use tonic::metadata::{Ascii, MetadataValue};
 use tonic::transport::Channel;
 
 use crate::error::{AggregateError, AggregateResult};
 use crate::filing::{OfficeNode, ReportStatus, Summary};
 
-/// The caller's `authorization` header, forwarded to storage as is.
-pub type Auth = Option<MetadataValue<Ascii>>;
+/// The caller's `authorization` header, passed on to storage as is.
+pub type Auth = PassToken;
 
 /// Which revision of each office-year to read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,14 +42,6 @@ pub struct StoredReport {
 #[derive(Clone, Debug)]
 pub struct StorageSource {
     channel: Channel,
-}
-
-pub(crate) fn request<T>(msg: T, auth: &Auth) -> tonic::Request<T> {
-    let mut req = tonic::Request::new(msg);
-    if let Some(a) = auth {
-        req.metadata_mut().insert("authorization", a.clone());
-    }
-    req
 }
 
 /// The model status of a storage status.
@@ -122,30 +114,18 @@ impl StorageSource {
         StorageSource { channel }
     }
 
-    /// A client of the storage service at `url`; connects on first use.
-    pub fn from_url(url: &str) -> AggregateResult<StorageSource> {
-        let endpoint = tonic::transport::Endpoint::from_shared(url.to_string()).map_err(|e| {
-            AggregateError::Unreachable(format!(
-                "invalid storage URL / 存储服务地址无效 {url}: {e}"
-            ))
-        })?;
-        Ok(StorageSource::new(endpoint.connect_lazy()))
-    }
-
-    pub(crate) fn client(&self) -> StorageServiceClient<Channel> {
-        StorageServiceClient::new(self.channel.clone()).max_decoding_message_size(64 * 1024 * 1024)
+    /// The storage service as the caller `auth`.
+    pub(crate) fn client(&self, auth: &Auth) -> StorageServiceClient<Calling> {
+        client::storage(&self.channel, auth.clone())
     }
 
     /// The offices of the subtree under `under` (the caller's own subtree when empty).
     pub async fn offices(&self, under: &str, auth: &Auth) -> AggregateResult<Vec<OfficeNode>> {
         let resp = self
-            .client()
-            .list_offices(request(
-                spb::ListOfficesRequest {
-                    under: under.to_string(),
-                },
-                auth,
-            ))
+            .client(auth)
+            .list_offices(tonic::Request::new(spb::ListOfficesRequest {
+                under: under.to_string(),
+            }))
             .await?;
         Ok(resp
             .into_inner()
@@ -166,18 +146,15 @@ impl StorageSource {
         let mut page_token = String::new();
         loop {
             let resp = self
-                .client()
-                .list_reports(request(
-                    spb::ListReportsRequest {
-                        under: under.to_string(),
-                        year: Some(year),
-                        status: None,
-                        // The largest page storage sends: each page reads the subtree again.
-                        page_size: 10_000,
-                        page_token: page_token.clone(),
-                    },
-                    auth,
-                ))
+                .client(auth)
+                .list_reports(tonic::Request::new(spb::ListReportsRequest {
+                    under: under.to_string(),
+                    year: Some(year),
+                    status: None,
+                    // The largest page storage sends: each page reads the subtree again.
+                    page_size: 10_000,
+                    page_token: page_token.clone(),
+                }))
                 .await?
                 .into_inner();
             out.extend(resp.reports.into_iter().filter_map(summary_from_pb));
@@ -237,17 +214,14 @@ impl StorageSource {
             Selection::LatestSubmitted => spb::Selection::LatestSubmitted,
         };
         Ok(self
-            .client()
-            .stream_reports(request(
-                spb::StreamReportsRequest {
-                    under: under.to_string(),
-                    year,
-                    selection: selection as i32,
-                    packed: false,
-                    ..Default::default()
-                },
-                auth,
-            ))
+            .client(auth)
+            .stream_reports(tonic::Request::new(spb::StreamReportsRequest {
+                under: under.to_string(),
+                year,
+                selection: selection as i32,
+                packed: false,
+                ..Default::default()
+            }))
             .await?
             .into_inner())
     }
@@ -266,17 +240,14 @@ impl StorageSource {
             Selection::LatestSubmitted => spb::Selection::LatestSubmitted,
         };
         let stream = self
-            .client()
-            .stream_reports(request(
-                spb::StreamReportsRequest {
-                    under: under.to_string(),
-                    year,
-                    selection: selection as i32,
-                    packed: true,
-                    cells_only: true,
-                },
-                auth,
-            ))
+            .client(auth)
+            .stream_reports(tonic::Request::new(spb::StreamReportsRequest {
+                under: under.to_string(),
+                year,
+                selection: selection as i32,
+                packed: true,
+                cells_only: true,
+            }))
             .await?
             .into_inner();
         Ok(stream.map(|item| {

@@ -5,10 +5,9 @@ mod common;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use common::{node, report_of};
-use nianbao_aggregate::filing::{
-    Completeness, Deadlines, FilingState, ReportStatus, Summary, completeness,
-};
+use nianbao_aggregate::filing::{Completeness, FilingState, ReportStatus, Summary, completeness};
 use nianbao_aggregate::rollup::{Input, rollup};
+use nianbao_model::Deadlines;
 use nianbao_model::{Edition, Office};
 
 fn at(s: &str) -> Option<DateTime<FixedOffset>> {

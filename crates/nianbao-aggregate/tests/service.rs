@@ -6,7 +6,6 @@ mod common;
 use std::net::SocketAddr;
 
 use common::report_of;
-use nianbao_aggregate::AggregateService;
 use nianbao_model::{Edition, Report};
 use nianbao_proto::aggregate::v1 as apb;
 use nianbao_proto::aggregate::v1::aggregation_service_client::AggregationServiceClient;
@@ -14,8 +13,7 @@ use nianbao_proto::report::v1 as rpb;
 use nianbao_proto::storage::v1 as spb;
 use nianbao_proto::storage::v1::storage_service_client::StorageServiceClient;
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
-use tonic::transport::{Channel, Endpoint, Server};
+use tonic::transport::{Channel, Endpoint};
 
 async fn listener() -> (TcpListener, SocketAddr) {
     let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -52,26 +50,24 @@ async fn spawn() -> Env {
         .await
         .expect("bootstrap")
         .secret;
-    let db = nianbao_storage::connect(&nianbao_storage::DatabaseSettings {
-        url,
-        max_connections: 1,
-        compress_content: true,
-    })
-    .await
-    .expect("db");
+    // The database was migrated by the bootstrap above; each service starts through its `run`.
+    let storage = nianbao_storage::StorageSettings {
+        database: nianbao_storage::DatabaseSettings {
+            url,
+            max_connections: 1,
+            compress_content: true,
+        },
+        ..Default::default()
+    };
     let (sl, saddr) = listener().await;
-    tokio::spawn(
-        Server::builder()
-            .add_service(nianbao_storage::service(db))
-            .serve_with_incoming(TcpListenerStream::new(sl)),
-    );
+    tokio::spawn(async move { nianbao_storage::run(sl, &storage, std::future::pending()).await });
+    let aggregate = nianbao_aggregate::AggregateSettings {
+        storage_url: format!("http://{saddr}"),
+        ..Default::default()
+    };
     let (al, aaddr) = listener().await;
     tokio::spawn(
-        Server::builder()
-            .add_service(nianbao_aggregate::server(AggregateService::new(channel(
-                saddr,
-            ))))
-            .serve_with_incoming(TcpListenerStream::new(al)),
+        async move { nianbao_aggregate::run(al, &aggregate, std::future::pending()).await },
     );
     Env {
         _dir: dir,

@@ -44,9 +44,9 @@ fn allowed(krate: &str) -> Option<&'static [&'static str]> {
             "nianbao-common",
             "nianbao-import",
         ],
-        // The reminder scheduler runs beside the aggregation service and takes its pure
-        // deadlines (`filing`); it reads storage only through gRPC.
-        "nianbao-notify" => &["nianbao-model", "nianbao-proto", "nianbao-aggregate"],
+        // The reminder scheduler runs beside the aggregation service; its deadlines are the
+        // model's (`deadline`), and it reads storage only through gRPC (`common::client`).
+        "nianbao-notify" => &["nianbao-model", "nianbao-proto", "nianbao-common"],
         "nianbao-storage" => &[
             "nianbao-model",
             "nianbao-proto",

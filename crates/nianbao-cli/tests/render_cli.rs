@@ -68,13 +68,14 @@ fn renders_through_the_service() {
         .expect("port")
         .port();
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let svc = nianbao_render::server("http://127.0.0.1:1").expect("server");
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     rt.spawn(async move {
-        let _ = tonic::transport::Server::builder()
-            .add_service(svc)
-            .serve(addr)
-            .await;
+        let settings = nianbao_render::RenderSettings {
+            storage_url: "http://127.0.0.1:1".into(),
+            ..Default::default()
+        };
+        let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
+        let _ = nianbao_render::run(listener, &settings, std::future::pending()).await;
     });
     let url = format!("http://127.0.0.1:{port}");
     let mut out = nianbao(&["render", &seed(), "--format", "md", "--server", &url]);

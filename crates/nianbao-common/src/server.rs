@@ -38,6 +38,15 @@ pub enum ServeError {
     /// The transport failed (listener, HTTP/2).
     #[error("the gRPC server failed / gRPC 服务异常: {0}")]
     Transport(#[from] tonic::transport::Error),
+    /// The settings cannot be used (a URL, the TLS files).
+    #[error(transparent)]
+    Settings(#[from] crate::SettingsError),
+    /// The service could not be built from its settings (the database cannot be opened, …).
+    #[error("cannot start the service / 无法启动服务: {0}")]
+    Start(String),
+    /// The listener failed (the web console's HTTP server).
+    #[error("the server failed / 服务异常: {0}")]
+    Io(#[from] std::io::Error),
 }
 
 /// A gRPC server under construction: services, their health, and reflection.

@@ -20,6 +20,14 @@ pub enum SettingsError {
     /// The TLS files are missing or unreadable.
     #[error("invalid TLS settings / TLS 配置无效: {0}")]
     Tls(String),
+    /// A service URL that cannot be used.
+    #[error("invalid service URL / 服务地址无效 {url}: {reason}")]
+    Url {
+        /// The URL as given.
+        url: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
 }
 
 /// Logging settings, shared by every service (`[log]`, `NIANBAO_LOG__FILTER`, `NIANBAO_LOG__JSON`).

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::message;
-use crate::plan::*;
+use crate::plan::{Contact, Contacts, Kind, Office, Outgoing, Plan, Row, STAFF, Standing, local};
 
 /// What is due at `now` for a plan: reminders to offices that owe their report, escalations to
 /// parents, the day's digest. Steps already sent are filtered by the claims, not here.

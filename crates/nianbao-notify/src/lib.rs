@@ -10,7 +10,9 @@
 //!   finished after (`FinishReminder`), so several schedulers on one database send it once, and
 //!   a failure is retried later with back-off.
 //!
-//! It reads only through the storage service's gRPC API, with its own token.
+//! It reads only through the storage service's gRPC API, with its own token. [`service`] builds
+//! the scheduler from its [`NotifySettings`], [`run`] runs it (the one service shape of
+//! `nianbao_common`, without a listener).
 
 pub mod due;
 pub mod message;
@@ -29,6 +31,12 @@ pub use scheduler::{Clock, Scheduler, SystemClock, Tick};
 pub struct NotifySettings {
     /// Run the scheduler in this process (`NIANBAO_NOTIFY__ENABLED`).
     pub enabled: bool,
+    /// The storage service (`NIANBAO_NOTIFY__STORAGE_URL`); empty: the one of the aggregation
+    /// service beside which it runs (`serve aggregate`/`all` fill it in).
+    pub storage_url: String,
+    /// TLS towards storage (`NIANBAO_NOTIFY__STORAGE_TLS__CA_FILE`, …); with an empty
+    /// `storage_url`, the aggregation service's.
+    pub storage_tls: nianbao_common::ClientTlsSettings,
     /// The storage token it reads and claims with: an admin token, or a city token for one
     /// city (`NIANBAO_NOTIFY__TOKEN`; from the environment or a secret, never a file in git).
     pub token: String,
@@ -61,6 +69,8 @@ impl Default for NotifySettings {
     fn default() -> Self {
         NotifySettings {
             enabled: false,
+            storage_url: String::new(),
+            storage_tls: Default::default(),
             token: String::new(),
             interval_seconds: 60,
             lease_seconds: 300,
@@ -82,6 +92,7 @@ impl std::fmt::Debug for NotifySettings {
         let hidden = |s: &str| if s.is_empty() { "" } else { "<set>" };
         f.debug_struct("NotifySettings")
             .field("enabled", &self.enabled)
+            .field("storage_url", &self.storage_url)
             .field("token", &hidden(&self.token))
             .field("interval_seconds", &self.interval_seconds)
             .field("lease_seconds", &self.lease_seconds)
@@ -110,5 +121,46 @@ pub enum NotifyError {
     },
     /// Storage refused or could not be reached.
     #[error("storage: {0}")]
-    Storage(#[from] tonic::Status),
+    Storage(tonic::Status),
+}
+
+/// Storage's answers by the one policy of every service (`nianbao_common::upstream`): codes and
+/// details kept, an internal cause logged once and not carried on.
+impl From<tonic::Status> for NotifyError {
+    fn from(s: tonic::Status) -> Self {
+        NotifyError::Storage(nianbao_common::upstream::from_storage(&s))
+    }
+}
+
+/// The reminder scheduler built from its settings: its storage channel (connected on first use;
+/// call it inside the runtime that runs it), token and senders.
+pub fn service(settings: &NotifySettings) -> Result<Scheduler, NotifyError> {
+    if settings.storage_url.trim().is_empty() {
+        return Err(NotifyError::Setting {
+            field: "storage_url",
+            message: "the storage service URL is needed / 须设置存储服务地址".into(),
+        });
+    }
+    let channel = nianbao_common::client::channel(&settings.storage_url, &settings.storage_tls)
+        .map_err(|e| NotifyError::Setting {
+            field: "storage_url",
+            message: e.to_string(),
+        })?;
+    Scheduler::new(channel, settings)
+}
+
+/// Runs the reminder scheduler on the system clock, a round every `interval_seconds`, until
+/// `shutdown`. It has no listener: every replica may run one, since each message is claimed in
+/// storage before it is sent.
+pub async fn run(
+    settings: &NotifySettings,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), NotifyError> {
+    let scheduler = service(settings)?;
+    let interval = std::time::Duration::from_secs(settings.interval_seconds.max(1));
+    tracing::info!(?interval, smtp = %settings.smtp_host, "reminder scheduler started");
+    scheduler
+        .run(std::sync::Arc::new(SystemClock), interval, shutdown)
+        .await;
+    Ok(())
 }

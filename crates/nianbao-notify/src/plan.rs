@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
-use nianbao_aggregate::filing::Deadlines;
+use nianbao_model::Deadlines;
 
 /// China Standard Time, in which deadlines and the digest hour are read.
 pub const UTC_OFFSET_HOURS: i64 = 8;

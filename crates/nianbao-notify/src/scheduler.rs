@@ -9,9 +9,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use nianbao_common::client::{self, Calling, PassToken};
 use nianbao_proto::storage::v1 as spb;
 use spb::storage_service_client::StorageServiceClient;
-use tonic::metadata::{Ascii, MetadataValue};
 use tonic::transport::Channel;
 
 use crate::plan::{self, Contact, Contacts, Office, Outgoing, Plan, Standing};
@@ -51,8 +51,7 @@ pub struct Tick {
 /// The reminder scheduler.
 #[derive(Clone, Debug)]
 pub struct Scheduler {
-    client: StorageServiceClient<Channel>,
-    auth: MetadataValue<Ascii>,
+    client: StorageServiceClient<Calling>,
     mailer: Option<Mailer>,
     webhook: Option<Webhook>,
     worker: String,
@@ -73,9 +72,7 @@ fn rfc3339(t: DateTime<Utc>) -> String {
 impl Scheduler {
     /// A scheduler reading storage over `channel` with the settings' token and senders.
     pub fn new(channel: Channel, settings: &NotifySettings) -> Result<Scheduler, NotifyError> {
-        let auth = format!("Bearer {}", settings.token)
-            .parse()
-            .ok()
+        let token = PassToken::bearer(&settings.token)
             .filter(|_| !settings.token.is_empty())
             .ok_or_else(|| NotifyError::Setting {
                 field: "token",
@@ -95,8 +92,7 @@ impl Scheduler {
             )
         };
         Ok(Scheduler {
-            client: StorageServiceClient::new(channel),
-            auth,
+            client: client::storage(&channel, token),
             mailer: Mailer::from_settings(settings)?,
             webhook,
             worker: format!("nianbao-{}", std::process::id()),
@@ -108,13 +104,6 @@ impl Scheduler {
     pub fn with_worker(mut self, worker: &str) -> Scheduler {
         self.worker = worker.to_string();
         self
-    }
-
-    fn request<T>(&self, msg: T) -> tonic::Request<T> {
-        let mut req = tonic::Request::new(msg);
-        req.metadata_mut()
-            .insert("authorization", self.auth.clone());
-        req
     }
 
     /// Runs rounds every `interval` until `shutdown`.
@@ -147,7 +136,9 @@ impl Scheduler {
         let plans = self
             .client
             .clone()
-            .list_reminder_plans(self.request(spb::ListReminderPlansRequest { enabled_only: true }))
+            .list_reminder_plans(tonic::Request::new(spb::ListReminderPlansRequest {
+                enabled_only: true,
+            }))
             .await?
             .into_inner()
             .plans;
@@ -184,7 +175,7 @@ impl Scheduler {
         let mut client = self.client.clone();
         let under = plan.org_code.clone();
         let offices: Vec<Office> = client
-            .list_offices(self.request(spb::ListOfficesRequest {
+            .list_offices(tonic::Request::new(spb::ListOfficesRequest {
                 under: under.clone(),
             }))
             .await?
@@ -203,7 +194,7 @@ impl Scheduler {
         let mut page_token = String::new();
         loop {
             let page = client
-                .list_reports(self.request(spb::ListReportsRequest {
+                .list_reports(tonic::Request::new(spb::ListReportsRequest {
                     under: under.clone(),
                     year: Some(plan.year),
                     status: None,
@@ -221,7 +212,7 @@ impl Scheduler {
             page_token = page.next_page_token;
         }
         let contacts: Contacts = client
-            .list_contacts(self.request(spb::ListContactsRequest { under }))
+            .list_contacts(tonic::Request::new(spb::ListContactsRequest { under }))
             .await?
             .into_inner()
             .contacts
@@ -249,7 +240,7 @@ impl Scheduler {
     ) -> Result<Option<bool>, NotifyError> {
         let mut client = self.client.clone();
         let claim = client
-            .claim_reminder(self.request(spb::ClaimReminderRequest {
+            .claim_reminder(tonic::Request::new(spb::ClaimReminderRequest {
                 delivery: Some(spb::Delivery {
                     org_code: plan.org_code.clone(),
                     year: plan.year,
@@ -304,7 +295,10 @@ impl Scheduler {
         // a storage hiccup is waited out a little before that.
         for pause_ms in [0, 200, 1000] {
             tokio::time::sleep(Duration::from_millis(pause_ms)).await;
-            match client.finish_reminder(self.request(finish.clone())).await {
+            match client
+                .finish_reminder(tonic::Request::new(finish.clone()))
+                .await
+            {
                 Ok(_) => break,
                 Err(e) if e.code() == tonic::Code::FailedPrecondition => {
                     tracing::warn!(office = %out.office_code, step = %out.step, error = %e, "a reminder's claim was taken over");

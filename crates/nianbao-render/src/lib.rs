@@ -8,7 +8,8 @@
 //! A review copy ([`RenderOptions::review`]) highlights the cells named by findings and lists the findings.
 //! An aggregate report carries an [`Annex`] (included offices, completeness, charts).
 //!
-//! [`service::server`] builds the tonic server of `nianbao.render.v1.RenderService`.
+//! [`service()`] builds the tonic server of `nianbao.render.v1.RenderService` from its
+//! [`RenderSettings`], [`run`] serves it alone (the one service shape of `nianbao_common`).
 
 pub mod annex;
 pub mod chart;
@@ -25,7 +26,7 @@ use nianbao_model::{Finding, Report};
 
 pub use annex::{Annex, AnnexOffice, AnnexTable, Chart, ChartSeries};
 pub use pdf::{FONT_DIR_ENV, warm_fonts};
-pub use service::{RenderSvc, server, server_for};
+pub use service::{RenderSettings, RenderSvc, run, service};
 
 /// An output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -125,14 +126,9 @@ pub enum RenderError {
     /// The storage service refused or failed.
     #[error("storage service: {0} / 存储服务出错")]
     Storage(#[from] tonic::Status),
-    /// The storage service could not be reached.
-    #[error("cannot reach the storage service at {endpoint}: {reason} / 无法连接存储服务")]
-    StorageUnavailable {
-        /// The endpoint tried.
-        endpoint: String,
-        /// Why.
-        reason: String,
-    },
+    /// A setting cannot be used (the storage URL, TLS files).
+    #[error(transparent)]
+    Settings(#[from] nianbao_common::SettingsError),
     /// No CJK font was found for PDF output.
     #[error(
         "no CJK font found in /usr/share/fonts or ${} (install fonts-noto-cjk) / 未找到中文字体",

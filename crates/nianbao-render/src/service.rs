@@ -1,17 +1,18 @@
 //! The gRPC `nianbao.render.v1.RenderService`: renders an inline or a stored report and streams it in chunks.
 
+use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, OnceLock};
 
 use futures::Stream;
+use nianbao_common::client::{self, PassToken};
+use nianbao_common::{GrpcServer, ServeError};
 use nianbao_model::Report;
 use nianbao_model::rules::check_report;
 use nianbao_proto::render::v1 as pb;
 use nianbao_proto::render::v1::render_service_server::{RenderService, RenderServiceServer};
 use nianbao_proto::storage::v1::GetReportRequest;
-use nianbao_proto::storage::v1::storage_service_client::StorageServiceClient;
-use tonic::metadata::MetadataValue;
-use tonic::transport::{Channel, Endpoint};
+use tokio::net::TcpListener;
+use tonic::transport::Channel;
 use tonic::{Request, Response, Status};
 
 use crate::annex::{self, Annex, AnnexOffice, AnnexTable, Chart, ChartSeries};
@@ -20,43 +21,44 @@ use crate::{Format, RenderError, RenderOptions, render};
 /// The size of each streamed chunk.
 pub const CHUNK: usize = 64 * 1024;
 
-/// The render service; stored reports come from the storage service at `storage`.
+/// Where the rendering service finds storage (`[render]`, `NIANBAO_RENDER__*`).
+#[derive(Clone, Debug, serde::Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RenderSettings {
+    /// The storage service URL (`NIANBAO_RENDER__STORAGE_URL`).
+    pub storage_url: String,
+    /// TLS towards storage: its CA, and a client certificate when storage asks for one
+    /// (`NIANBAO_RENDER__STORAGE_TLS__CA_FILE`, `…__CERT_FILE`, `…__KEY_FILE`).
+    pub storage_tls: nianbao_common::ClientTlsSettings,
+    /// The server's own TLS when it runs alone ([`run`]): the process's `[tls]`, set by the
+    /// caller, not a key of this section.
+    #[serde(skip)]
+    pub tls: nianbao_common::TlsSettings,
+}
+
+impl Default for RenderSettings {
+    fn default() -> Self {
+        RenderSettings {
+            storage_url: "http://127.0.0.1:50051".into(),
+            storage_tls: Default::default(),
+            tls: Default::default(),
+        }
+    }
+}
+
+/// The render service; stored reports come from the storage service behind `storage`.
 #[derive(Clone)]
 pub struct RenderSvc {
-    storage_endpoint: String,
-    endpoint: Endpoint,
-    /// Made on first use, inside the server's runtime.
-    storage: Arc<OnceLock<Channel>>,
+    storage: Channel,
 }
 
 impl RenderSvc {
-    /// A service that fetches stored reports from `storage_endpoint` (connected lazily, on first use).
-    pub fn new(storage_endpoint: &str) -> Result<RenderSvc, RenderError> {
-        let endpoint = Endpoint::from_shared(storage_endpoint.to_string()).map_err(|e| {
-            RenderError::StorageUnavailable {
-                endpoint: storage_endpoint.to_string(),
-                reason: e.to_string(),
-            }
-        })?;
-        Ok(RenderSvc {
-            storage_endpoint: storage_endpoint.to_string(),
-            endpoint,
-            storage: Arc::new(OnceLock::new()),
-        })
+    /// A service fetching stored reports through `storage`.
+    pub fn new(storage: Channel) -> RenderSvc {
+        RenderSvc { storage }
     }
 
-    /// The same service reaching storage through `endpoint` (e.g. with TLS and a client
-    /// certificate configured); `storage_endpoint` stays the name used in messages.
-    pub fn with_endpoint(mut self, endpoint: Endpoint) -> RenderSvc {
-        self.endpoint = endpoint;
-        self
-    }
-
-    async fn fetch(
-        &self,
-        r: pb::ReportRef,
-        auth: Option<MetadataValue<tonic::metadata::Ascii>>,
-    ) -> Result<Report, RenderError> {
+    async fn fetch(&self, r: pb::ReportRef, auth: PassToken) -> Result<Report, RenderError> {
         let what = format!(
             "{}:{}{}",
             r.office_code,
@@ -69,27 +71,18 @@ impl RenderSvc {
                 reason: "must not be empty / 不能为空".into(),
             });
         }
-        let mut req = Request::new(GetReportRequest {
+        let req = Request::new(GetReportRequest {
             office_code: r.office_code,
             year: r.year,
             revision: r.revision,
         });
-        if let Some(a) = auth {
-            req.metadata_mut().insert("authorization", a);
-        }
-        let channel = self
-            .storage
-            .get_or_init(|| self.endpoint.connect_lazy())
-            .clone();
-        let mut client = StorageServiceClient::new(channel);
-        let resp = client.get_report(req).await.map_err(|s| match s.code() {
-            tonic::Code::NotFound => RenderError::NotFound(what.clone()),
-            tonic::Code::Unavailable => RenderError::StorageUnavailable {
-                endpoint: self.storage_endpoint.clone(),
-                reason: s.message().to_string(),
-            },
-            _ => RenderError::Storage(s),
-        })?;
+        let resp = client::storage(&self.storage, auth)
+            .get_report(req)
+            .await
+            .map_err(|s| match s.code() {
+                tonic::Code::NotFound => RenderError::NotFound(what.clone()),
+                _ => RenderError::Storage(s),
+            })?;
         let report = resp
             .into_inner()
             .report
@@ -186,11 +179,11 @@ impl From<RenderError> for Status {
             }
             RenderError::NotFound(_) => Status::not_found(msg),
             RenderError::Storage(s) => nianbao_common::upstream::from_storage(&s),
-            RenderError::StorageUnavailable { .. } => Status::unavailable(msg),
             RenderError::NoFonts => Status::failed_precondition(msg),
-            RenderError::Typeset(_) | RenderError::Docx(_) | RenderError::Internal(_) => {
-                nianbao_common::upstream::internal(&msg, "rendering")
-            }
+            RenderError::Typeset(_)
+            | RenderError::Docx(_)
+            | RenderError::Internal(_)
+            | RenderError::Settings(_) => nianbao_common::upstream::internal(&msg, "rendering"),
         }
     }
 }
@@ -222,7 +215,7 @@ impl RenderService for RenderSvc {
         &self,
         req: Request<pb::RenderRequest>,
     ) -> Result<Response<Self::RenderStream>, Status> {
-        let auth = req.metadata().get("authorization").cloned();
+        let auth = PassToken::of(&req);
         let msg = req.into_inner();
         let format = format_from_pb(msg.format)?;
         let report = match msg.source {
@@ -258,27 +251,43 @@ impl RenderService for RenderSvc {
     }
 }
 
-/// The tonic server of the render service, ready to mount (`Server::builder().add_service(..)`).
-pub fn server(storage_endpoint: &str) -> Result<RenderServiceServer<RenderSvc>, RenderError> {
-    Ok(server_for(RenderSvc::new(storage_endpoint)?))
+/// The rendering service built from its settings (the channel to storage connects on first
+/// use; call it inside the runtime that serves).
+pub fn service(settings: &RenderSettings) -> Result<RenderServiceServer<RenderSvc>, RenderError> {
+    let storage = client::channel(&settings.storage_url, &settings.storage_tls)?;
+    Ok(RenderServiceServer::new(RenderSvc::new(storage)).max_encoding_message_size(4 * CHUNK))
 }
 
-/// The tonic server of a configured render service.
-pub fn server_for(svc: RenderSvc) -> RenderServiceServer<RenderSvc> {
-    RenderServiceServer::new(svc).max_encoding_message_size(4 * CHUNK)
+/// Serves the rendering service alone (with health and reflection, TLS from `settings.tls`) on
+/// `listener` until `shutdown`.
+pub async fn run(
+    listener: TcpListener,
+    settings: &RenderSettings,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), ServeError> {
+    let service = service(settings).map_err(|e| ServeError::Start(e.to_string()))?;
+    GrpcServer::new()
+        .file_descriptor_set(nianbao_proto::FILE_DESCRIPTOR_SET)
+        .add_service(service)
+        .tls(settings.tls.load()?)
+        .serve(listener, shutdown)
+        .await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn construction_needs_no_runtime_and_checks_the_endpoint() {
-        assert!(server("http://127.0.0.1:1").is_ok());
-        assert!(matches!(
-            RenderSvc::new("not a uri"),
-            Err(RenderError::StorageUnavailable { .. })
-        ));
+    #[tokio::test]
+    async fn construction_checks_the_storage_url() {
+        let mut settings = RenderSettings {
+            storage_url: "http://127.0.0.1:1".into(),
+            ..RenderSettings::default()
+        };
+        assert!(service(&settings).is_ok());
+        settings.storage_url = "not a uri".into();
+        let e = service(&settings).err().map(|e| e.to_string());
+        assert!(e.is_some_and(|e| e.contains("not a uri")));
     }
 
     #[test]

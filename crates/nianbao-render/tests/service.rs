@@ -5,9 +5,8 @@ mod common;
 use nianbao_proto::render::v1 as pb;
 use nianbao_proto::render::v1::render_service_client::RenderServiceClient;
 use nianbao_proto::report::v1 as rpb;
-use tokio_stream::wrappers::TcpListenerStream;
 use tonic::Code;
-use tonic::transport::{Channel, Server};
+use tonic::transport::Channel;
 
 /// Starts the service on 127.0.0.1:0; the storage endpoint points at a port nothing listens on.
 async fn start() -> RenderServiceClient<Channel> {
@@ -20,12 +19,12 @@ async fn start() -> RenderServiceClient<Channel> {
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let svc = nianbao_render::server(&storage).expect("server");
+    let settings = nianbao_render::RenderSettings {
+        storage_url: storage,
+        ..Default::default()
+    };
     tokio::spawn(async move {
-        let _ = Server::builder()
-            .add_service(svc)
-            .serve_with_incoming(TcpListenerStream::new(listener))
-            .await;
+        let _ = nianbao_render::run(listener, &settings, std::future::pending()).await;
     });
     RenderServiceClient::connect(format!("http://{addr}"))
         .await

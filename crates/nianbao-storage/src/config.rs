@@ -1,6 +1,6 @@
-//! `StorageSettings`: where to listen, which database, how to log.
+//! `StorageSettings`: where to listen, which database, how to log, the server's TLS.
 
-use nianbao_common::LogSettings;
+use nianbao_common::{LogSettings, TlsSettings};
 use serde::Deserialize;
 
 /// The default database: an embedded SQLite file, created with its directory.
@@ -16,6 +16,8 @@ pub struct StorageSettings {
     pub database: DatabaseSettings,
     /// Logging.
     pub log: LogSettings,
+    /// The server's TLS (`[tls]`).
+    pub tls: TlsSettings,
 }
 
 impl Default for StorageSettings {
@@ -24,6 +26,7 @@ impl Default for StorageSettings {
             listen: "127.0.0.1:50051".into(),
             database: DatabaseSettings::default(),
             log: LogSettings::default(),
+            tls: TlsSettings::default(),
         }
     }
 }

@@ -52,22 +52,28 @@ pub async fn migrate(url: &str) -> StorageResult<()> {
 /// within [`DEFAULT_MAX_MESSAGE_BYTES`].
 pub const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 
-/// The generated gRPC server of the storage service, with the message size limits.
+/// The generated gRPC server of the storage service over an opened database, with the message
+/// size limits (`serve all` adds it to its one server; [`run`] serves it alone).
 pub fn service(db: Database) -> StorageServiceServer<Storage> {
     StorageServiceServer::new(Storage::new(db))
         .max_decoding_message_size(DEFAULT_MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_RESPONSE_BYTES)
 }
 
-/// Serves the storage service (with health and reflection) on `listener` until `shutdown`.
+/// Serves the storage service alone (with health and reflection, TLS from `settings.tls`) on
+/// `listener` until `shutdown`: opens and migrates `settings.database` first.
 pub async fn run(
-    db: Database,
     listener: TcpListener,
+    settings: &StorageSettings,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
+    let db = connect(&settings.database)
+        .await
+        .map_err(|e| ServeError::Start(e.to_string()))?;
     GrpcServer::new()
         .file_descriptor_set(nianbao_proto::FILE_DESCRIPTOR_SET)
         .add_service(service(db))
+        .tls(settings.tls.load()?)
         .serve(listener, shutdown)
         .await
 }

@@ -20,13 +20,21 @@ pub enum WebError {
     TooManyFailures,
     /// A service refused or failed; its status says why.
     #[error("{}", .0.message())]
-    Upstream(#[from] tonic::Status),
+    Upstream(tonic::Status),
     /// Settings that cannot be used.
     #[error("{0}")]
     Settings(String),
     /// A failure of the console itself (logged; the user sees a generic message).
     #[error("internal error / 内部错误")]
     Internal(String),
+}
+
+/// A service's answer, by the one policy of every service (`nianbao_common::upstream`): the code
+/// and details kept, an internal cause logged once and never shown.
+impl From<tonic::Status> for WebError {
+    fn from(s: tonic::Status) -> Self {
+        WebError::Upstream(nianbao_common::upstream::from_storage(&s))
+    }
 }
 
 /// A console result.

@@ -9,7 +9,9 @@
 //! It holds no data of its own except the sessions (in memory, with expiry: [`session`]) and the
 //! documents an office uploaded for preview until it submits them.
 //!
-//! This crate is not a service of the gRPC contract and never opens a database.
+//! This crate is not a service of the gRPC contract and never opens a database. It has the
+//! shape of every service (`nianbao_common`): [`service`] builds the router from its
+//! [`WebSettings`], [`run`] serves it alone.
 
 mod assets;
 mod error;
@@ -23,6 +25,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use axum::Router;
+use nianbao_common::ServeError;
 use tokio::net::TcpListener;
 
 pub use error::{WebError, WebResult};
@@ -43,8 +46,10 @@ pub struct AppState {
     pub zone: chrono::FixedOffset,
 }
 
-/// The console's routes over `upstreams`.
-pub fn service(upstreams: Upstreams, settings: WebSettings) -> Result<Router, WebError> {
+/// The console built from its settings: its routes over the three services at the settings'
+/// URLs (channels connected on first use; call it inside the runtime that serves).
+pub fn service(settings: &WebSettings) -> Result<Router, WebError> {
+    let upstreams = Upstreams::connect(settings)?;
     let zone = time::parse_zone(&settings.time_zone)?;
     let state = Arc::new(AppState {
         upstreams,
@@ -52,17 +57,23 @@ pub fn service(upstreams: Upstreams, settings: WebSettings) -> Result<Router, We
             settings.session_minutes.max(1) * 60,
         )),
         failures: session::FailureLimiter::default(),
-        settings,
+        settings: settings.clone(),
         zone,
     });
     Ok(pages::router(state))
 }
 
-/// Serves `app` on `listener` until `shutdown` completes, then finishes the requests in flight.
-pub async fn run<F>(listener: TcpListener, app: Router, shutdown: F) -> std::io::Result<()>
+/// Serves the console alone on `listener` until `shutdown` completes, then finishes the requests
+/// in flight (HTTP; TLS is ended by a proxy in front of it).
+pub async fn run<F>(
+    listener: TcpListener,
+    settings: &WebSettings,
+    shutdown: F,
+) -> Result<(), ServeError>
 where
     F: Future<Output = ()> + Send + 'static,
 {
+    let app = service(settings).map_err(|e| ServeError::Start(e.to_string()))?;
     let addr = listener.local_addr().ok();
     tracing::info!(?addr, "web console listening");
     axum::serve(
@@ -70,5 +81,6 @@ where
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await?;
+    Ok(())
 }

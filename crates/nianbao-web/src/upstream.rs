@@ -1,34 +1,20 @@
 //! The gRPC clients of the storage, rendering and aggregation services, each call carrying the
-//! signed-in user's own token.
+//! signed-in user's own token (through the shared helper, `nianbao_common::client`).
 //!
 //! **Invariant:** this is the console's only way to data; there is no client without a token.
 
+use nianbao_common::client::{self, PassToken};
 use nianbao_proto::aggregate::v1::aggregation_service_client::AggregationServiceClient;
 use nianbao_proto::render::v1::render_service_client::RenderServiceClient;
 use nianbao_proto::storage::v1::storage_service_client::StorageServiceClient;
-use tonic::metadata::{Ascii, MetadataValue};
-use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
 use crate::error::WebError;
 use crate::session::Secret;
-
-/// The largest answer the console reads (a rendered PDF or a province export arrive in chunks).
-const MAX_MESSAGE: usize = 64 * 1024 * 1024;
-
-/// Adds `authorization: Bearer <token>` to every call.
-#[derive(Clone)]
-pub struct Bearer(MetadataValue<Ascii>);
-
-impl tonic::service::Interceptor for Bearer {
-    fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
-        req.metadata_mut().insert("authorization", self.0.clone());
-        Ok(req)
-    }
-}
+use crate::settings::WebSettings;
 
 /// A channel whose calls carry one user's token.
-pub type Authed = InterceptedService<Channel, Bearer>;
+pub type Authed = client::Calling;
 
 /// The channels to the three services (made lazily; connected on first use).
 #[derive(Clone)]
@@ -39,55 +25,40 @@ pub struct Upstreams {
 }
 
 impl Upstreams {
-    /// Channels to storage, rendering and aggregation.
-    pub fn new(storage: Channel, render: Channel, aggregate: Channel) -> Upstreams {
-        Upstreams {
-            storage,
-            render,
-            aggregate,
-        }
+    /// Channels to the services at the settings' URLs, with `upstream_tls` (call it inside the
+    /// runtime that serves).
+    pub fn connect(settings: &WebSettings) -> Result<Upstreams, WebError> {
+        let channel = |url: &str| {
+            client::channel(url, &settings.upstream_tls)
+                .map_err(|e| WebError::Settings(e.to_string()))
+        };
+        Ok(Upstreams {
+            storage: channel(&settings.storage_url)?,
+            render: channel(&settings.render_url)?,
+            aggregate: channel(&settings.aggregate_url)?,
+        })
     }
 
-    /// One channel for all three (a `serve all` server).
-    pub fn all(channel: Channel) -> Upstreams {
-        Upstreams::new(channel.clone(), channel.clone(), channel)
-    }
-
-    fn bearer(token: &Secret) -> Result<Bearer, WebError> {
-        format!("Bearer {}", token.expose())
-            .parse()
-            .map(Bearer)
-            .map_err(|_| {
-                WebError::BadRequest(
-                    "the token contains characters not allowed / 令牌含非法字符".into(),
-                )
-            })
+    fn token(token: &Secret) -> Result<PassToken, WebError> {
+        PassToken::bearer(token.expose()).ok_or_else(|| {
+            WebError::BadRequest(
+                "the token contains characters not allowed / 令牌含非法字符".into(),
+            )
+        })
     }
 
     /// The storage service as `token`.
     pub fn storage(&self, token: &Secret) -> Result<StorageServiceClient<Authed>, WebError> {
-        Ok(
-            StorageServiceClient::with_interceptor(self.storage.clone(), Self::bearer(token)?)
-                .max_decoding_message_size(MAX_MESSAGE),
-        )
+        Ok(client::storage(&self.storage, Self::token(token)?))
     }
 
     /// The rendering service as `token`.
     pub fn render(&self, token: &Secret) -> Result<RenderServiceClient<Authed>, WebError> {
-        Ok(
-            RenderServiceClient::with_interceptor(self.render.clone(), Self::bearer(token)?)
-                .max_decoding_message_size(MAX_MESSAGE),
-        )
+        Ok(client::render(&self.render, Self::token(token)?))
     }
 
     /// The aggregation service as `token`.
     pub fn aggregate(&self, token: &Secret) -> Result<AggregationServiceClient<Authed>, WebError> {
-        Ok(
-            AggregationServiceClient::with_interceptor(
-                self.aggregate.clone(),
-                Self::bearer(token)?,
-            )
-            .max_decoding_message_size(MAX_MESSAGE),
-        )
+        Ok(client::aggregate(&self.aggregate, Self::token(token)?))
     }
 }

@@ -89,10 +89,10 @@ pub struct Settings {
     /// Logging (`NIANBAO_LOG__FILTER`, `NIANBAO_LOG__JSON`).
     pub log: nianbao_common::LogSettings,
     /// Where the rendering service finds storage (`NIANBAO_RENDER__STORAGE_URL`).
-    pub render: Upstream,
+    pub render: nianbao_render::RenderSettings,
     /// Where the aggregation service finds storage (`NIANBAO_AGGREGATE__STORAGE_URL`) and
     /// rendering (`NIANBAO_AGGREGATE__RENDER_URL`).
-    pub aggregate: AggregateUpstream,
+    pub aggregate: nianbao_aggregate::AggregateSettings,
     /// The Prometheus endpoint (`NIANBAO_METRICS__LISTEN`, e.g. `0.0.0.0:9464`); off when unset.
     pub metrics: MetricsSettings,
     /// TLS (`NIANBAO_TLS__CERT_FILE`, `NIANBAO_TLS__KEY_FILE`, `NIANBAO_TLS__CLIENT_CA_FILE`).
@@ -103,66 +103,6 @@ pub struct Settings {
     pub notify: nianbao_notify::NotifySettings,
     /// The web console (`NIANBAO_WEB__LISTEN`, `NIANBAO_WEB__STORAGE_URL`, … see `nianbao_web::WebSettings`).
     pub web: nianbao_web::WebSettings,
-}
-
-/// Where a stateless service finds the storage service.
-#[derive(Clone, Debug, serde::Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Upstream {
-    /// The storage service URL.
-    pub storage_url: String,
-    /// TLS towards storage: its CA, and a client certificate when storage asks for one
-    /// (`NIANBAO_RENDER__STORAGE_TLS__CA_FILE`, `…__CERT_FILE`, `…__KEY_FILE`).
-    pub storage_tls: nianbao_common::ClientTlsSettings,
-}
-
-impl Default for Upstream {
-    fn default() -> Self {
-        Upstream {
-            storage_url: "http://127.0.0.1:50051".into(),
-            storage_tls: Default::default(),
-        }
-    }
-}
-
-impl Upstream {
-    /// The endpoint of storage at `url` with this upstream's TLS settings.
-    fn endpoint(&self, url: &str) -> anyhow::Result<tonic::transport::Endpoint> {
-        let endpoint = tonic::transport::Endpoint::from_shared(url.to_string())
-            .with_context(|| format!("invalid storage URL / 存储服务地址无效: {url}"))?;
-        Ok(self.storage_tls.apply(endpoint)?)
-    }
-}
-
-/// Where the aggregation service finds storage and, for the city report, rendering.
-#[derive(Clone, Debug, serde::Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct AggregateUpstream {
-    /// The storage service URL.
-    pub storage_url: String,
-    /// TLS towards storage, also used towards rendering (`NIANBAO_AGGREGATE__STORAGE_TLS__…`).
-    pub storage_tls: nianbao_common::ClientTlsSettings,
-    /// The rendering service URL (default http://127.0.0.1:50052).
-    pub render_url: String,
-}
-
-impl Default for AggregateUpstream {
-    fn default() -> Self {
-        AggregateUpstream {
-            storage_url: Upstream::default().storage_url,
-            storage_tls: Default::default(),
-            render_url: "http://127.0.0.1:50052".into(),
-        }
-    }
-}
-
-impl AggregateUpstream {
-    fn storage(&self) -> Upstream {
-        Upstream {
-            storage_url: self.storage_url.clone(),
-            storage_tls: self.storage_tls.clone(),
-        }
-    }
 }
 
 /// The metrics endpoint.
@@ -242,115 +182,114 @@ async fn serve(services: Services, settings: Settings) -> anyhow::Result<()> {
         tracing::info!(addr = %metrics, "metrics endpoint listening");
         tokio::spawn(nianbao_common::metrics::serve(m));
     }
-    if services == Services::Web {
-        let app = super::serve_web::split(&settings.web)?;
-        println!("nianbao console on http://{addr}/");
-        nianbao_web::run(listener, app, nianbao_common::server::shutdown_signal()).await?;
-        return Ok(());
+    let shutdown = nianbao_common::server::shutdown_signal();
+    // Each service alone, through its `run` (the one service shape of `nianbao_common`).
+    match services {
+        Services::Storage => {
+            let storage = nianbao_storage::StorageSettings {
+                listen: listen.clone(),
+                database: settings.database.clone(),
+                log: settings.log.clone(),
+                tls: settings.tls.clone(),
+            };
+            println!("nianbao listening on {addr}");
+            nianbao_storage::run(listener, &storage, shutdown).await?;
+        }
+        Services::Render => {
+            let render = nianbao_render::RenderSettings {
+                tls: settings.tls.clone(),
+                ..settings.render.clone()
+            };
+            println!("nianbao listening on {addr}");
+            nianbao_render::run(listener, &render, shutdown).await?;
+        }
+        Services::Aggregate => {
+            let aggregate = nianbao_aggregate::AggregateSettings {
+                tls: settings.tls.clone(),
+                ..settings.aggregate.clone()
+            };
+            start_scheduler(&settings.notify, &aggregate)?;
+            println!("nianbao listening on {addr}");
+            nianbao_aggregate::run(listener, &aggregate, shutdown).await?;
+        }
+        Services::Web => {
+            println!("nianbao console on http://{addr}/");
+            nianbao_web::run(listener, &settings.web, shutdown).await?;
+        }
+        Services::All => {
+            let (server, internal) = all(&settings).await?;
+            super::serve_web::beside_all(&settings.web, &listen, &internal).await?;
+            println!("nianbao listening on {addr}");
+            server
+                .tls(settings.tls.load()?)
+                .serve(listener, shutdown)
+                .await?;
+        }
     }
-    let built = build(services, &settings).await?;
-    if let Some(internal) = &built.internal {
-        super::serve_web::beside_all(&settings.web, &listen, internal).await?;
-    }
-    let server = built.server.tls(settings.tls.load()?);
-    println!("nianbao listening on {addr}");
-    server
-        .serve(listener, nianbao_common::server::shutdown_signal())
-        .await?;
     Ok(())
 }
 
-/// A server for a set of services and, for `serve all`, the URL of its loopback-only plain-text
-/// listener running every service (rendering, aggregation and the console reach storage there).
-struct Built {
-    server: GrpcServer,
-    internal: Option<String>,
-}
-
-/// The gRPC server for a set of services.
-async fn build(services: Services, settings: &Settings) -> anyhow::Result<Built> {
-    let mut server = GrpcServer::new().file_descriptor_set(nianbao_proto::FILE_DESCRIPTOR_SET);
-    let (mut render_url, mut aggregate_url) = (
-        settings.render.storage_url.clone(),
-        settings.aggregate.storage_url.clone(),
-    );
-    // In one process the loopback listener is plain text, so no upstream TLS there.
-    let (mut render_up, mut aggregate_up) = (settings.render.clone(), settings.aggregate.storage());
-    let mut render_url_of_aggregate = settings.aggregate.render_url.clone();
-    let mut internal = None;
-    if matches!(services, Services::All | Services::Storage) {
-        let db = nianbao_storage::connect(&settings.database)
-            .await
-            .with_context(|| "cannot open the database / 无法打开数据库")?;
-        if services == Services::All {
-            // In one process every service is also served on a loopback-only listener (below):
-            // rendering, aggregation and the console reach storage there, and aggregation
-            // reaches rendering there for the city report.
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-            let url = format!("http://{}", listener.local_addr()?);
-            internal = Some((listener, url.clone(), db.clone()));
-            (render_url, aggregate_url) = (url.clone(), url.clone());
-            render_url_of_aggregate = url;
-            (render_up, aggregate_up) = (Upstream::default(), Upstream::default());
-        }
-        server = server.add_service(nianbao_storage::service(db));
-    }
-    let mut render = None;
-    if matches!(services, Services::All | Services::Render) {
-        let svc = nianbao_render::RenderSvc::new(&render_url)
-            .map_err(|e| anyhow::anyhow!("{e}"))?
-            .with_endpoint(render_up.endpoint(&render_url)?);
-        render = Some(svc.clone());
-        server = server.add_service(nianbao_render::server_for(svc));
-    }
-    let mut aggregate = None;
-    if matches!(services, Services::All | Services::Aggregate) {
-        let render = aggregate_up
-            .endpoint(&render_url_of_aggregate)
-            .with_context(|| "invalid aggregate.render_url / 渲染服务地址无效")?;
-        let channel = aggregate_up.endpoint(&aggregate_url)?.connect_lazy();
-        if settings.notify.enabled {
-            start_scheduler(&settings.notify, channel.clone())?;
-        }
-        let svc =
-            nianbao_aggregate::AggregateService::new(channel).with_render(render.connect_lazy());
-        aggregate = Some(svc.clone());
-        server = server.add_service(nianbao_aggregate::server(svc));
-    }
-    let internal = match (internal, render, aggregate) {
-        // In one process, every service is also served on a loopback-only listener.
-        (Some((listener, url, db)), Some(render), Some(aggregate)) => {
-            let inner = GrpcServer::new()
-                .add_service(nianbao_storage::service(db))
-                .add_service(nianbao_render::server_for(render))
-                .add_service(nianbao_aggregate::server(aggregate));
-            tokio::spawn(async move {
-                if let Err(e) = inner.serve(listener, std::future::pending()).await {
-                    tracing::error!(error = %e, "internal listener failed");
-                }
-            });
-            Some(url)
-        }
-        _ => None,
+/// `serve all`: one server with every service's `service(…)`, and the URL of a loopback-only
+/// plain-text listener serving the same services, where rendering, aggregation, the reminder
+/// scheduler and the console reach storage (and aggregation reaches rendering) in one process.
+async fn all(settings: &Settings) -> anyhow::Result<(GrpcServer, String)> {
+    let db = nianbao_storage::connect(&settings.database)
+        .await
+        .with_context(|| "cannot open the database / 无法打开数据库")?;
+    let inner = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}", inner.local_addr()?);
+    // The loopback listener is plain text: no upstream TLS there.
+    let render = nianbao_render::service(&nianbao_render::RenderSettings {
+        storage_url: url.clone(),
+        ..Default::default()
+    })?;
+    let aggregate_settings = nianbao_aggregate::AggregateSettings {
+        storage_url: url.clone(),
+        render_url: url.clone(),
+        ..Default::default()
     };
-    Ok(Built { server, internal })
+    let aggregate = nianbao_aggregate::service(&aggregate_settings)?;
+    start_scheduler(&settings.notify, &aggregate_settings)?;
+    let storage = nianbao_storage::service(db);
+    let loopback = GrpcServer::new()
+        .add_service(storage.clone())
+        .add_service(render.clone())
+        .add_service(aggregate.clone());
+    tokio::spawn(async move {
+        if let Err(e) = loopback.serve(inner, std::future::pending()).await {
+            tracing::error!(error = %e, "internal listener failed");
+        }
+    });
+    let server = GrpcServer::new()
+        .file_descriptor_set(nianbao_proto::FILE_DESCRIPTOR_SET)
+        .add_service(storage)
+        .add_service(render)
+        .add_service(aggregate);
+    Ok((server, url))
 }
 
-/// Starts the reminder scheduler on its own task: every replica may run one, since each
-/// message is claimed in storage before it is sent.
+/// Starts the reminder scheduler (when enabled) on its own task beside the aggregation service,
+/// reading the storage that service reads unless `notify.storage_url` is set; settings it cannot
+/// use stop the command here.
 fn start_scheduler(
-    settings: &nianbao_notify::NotifySettings,
-    channel: tonic::transport::Channel,
+    notify: &nianbao_notify::NotifySettings,
+    aggregate: &nianbao_aggregate::AggregateSettings,
 ) -> anyhow::Result<()> {
-    let scheduler = nianbao_notify::Scheduler::new(channel, settings)
+    if !notify.enabled {
+        return Ok(());
+    }
+    let mut notify = notify.clone();
+    if notify.storage_url.trim().is_empty() {
+        notify.storage_url = aggregate.storage_url.clone();
+        notify.storage_tls = aggregate.storage_tls.clone();
+    }
+    nianbao_notify::service(&notify)
         .with_context(|| "cannot start the reminder scheduler / 无法启动提醒调度")?;
-    let interval = std::time::Duration::from_secs(settings.interval_seconds.max(1));
-    tracing::info!(?interval, smtp = %settings.smtp_host, "reminder scheduler started");
-    tokio::spawn(scheduler.run(
-        std::sync::Arc::new(nianbao_notify::SystemClock),
-        interval,
-        std::future::pending(),
-    ));
+    tokio::spawn(async move {
+        if let Err(e) = nianbao_notify::run(&notify, std::future::pending()).await {
+            tracing::error!(error = %e, "the reminder scheduler stopped / 提醒调度已停止");
+        }
+    });
     Ok(())
 }
 
@@ -376,8 +315,7 @@ impl InProcess {
 pub async fn start_all(database: &str) -> anyhow::Result<InProcess> {
     let mut settings = Settings::default();
     settings.database.url = database.to_string();
-    let built = build(Services::All, &settings).await?;
-    let (server, internal) = (built.server, built.internal.unwrap_or_default());
+    let (server, internal) = all(&settings).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}", listener.local_addr()?);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -1,32 +1,17 @@
-//! The web console beside the gRPC services: split (`nianbao serve web`) or inside `serve all`.
+//! The web console inside `serve all` (split, `nianbao serve web` is `nianbao_web::run`).
 
 use anyhow::Context;
-use nianbao_web::{Upstreams, WebSettings};
-use tonic::transport::Endpoint;
+use nianbao_web::WebSettings;
 
-/// The console reaching the three services at their configured URLs (with `web.upstream_tls`).
-pub fn split(web: &WebSettings) -> anyhow::Result<axum::Router> {
-    let channel = |url: &str| -> anyhow::Result<tonic::transport::Channel> {
-        let endpoint = Endpoint::from_shared(url.to_string())
-            .with_context(|| format!("invalid service URL / 服务地址无效: {url}"))?;
-        Ok(web.upstream_tls.apply(endpoint)?.connect_lazy())
-    };
-    let upstreams = Upstreams::new(
-        channel(&web.storage_url)?,
-        channel(&web.render_url)?,
-        channel(&web.aggregate_url)?,
-    );
-    Ok(nianbao_web::service(upstreams, web.clone())?)
-}
-
-/// The console over `internal`, a plain-text loopback URL serving every service.
-pub fn over(internal: &str, web: &WebSettings) -> anyhow::Result<axum::Router> {
-    let endpoint = Endpoint::from_shared(internal.to_string())
-        .with_context(|| format!("invalid internal URL {internal}"))?;
-    Ok(nianbao_web::service(
-        Upstreams::all(endpoint.connect_lazy()),
-        web.clone(),
-    )?)
+/// The console's settings over `internal`, a plain-text loopback URL serving every service.
+pub fn over(internal: &str, web: &WebSettings) -> WebSettings {
+    WebSettings {
+        storage_url: internal.to_string(),
+        render_url: internal.to_string(),
+        aggregate_url: internal.to_string(),
+        upstream_tls: Default::default(),
+        ..web.clone()
+    }
 }
 
 /// Binds the console's address: `web.listen`, else port 8080 on the host of `grpc_listen`; a
@@ -66,12 +51,13 @@ pub async fn beside_all(
     let Some(listener) = bind(web, grpc_listen).await? else {
         return Ok(());
     };
-    let app = over(internal, web)?;
+    let web = over(internal, web);
+    // Built here, so settings it cannot use stop the command.
+    let _checked = nianbao_web::service(&web)?;
     println!("nianbao console on http://{}/", listener.local_addr()?);
     tokio::spawn(async move {
-        if let Err(e) =
-            nianbao_web::run(listener, app, nianbao_common::server::shutdown_signal()).await
-        {
+        let shutdown = nianbao_common::server::shutdown_signal();
+        if let Err(e) = nianbao_web::run(listener, &web, shutdown).await {
             tracing::error!(error = %e, "web console failed");
         }
     });

@@ -38,12 +38,17 @@ impl Server {
             max_connections: 5,
             compress_content: compress_content.unwrap_or(true),
         };
-        let db = nianbao_storage::connect(&settings).await.unwrap();
+        // Migrated before the server starts, so nothing else migrates it at the same time.
+        nianbao_storage::migrate(url).await.unwrap();
+        let settings = nianbao_storage::StorageSettings {
+            database: settings,
+            ..Default::default()
+        };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
         let handle = tokio::spawn(async move {
-            nianbao_storage::run(db, listener, async {
+            nianbao_storage::run(listener, &settings, async {
                 let _ = stopped.await;
             })
             .await

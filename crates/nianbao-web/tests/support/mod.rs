@@ -80,22 +80,33 @@ impl City {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = format!("http://{}", listener.local_addr().unwrap());
         let channel = Endpoint::from_shared(addr.clone()).unwrap().connect_lazy();
+        // The three services on one server, as `serve all` mounts them.
         let server = nianbao_common::GrpcServer::new()
             .add_service(nianbao_storage::service(db))
-            .add_service(nianbao_render::server_for(
-                nianbao_render::RenderSvc::new(&addr).unwrap(),
-            ))
-            .add_service(nianbao_aggregate::server(
-                nianbao_aggregate::AggregateService::new(channel.clone())
-                    .with_render(channel.clone()),
-            ));
+            .add_service(
+                nianbao_render::service(&nianbao_render::RenderSettings {
+                    storage_url: addr.clone(),
+                    ..Default::default()
+                })
+                .unwrap(),
+            )
+            .add_service(
+                nianbao_aggregate::service(&nianbao_aggregate::AggregateSettings {
+                    storage_url: addr.clone(),
+                    render_url: addr.clone(),
+                    ..Default::default()
+                })
+                .unwrap(),
+            );
         tokio::spawn(server.serve(listener, std::future::pending()));
         let settings = nianbao_web::WebSettings {
             year: YEAR,
+            storage_url: addr.clone(),
+            render_url: addr.clone(),
+            aggregate_url: addr,
             ..Default::default()
         };
-        let app =
-            nianbao_web::service(nianbao_web::Upstreams::all(channel.clone()), settings).unwrap();
+        let app = nianbao_web::service(&settings).unwrap();
         let mut storage = StorageServiceClient::new(channel);
         for (code, name, parent, kind) in [
             ("C", "测试市人民政府", "", "city"),

@@ -343,7 +343,7 @@ async fn serve_console(
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .with_context(|| format!("cannot listen on {} / 无法监听", args.listen))?;
-    let app = super::serve_web::over(&server.internal, &web)?;
+    let web = super::serve_web::over(&server.internal, &web);
     let url = format!("http://{}/", listener.local_addr()?);
     say("the demo city is running with its web console; sign in with a token:");
     println!("console: {url}");
@@ -353,7 +353,7 @@ async fn serve_console(
     println!("document to upload as that office: {}", document.display());
     println!("gRPC server: {}", server.url);
     say("Ctrl-C stops it");
-    nianbao_web::run(listener, app, nianbao_common::server::shutdown_signal()).await?;
+    nianbao_web::run(listener, &web, nianbao_common::server::shutdown_signal()).await?;
     Ok(())
 }
 
