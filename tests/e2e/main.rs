@@ -10,3 +10,4 @@ mod hostile_files;
 mod mtls;
 mod publication;
 mod python_client;
+mod shape;
