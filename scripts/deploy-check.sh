@@ -146,7 +146,11 @@ env_check() {
     --text deploy/README.md --text deploy/k8s/base/configmap.yaml \
     --text deploy/k8s/overlays/production/kustomization.yaml \
     --text scripts/test-backup-restore.sh --text scripts/pg-backup.sh --text scripts/pg-restore.sh \
-    --settings-source crates/nianbao-cli/src/cmd/serve.rs
+    --settings-source crates/nianbao-cli/src/cmd/serve.rs \
+    --settings-source crates/nianbao-render/src/service.rs \
+    --settings-source crates/nianbao-aggregate/src/settings.rs \
+    --settings-source crates/nianbao-notify/src/lib.rs \
+    --settings-source crates/nianbao-web/src/settings.rs
 }
 
 shellcheck_scripts() {

@@ -46,21 +46,12 @@ impl Scoped for apb::CompareRequest {
     }
 }
 
-/// A request past the prologue.
-pub(crate) struct Call<T> {
-    /// The caller's token, for storage.
-    pub token: PassToken,
-    /// The org, trimmed.
-    pub org: String,
-    /// The (first) year.
-    pub year: i32,
-    /// The message.
-    pub msg: T,
-}
-
-/// Takes the token, checks the org and every year (a comparison without years is refused as
-/// year 0 is), and records `org` and `year` on the current span.
-pub(crate) fn call<T: Scoped>(request: Request<T>) -> Result<Call<T>, AggregateError> {
+/// Takes the caller's token (for storage) and the message, checks the org and every year (a
+/// comparison without years is refused as year 0 is), and records `org` and `year` on the
+/// current span: `(token, org trimmed, the first year, message)`.
+pub(crate) fn call<T: Scoped>(
+    request: Request<T>,
+) -> Result<(PassToken, String, i32, T), AggregateError> {
     let token = PassToken::of(&request);
     let msg = request.into_inner();
     let first = msg.years().first().copied().unwrap_or(0);
@@ -71,10 +62,5 @@ pub(crate) fn call<T: Scoped>(request: Request<T>) -> Result<Call<T>, AggregateE
     tracing::Span::current()
         .record("org", org.as_str())
         .record("year", year);
-    Ok(Call {
-        token,
-        org,
-        year,
-        msg,
-    })
+    Ok((token, org, year, msg))
 }

@@ -5,8 +5,9 @@ use std::future::Future;
 use std::pin::Pin;
 
 use futures::{Stream, StreamExt};
+use nianbao_common::ServeError;
 use nianbao_common::client;
-use nianbao_common::{GrpcServer, ServeError};
+use nianbao_common::server::serve_alone;
 use nianbao_proto::aggregate::v1 as apb;
 use nianbao_proto::aggregate::v1::aggregation_service_server::{
     AggregationService, AggregationServiceServer,
@@ -25,7 +26,7 @@ use nianbao_model::Deadlines;
 use crate::filing::{OfficeNode, completeness, subtree};
 use crate::fold::Fold;
 use crate::indicators::indicators;
-use crate::prologue::{Call, call};
+use crate::prologue::call;
 use crate::rollup::edition_of_year;
 use crate::settings::AggregateSettings;
 use crate::source::{Auth, Selection, StorageSource};
@@ -70,12 +71,8 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
     let service = service(settings).map_err(|e| ServeError::Start(e.to_string()))?;
-    GrpcServer::new()
-        .file_descriptor_set(nianbao_proto::FILE_DESCRIPTOR_SET)
-        .add_service(service)
-        .tls(settings.tls.load()?)
-        .serve(listener, shutdown)
-        .await
+    let descriptors = nianbao_proto::FILE_DESCRIPTOR_SET;
+    serve_alone(listener, service, descriptors, &settings.tls, shutdown).await
 }
 
 impl AggregateService {
@@ -203,12 +200,7 @@ impl AggregationService for AggregateService {
         &self,
         request: Request<apb::AggregateRequest>,
     ) -> Result<Response<apb::AggregateResponse>, Status> {
-        let Call {
-            token: auth,
-            org,
-            year,
-            msg: r,
-        } = call(request)?;
+        let (auth, org, year, r) = call(request)?;
         let selection = wire::selection(r.selection);
         if r.draft {
             let city = self.city_report(&org, year, selection, &auth).await?;
@@ -228,12 +220,7 @@ impl AggregationService for AggregateService {
         &self,
         request: Request<apb::CompletenessRequest>,
     ) -> Result<Response<apb::CompletenessResponse>, Status> {
-        let Call {
-            token: auth,
-            org,
-            year,
-            ..
-        } = call(request)?;
+        let (auth, org, year, _) = call(request)?;
         let tree = self.tree(&org, &auth).await?;
         let (c, publications) = futures::try_join!(
             self.filing(&tree, year, &auth),
@@ -247,12 +234,7 @@ impl AggregationService for AggregateService {
         &self,
         request: Request<apb::CompareRequest>,
     ) -> Result<Response<apb::CompareResponse>, Status> {
-        let Call {
-            token: auth,
-            org,
-            year: first,
-            msg: r,
-        } = call(request)?;
+        let (auth, org, first, r) = call(request)?;
         let tree = self.tree(&org, &auth).await?;
         let cmp = if r.years.len() == 1 {
             let reports = self
@@ -287,12 +269,7 @@ impl AggregationService for AggregateService {
         &self,
         request: Request<apb::ExportRequest>,
     ) -> Result<Response<Self::ExportStream>, Status> {
-        let Call {
-            token: auth,
-            org,
-            year,
-            msg: r,
-        } = call(request)?;
+        let (auth, org, year, r) = call(request)?;
         let format = wire::format(r.format)?;
         let tree = self.tree(&org, &auth).await?;
         let summaries = self.storage.summaries(&org, year, &auth).await?;
@@ -340,12 +317,7 @@ impl AggregationService for AggregateService {
         &self,
         request: Request<apb::CityReportRequest>,
     ) -> Result<Response<Self::RenderCityReportStream>, Status> {
-        let Call {
-            token: auth,
-            org,
-            year,
-            msg: r,
-        } = call(request)?;
+        let (auth, org, year, r) = call(request)?;
         let format = wire::render_format(r.format)?;
         let city = self
             .city_report(&org, year, wire::selection(r.selection), &auth)
@@ -358,12 +330,7 @@ impl AggregationService for AggregateService {
         &self,
         request: Request<apb::VerifyPublishedRequest>,
     ) -> Result<Response<apb::VerifyPublishedResponse>, Status> {
-        let Call {
-            token: auth,
-            org,
-            year,
-            ..
-        } = call(request)?;
+        let (auth, org, year, _) = call(request)?;
         let publications = self.check_publications(&org, year, &auth).await?;
         Ok(Response::new(apb::VerifyPublishedResponse { publications }))
     }

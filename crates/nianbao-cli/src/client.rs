@@ -1,9 +1,9 @@
 //! Connecting to the services: `--server URL --token T` (or `NIANBAO_SERVER`, `NIANBAO_TOKEN`) on every client command.
 
 use anyhow::Context;
-use tonic::metadata::{Ascii, MetadataValue};
+use nianbao_common::client::{Calling, PassToken};
 use tonic::service::interceptor::InterceptedService;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Endpoint;
 
 /// Where the server is and who we are. Flatten into every client command's args.
 #[derive(clap::Args, Debug, Clone)]
@@ -16,21 +16,9 @@ pub struct ClientArgs {
     pub token: Option<String>,
 }
 
-/// Adds `authorization: Bearer <token>` to every request.
-#[derive(Clone)]
-pub struct Auth(Option<MetadataValue<Ascii>>);
-
-impl tonic::service::Interceptor for Auth {
-    fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
-        if let Some(v) = &self.0 {
-            req.metadata_mut().insert("authorization", v.clone());
-        }
-        Ok(req)
-    }
-}
-
-/// A channel with the token attached.
-pub type AuthChannel = InterceptedService<Channel, Auth>;
+/// A channel with the token attached (`authorization: Bearer <token>` on every request, by the
+/// interceptor the services use too, `nianbao_common::client::PassToken`).
+pub type AuthChannel = Calling;
 
 impl ClientArgs {
     /// Connects to the server (giving up on an unanswered connection after 10 s).
@@ -47,16 +35,16 @@ impl ClientArgs {
 
     /// The endpoint and the token header, checked without connecting: what is wrong here is
     /// bad usage, which no retry mends.
-    pub fn prepare(&self) -> anyhow::Result<(Endpoint, Auth)> {
+    pub fn prepare(&self) -> anyhow::Result<(Endpoint, PassToken)> {
         let endpoint = Endpoint::from_shared(self.server.clone())
             .with_context(|| format!("invalid server URL {} / 服务器地址无效", self.server))?
             .connect_timeout(std::time::Duration::from_secs(10));
         let auth = match &self.token {
-            Some(t) => Some(format!("Bearer {t}").parse().context(
+            Some(t) => PassToken::bearer(t).context(
                 "the token contains characters not allowed in a header / 令牌含非法字符",
-            )?),
-            None => None,
+            )?,
+            None => PassToken::default(),
         };
-        Ok((endpoint, Auth(auth)))
+        Ok((endpoint, auth))
     }
 }

@@ -182,6 +182,32 @@ impl GrpcServer {
     }
 }
 
+/// Serves `service` alone on `listener` (with health, reflection of the `v1` contract and TLS
+/// when `tls` has a certificate) until `shutdown`: the body of every gRPC service's `run`.
+pub async fn serve_alone<S>(
+    listener: TcpListener,
+    service: S,
+    descriptor_set: &'static [u8],
+    tls: &crate::TlsSettings,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), ServeError>
+where
+    S: Service<Request<Body>, Response = Response<Body>, Error = Infallible>
+        + NamedService
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Future: Send + 'static,
+{
+    GrpcServer::new()
+        .file_descriptor_set(descriptor_set)
+        .add_service(service)
+        .tls(tls.load()?)
+        .serve(listener, shutdown)
+        .await
+}
+
 /// The accepted connections of `listener` with Nagle's algorithm off: a response written in
 /// several small parts must not wait for the client's delayed acknowledgement (about 40 ms).
 fn no_delay(

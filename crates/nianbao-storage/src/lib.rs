@@ -23,7 +23,7 @@ mod wire;
 
 use std::future::Future;
 
-use nianbao_common::{DEFAULT_MAX_MESSAGE_BYTES, GrpcServer, ServeError};
+use nianbao_common::{DEFAULT_MAX_MESSAGE_BYTES, ServeError};
 use nianbao_proto::storage::v1::storage_service_server::StorageServiceServer;
 use tokio::net::TcpListener;
 
@@ -70,11 +70,8 @@ pub async fn run(
     let db = connect(&settings.database)
         .await
         .map_err(|e| ServeError::Start(e.to_string()))?;
-    GrpcServer::new()
-        .file_descriptor_set(nianbao_proto::FILE_DESCRIPTOR_SET)
-        .add_service(service(db))
-        .tls(settings.tls.load()?)
-        .serve(listener, shutdown)
+    let descriptors = nianbao_proto::FILE_DESCRIPTOR_SET;
+    nianbao_common::server::serve_alone(listener, service(db), descriptors, &settings.tls, shutdown)
         .await
 }
 
