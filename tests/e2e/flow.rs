@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::support::{ScratchDb, Service, free_port, last_line, ok, run};
+use crate::support::{Cluster, ScratchDb, free_port, ok, run};
 
 /// The seed report with three requests granted in full (consistent under every rule).
 fn demo_report() -> Value {
@@ -28,111 +28,26 @@ fn write(dir: &std::path::Path, name: &str, doc: &Value) -> String {
 fn flow(database: &str, service_env: &[(&str, &str)], secrets: &[&str]) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tmp: {e}"));
     let d = dir.path();
-    let admin = last_line(&ok(
-        &["token", "create", "--role", "admin", "--database", database],
+    let mut cluster = Cluster::start(database, service_env, d);
+    cluster.add_org("1404", "长治市人民政府", None, "city", &[]);
+    cluster.add_org(
+        "140404",
+        "长治市上党区人民政府",
+        Some("1404"),
+        "district",
         &[],
-    ));
-    assert!(admin.len() >= 20, "token: {admin}");
-    let mut storage = Service::start(
-        "storage",
-        free_port(),
-        &["--database", database],
-        service_env,
-        d,
     );
-    let s = storage.url.clone();
-    let render = Service::start(
-        "render",
-        free_port(),
-        &[],
-        &[&[("NIANBAO_RENDER__STORAGE_URL", s.as_str())], service_env].concat(),
-        d,
-    );
-    let aggregate = Service::start(
-        "aggregate",
-        free_port(),
-        &[],
-        &[
-            &[("NIANBAO_AGGREGATE__STORAGE_URL", s.as_str())],
-            service_env,
-        ]
-        .concat(),
-        d,
-    );
-    let as_admin = [
-        ("NIANBAO_SERVER", s.as_str()),
-        ("NIANBAO_TOKEN", admin.as_str()),
-    ];
-
-    ok(
-        &["orgs", "add", "1404", "长治市人民政府", "--kind", "city"],
-        &as_admin,
-    );
-    ok(
-        &[
-            "orgs",
-            "add",
-            "140404",
-            "长治市上党区人民政府",
-            "--parent",
-            "1404",
-            "--kind",
-            "district",
-        ],
-        &as_admin,
-    );
-    ok(
-        &[
-            "orgs",
-            "add",
-            "140404-sfj",
-            "长治市上党区司法局",
-            "--parent",
-            "140404",
-            "--kind",
-            "department",
-        ],
-        &as_admin,
-    );
-    ok(
-        &[
-            "orgs",
-            "add",
-            "140404-jyj",
-            "长治市上党区教育局",
-            "--parent",
-            "140404",
-            "--kind",
-            "department",
-        ],
-        &as_admin,
-    );
-    let office = last_line(&ok(
-        &[
-            "token",
-            "create",
-            "--office",
-            "140404-sfj",
-            "--role",
-            "office",
-        ],
-        &as_admin,
-    ));
-    let other = last_line(&ok(
-        &[
-            "token",
-            "create",
-            "--office",
-            "140404-jyj",
-            "--role",
-            "office",
-        ],
-        &as_admin,
-    ));
-    let city = last_line(&ok(
-        &["token", "create", "--office", "1404", "--role", "city"],
-        &as_admin,
-    ));
+    for (code, name) in [
+        ("140404-sfj", "长治市上党区司法局"),
+        ("140404-jyj", "长治市上党区教育局"),
+    ] {
+        cluster.add_org(code, name, Some("140404"), "department", &[]);
+    }
+    let admin = cluster.admin.clone();
+    let office = cluster.token("140404-sfj", "office");
+    let other = cluster.token("140404-jyj", "office");
+    let city = cluster.token("1404", "city");
+    let s = cluster.storage.url.clone();
     let as_office = [
         ("NIANBAO_SERVER", s.as_str()),
         ("NIANBAO_TOKEN", office.as_str()),
@@ -183,7 +98,7 @@ fn flow(database: &str, service_env: &[(&str, &str)], secrets: &[&str]) {
     assert_eq!(rev["revision"]["number"], rev2["revision"]["number"]);
 
     // Kill storage with SIGKILL and restart it: the acknowledged revision is still there.
-    storage.restart();
+    cluster.storage.restart();
     let history = ok(
         &[
             "history",
@@ -218,7 +133,7 @@ fn flow(database: &str, service_env: &[(&str, &str)], secrets: &[&str]) {
     );
     assert!(status.to_lowercase().contains("accepted"), "{status}");
     let agg_env = [
-        ("NIANBAO_SERVER", aggregate.url.as_str()),
+        ("NIANBAO_SERVER", cluster.aggregate.url.as_str()),
         ("NIANBAO_TOKEN", city.as_str()),
     ];
     let completeness = ok(
@@ -272,7 +187,7 @@ fn flow(database: &str, service_env: &[(&str, &str)], secrets: &[&str]) {
 
     let html = d.join("r.html");
     let render_env = [
-        ("NIANBAO_SERVER", render.url.as_str()),
+        ("NIANBAO_SERVER", cluster.render.url.as_str()),
         ("NIANBAO_TOKEN", city.as_str()),
     ];
     ok(
@@ -294,7 +209,7 @@ fn flow(database: &str, service_env: &[(&str, &str)], secrets: &[&str]) {
 
     // No token (nor any other secret) ever appears in a service log, in any line.
     let mut lines = 0;
-    for svc in [&storage, &render, &aggregate] {
+    for svc in cluster.services() {
         let log = svc.log_text();
         lines += log.lines().count();
         for line in log.lines() {

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use nianbao_fetch::testkit::{Route, Server};
 use serde_json::Value;
 
-use crate::support::{Service, free_port, last_line, ok, run};
+use crate::support::{Cluster, ScratchDb, ok, run};
 
 /// The seed report of `office` with `n` requests granted in full (consistent under every rule).
 fn report_of(code: &str, name: &str, n: i64) -> Value {
@@ -56,109 +56,56 @@ const OFFICES: [(&str, &str, i64); 3] = [
 ];
 
 #[test]
-fn publish_verify_and_gather_on_split_services() {
+fn publish_verify_and_gather_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tmp: {e}"));
+    publication(&format!(
+        "sqlite://{}/pub.db?mode=rwc",
+        dir.path().display()
+    ));
+}
+
+#[test]
+fn publish_verify_and_gather_on_postgres() {
+    let Some(db) = ScratchDb::create("e2e_publication") else {
+        eprintln!("NIANBAO_TEST_POSTGRES_URL is not set: PostgreSQL publication test not run");
+        return;
+    };
+    publication(&db.url);
+}
+
+/// Publish → verify-published → import --url on split services over `database`.
+fn publication(database: &str) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tmp: {e}"));
     let d = dir.path();
-    let database = format!("sqlite://{}/pub.db?mode=rwc", d.display());
-    let admin = last_line(&ok(
-        &[
-            "token",
-            "create",
-            "--role",
-            "admin",
-            "--database",
-            &database,
-        ],
+    let cluster = Cluster::start(database, &[], d);
+    cluster.add_org("1404", "长治市人民政府", None, "city", &["--exempt"]);
+    cluster.add_org(
+        "140404",
+        "长治市上党区人民政府",
+        Some("1404"),
+        "district",
         &[],
-    ));
-    let storage = Service::start("storage", free_port(), &["--database", &database], &[], d);
-    let s = storage.url.clone();
-    let render = Service::start("render", free_port(), &["--storage-url", &s], &[], d);
-    let aggregate = Service::start(
-        "aggregate",
-        free_port(),
-        &["--storage-url", &s, "--render-url", &render.url],
-        &[],
-        d,
-    );
-    let as_admin = [
-        ("NIANBAO_SERVER", s.as_str()),
-        ("NIANBAO_TOKEN", admin.as_str()),
-    ];
-    ok(
-        &[
-            "orgs",
-            "add",
-            "1404",
-            "长治市人民政府",
-            "--kind",
-            "city",
-            "--exempt",
-        ],
-        &as_admin,
-    );
-    ok(
-        &[
-            "orgs",
-            "add",
-            "140404",
-            "长治市上党区人民政府",
-            "--parent",
-            "1404",
-            "--kind",
-            "district",
-        ],
-        &as_admin,
     );
     for (code, name, _) in OFFICES
         .iter()
         .chain(&[("140404-wsj", "长治市上党区卫生健康局", 0)])
     {
-        ok(
-            &[
-                "orgs",
-                "add",
-                code,
-                name,
-                "--parent",
-                "140404",
-                "--kind",
-                "department",
-            ],
-            &as_admin,
-        );
+        cluster.add_org(code, name, Some("140404"), "department", &[]);
     }
-    let city = last_line(&ok(
-        &["token", "create", "--office", "1404", "--role", "city"],
-        &as_admin,
-    ));
-    let as_city = [
-        ("NIANBAO_SERVER", s.as_str()),
-        ("NIANBAO_TOKEN", city.as_str()),
-    ];
+    let (admin, city) = (cluster.admin.clone(), cluster.token("1404", "city"));
+    let as_admin = Cluster::at(&cluster.storage, &admin);
+    let as_city = Cluster::at(&cluster.storage, &city);
     let mut files = HashMap::new();
     for (code, name, n) in OFFICES {
-        let token = last_line(&ok(
-            &["token", "create", "--office", code, "--role", "office"],
-            &as_admin,
-        ));
+        let token = cluster.token(code, "office");
         let file = write(d, &format!("{code}.json"), &report_of(code, name, n));
-        ok(
-            &["submit", &file],
-            &[
-                ("NIANBAO_SERVER", s.as_str()),
-                ("NIANBAO_TOKEN", token.as_str()),
-            ],
-        );
+        ok(&["submit", &file], &Cluster::at(&cluster.storage, &token));
         ok(&["accept", "--office", code, "--year", "2023"], &as_city);
         files.insert(code, file);
     }
 
     // The city report, made by the aggregation service through the rendering service.
-    let as_city_agg = [
-        ("NIANBAO_SERVER", aggregate.url.as_str()),
-        ("NIANBAO_TOKEN", city.as_str()),
-    ];
+    let as_city_agg = Cluster::at(&cluster.aggregate, &city);
     let city_html = d.join("city.html");
     ok(
         &[

@@ -151,3 +151,98 @@ impl Drop for Service {
         self.kill();
     }
 }
+
+/// Storage, rendering and aggregation as three processes on one database, configured through
+/// the environment as an operator would, with an admin token made on the database before the
+/// services start.
+pub struct Cluster {
+    pub storage: Service,
+    pub render: Service,
+    pub aggregate: Service,
+    pub admin: String,
+}
+
+impl Cluster {
+    /// Starts the three services on `database`; each also gets `service_env`; logs go to `dir`.
+    pub fn start(database: &str, service_env: &[(&str, &str)], dir: &Path) -> Cluster {
+        let admin = last_line(&ok(
+            &["token", "create", "--role", "admin", "--database", database],
+            &[],
+        ));
+        assert!(admin.len() >= 20, "token: {admin}");
+        let storage = Service::start(
+            "storage",
+            free_port(),
+            &["--database", database],
+            service_env,
+            dir,
+        );
+        let s = storage.url.as_str();
+        let render = Service::start(
+            "render",
+            free_port(),
+            &[],
+            &[&[("NIANBAO_RENDER__STORAGE_URL", s)], service_env].concat(),
+            dir,
+        );
+        let aggregate = Service::start(
+            "aggregate",
+            free_port(),
+            &[],
+            &[
+                &[
+                    ("NIANBAO_AGGREGATE__STORAGE_URL", s),
+                    ("NIANBAO_AGGREGATE__RENDER_URL", render.url.as_str()),
+                ],
+                service_env,
+            ]
+            .concat(),
+            dir,
+        );
+        Cluster {
+            storage,
+            render,
+            aggregate,
+            admin,
+        }
+    }
+
+    /// The CLI's environment for calling `service` with `token`.
+    pub fn at<'a>(service: &'a Service, token: &'a str) -> [(&'a str, &'a str); 2] {
+        [
+            ("NIANBAO_SERVER", service.url.as_str()),
+            ("NIANBAO_TOKEN", token),
+        ]
+    }
+
+    /// Adds an organisation with the admin token: `kind` city, district or department, under
+    /// `parent` when given, with `extra` flags (e.g. `--exempt`).
+    pub fn add_org(
+        &self,
+        code: &str,
+        name: &str,
+        parent: Option<&str>,
+        kind: &str,
+        extra: &[&str],
+    ) {
+        let mut args = vec!["orgs", "add", code, name, "--kind", kind];
+        if let Some(parent) = parent {
+            args.extend(["--parent", parent]);
+        }
+        args.extend(extra);
+        ok(&args, &Cluster::at(&self.storage, &self.admin));
+    }
+
+    /// A new token of `role` for `office`, made with the admin token.
+    pub fn token(&self, office: &str, role: &str) -> String {
+        last_line(&ok(
+            &["token", "create", "--office", office, "--role", role],
+            &Cluster::at(&self.storage, &self.admin),
+        ))
+    }
+
+    /// The three services, for reading their logs.
+    pub fn services(&self) -> [&Service; 3] {
+        [&self.storage, &self.render, &self.aggregate]
+    }
+}
