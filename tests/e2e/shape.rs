@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{Service, bin, free_port, run};
+use crate::support::{Cluster, bin, free_port, run};
 
 /// The console's answer to `GET /login`, once it listens (within 60 s).
 fn console_answer(port: u16) -> String {
@@ -31,20 +31,13 @@ fn every_service_starts_alone_through_the_one_shape() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tmp: {e}"));
     let d = dir.path();
     let database = format!("sqlite://{}/shape.db?mode=rwc", d.display());
-    let storage = Service::start("storage", free_port(), &["--database", &database], &[], d);
+    let cluster = Cluster::start(&database, &[], d);
+    let (storage, render, aggregate) = (&cluster.storage, &cluster.render, &cluster.aggregate);
     let s = storage.url.clone();
-    let render = Service::start("render", free_port(), &["--storage-url", &s], &[], d);
-    let aggregate = Service::start(
-        "aggregate",
-        free_port(),
-        &["--storage-url", &s, "--render-url", &render.url],
-        &[],
-        d,
-    );
     for (service, name) in [
-        (&storage, "nianbao.storage.v1.StorageService"),
-        (&render, "nianbao.render.v1.RenderService"),
-        (&aggregate, "nianbao.aggregate.v1.AggregationService"),
+        (storage, "nianbao.storage.v1.StorageService"),
+        (render, "nianbao.render.v1.RenderService"),
+        (aggregate, "nianbao.aggregate.v1.AggregationService"),
     ] {
         let out = run(
             &[
