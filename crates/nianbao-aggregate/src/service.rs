@@ -5,9 +5,8 @@ use std::future::Future;
 use std::pin::Pin;
 
 use futures::{Stream, StreamExt};
-use nianbao_common::ServeError;
 use nianbao_common::client;
-use nianbao_common::server::serve_alone;
+use nianbao_common::{GrpcServer, ServeError};
 use nianbao_proto::aggregate::v1 as apb;
 use nianbao_proto::aggregate::v1::aggregation_service_server::{
     AggregationService, AggregationServiceServer,
@@ -71,8 +70,10 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
     let service = service(settings).map_err(|e| ServeError::Start(e.to_string()))?;
-    let descriptors = nianbao_proto::FILE_DESCRIPTOR_SET;
-    serve_alone(listener, service, descriptors, &settings.tls, shutdown).await
+    GrpcServer::new()
+        .add_service(service)
+        .run_alone(listener, &settings.tls, shutdown)
+        .await
 }
 
 impl AggregateService {

@@ -21,8 +21,8 @@
 //!   `nianbao_notify::NotifySettings`) or, for storage, its opened database: a generated tonic
 //!   server to add to a [`GrpcServer`], the console's axum router, the reminder scheduler;
 //! - `run(listener, settings, shutdown)` serves that service alone on `listener` until
-//!   `shutdown` completes: the gRPC services through [`GrpcServer`] (health, reflection, TLS
-//!   from the settings' `tls`, metrics), the console through axum. The reminder scheduler has no
+//!   `shutdown` completes: the gRPC services through [`GrpcServer::run_alone`] (health,
+//!   reflection, TLS from the settings' `tls`, metrics), the console through axum. The reminder scheduler has no
 //!   listener: its `run(settings, shutdown)` runs rounds until `shutdown`.
 //!
 //! `serve all` adds the four `service(…)`s to one [`GrpcServer`] instead of calling `run`.

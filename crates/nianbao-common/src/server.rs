@@ -120,6 +120,20 @@ impl GrpcServer {
         &self.names
     }
 
+    /// Serves one service's server alone, as every gRPC service's `run` does: the `v1` contract's
+    /// reflection, TLS when `tls` names a certificate, on `listener` until `shutdown`.
+    pub async fn run_alone(
+        self,
+        listener: TcpListener,
+        tls: &crate::TlsSettings,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> Result<(), ServeError> {
+        self.file_descriptor_set(nianbao_proto::FILE_DESCRIPTOR_SET)
+            .tls(tls.load()?)
+            .serve(listener, shutdown)
+            .await
+    }
+
     /// Serves on `listener` until `shutdown` completes, then finishes the requests in flight.
     pub async fn serve<F>(self, listener: TcpListener, shutdown: F) -> Result<(), ServeError>
     where
@@ -180,32 +194,6 @@ impl GrpcServer {
             .await?;
         Ok(())
     }
-}
-
-/// Serves `service` alone on `listener` (with health, reflection of the `v1` contract and TLS
-/// when `tls` has a certificate) until `shutdown`: the body of every gRPC service's `run`.
-pub async fn serve_alone<S>(
-    listener: TcpListener,
-    service: S,
-    descriptor_set: &'static [u8],
-    tls: &crate::TlsSettings,
-    shutdown: impl Future<Output = ()> + Send,
-) -> Result<(), ServeError>
-where
-    S: Service<Request<Body>, Response = Response<Body>, Error = Infallible>
-        + NamedService
-        + Clone
-        + Send
-        + Sync
-        + 'static,
-    S::Future: Send + 'static,
-{
-    GrpcServer::new()
-        .file_descriptor_set(descriptor_set)
-        .add_service(service)
-        .tls(tls.load()?)
-        .serve(listener, shutdown)
-        .await
 }
 
 /// The accepted connections of `listener` with Nagle's algorithm off: a response written in

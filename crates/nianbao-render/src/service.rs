@@ -4,9 +4,8 @@ use std::future::Future;
 use std::pin::Pin;
 
 use futures::Stream;
-use nianbao_common::ServeError;
 use nianbao_common::client::{self, PassToken};
-use nianbao_common::server::serve_alone;
+use nianbao_common::{GrpcServer, ServeError};
 use nianbao_model::Report;
 use nianbao_model::rules::check_report;
 use nianbao_proto::render::v1 as pb;
@@ -267,8 +266,10 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
     let service = service(settings).map_err(|e| ServeError::Start(e.to_string()))?;
-    let descriptors = nianbao_proto::FILE_DESCRIPTOR_SET;
-    serve_alone(listener, service, descriptors, &settings.tls, shutdown).await
+    GrpcServer::new()
+        .add_service(service)
+        .run_alone(listener, &settings.tls, shutdown)
+        .await
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ mod wire;
 
 use std::future::Future;
 
-use nianbao_common::{DEFAULT_MAX_MESSAGE_BYTES, ServeError};
+use nianbao_common::{DEFAULT_MAX_MESSAGE_BYTES, GrpcServer, ServeError};
 use nianbao_proto::storage::v1::storage_service_server::StorageServiceServer;
 use tokio::net::TcpListener;
 
@@ -70,8 +70,9 @@ pub async fn run(
     let db = connect(&settings.database)
         .await
         .map_err(|e| ServeError::Start(e.to_string()))?;
-    let descriptors = nianbao_proto::FILE_DESCRIPTOR_SET;
-    nianbao_common::server::serve_alone(listener, service(db), descriptors, &settings.tls, shutdown)
+    GrpcServer::new()
+        .add_service(service(db))
+        .run_alone(listener, &settings.tls, shutdown)
         .await
 }
 
