@@ -130,7 +130,7 @@ pub fn view(list: &[OfficeQuality], year: i32, zone: &chrono::FixedOffset) -> Ma
                                 th scope="row" {
                                     a href=(format!("/report/{}/{year}", enc(&o.code))) { (o.code) " " (o.name) }
                                 }
-                                td.n class=(if o.errors > 0 { "late" } else { "" }) { (o.errors) }
+                                td class=(if o.errors > 0 { "n late" } else { "n" }) { (o.errors) }
                                 td.n { (o.warnings) }
                                 td {
                                     @if o.marks.is_empty() { span.muted { "无" } } @else {
