@@ -140,7 +140,7 @@ fn filters(board: &Board, q: &BoardQuery) -> Markup {
 fn rows_table(board: &Board, q: &BoardQuery, zone: &chrono::FixedOffset) -> Markup {
     html! {
         div.wrap tabindex="0" {
-            table.data {
+            table.data.board {
                 caption { (board.org_name()) " " (board.year) " 年度各单位报送情况（" (board.rows.len()) " 行；点列名排序）" }
                 thead {
                     tr {
@@ -171,10 +171,11 @@ fn rows_table(board: &Board, q: &BoardQuery, zone: &chrono::FixedOffset) -> Mark
                                 Some(d) => td.late { "逾期 " (d) " 天" },
                                 None => td { "—" },
                             }
-                            td.n { @if r.revision > 0 { (r.revision) } }
+                            // Numbers are right-aligned by their column (`table.board`), not by a class per cell.
+                            td { @if r.revision > 0 { (r.revision) } }
                             td { (time::datetime(&r.at, zone)) }
-                            td.n { (r.errors) }
-                            td.n { (r.warnings) }
+                            td { (r.errors) }
+                            td { (r.warnings) }
                             (follow_up_cells(r, zone))
                         }
                     }
@@ -195,7 +196,7 @@ fn follow_up_cells(r: &Row, zone: &chrono::FixedOffset) -> Markup {
                 " " (if p.on_time { "按期" } else { "逾期" })
                 @if p.places > 1 { span.muted { "（" (p.places) " 处）" } }
             },
-            None => td.muted { "未发布" },
+            None => td { "未发布" },
         }
         @match r.published.as_ref().and_then(|p| p.check.as_ref()) {
             Some(c) => td class=(c.class()) title=(c.detail) { (c.zh()) br; span.muted { (time::short(&c.at, zone)) } },
