@@ -29,7 +29,7 @@ async fn followed_city() -> City {
             (spb::ReviewAction::Accept, String::new()),
             (
                 spb::ReviewAction::Publish,
-                format!("https://www.example.gov.cn/{code}/2023.html"),
+                format!("https://www.example.org/{code}/2023.html"),
             ),
         ] {
             city.storage
@@ -75,7 +75,7 @@ async fn followed_city() -> City {
                 spb::RecordCheckRequest {
                     office_code: code.into(),
                     year: YEAR,
-                    url: format!("https://www.example.gov.cn/{code}/2023.html"),
+                    url: format!("https://www.example.org/{code}/2023.html"),
                     check: Some(spb::PublicationCheck {
                         checked_at: at.into(),
                         outcome: outcome as i32,
@@ -208,7 +208,7 @@ async fn the_board_shows_publication_checks_and_reminders() {
     let a = row_of(&page, "C-a");
     assert!(a.contains("已发布"), "{a}");
     assert!(
-        a.contains("href=\"https://www.example.gov.cn/C-a/2023.html\""),
+        a.contains("href=\"https://www.example.org/C-a/2023.html\""),
         "{a}"
     );
     assert!(a.contains("2024-01-20") && a.contains("按期"), "{a}");
@@ -323,7 +323,7 @@ async fn board_downloads_carry_publication_and_reminder_columns() {
     };
     let a = line("C-a");
     assert!(
-        a.contains("https://www.example.gov.cn/C-a/2023.html,2024-01-20,按期,2 处不一致,20"),
+        a.contains("https://www.example.org/C-a/2023.html,2024-01-20,按期,2 处不一致,20"),
         "{a}"
     );
     assert!(
