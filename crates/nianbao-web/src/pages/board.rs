@@ -165,15 +165,19 @@ fn rows_table(board: &Board, q: &BoardQuery, zone: &chrono::FixedOffset) -> Mark
                                     a href=(format!("/report/{}/{}", enc(&r.code), board.year)) { (r.name) }
                                 } @else { (r.name) }
                             }
-                            td class=(r.state.key()) { (r.state.zh()) }
+                            // Colour (a class) only where a state needs attention: the page of a
+                            // thousand offices stays small.
+                            @if matches!(r.state, Filing::Missing | Filing::Returned | Filing::Draft) {
+                                td class=(r.state.key()) { (r.state.zh()) }
+                            } @else { td { (r.state.zh()) } }
                             @match r.days_late {
-                                Some(0) => td.ontime { "按时" },
+                                Some(0) => td { "按时" },
                                 Some(d) => td.late { "逾期 " (d) " 天" },
                                 None => td { "—" },
                             }
                             // Numbers are right-aligned by their column (`table.board`), not by a class per cell.
                             td { @if r.revision > 0 { (r.revision) } }
-                            td { (time::datetime(&r.at, zone)) }
+                            td { (time::short(&r.at, zone)) }
                             td { (r.errors) }
                             td { (r.warnings) }
                             (follow_up_cells(r, zone))
@@ -189,9 +193,10 @@ fn rows_table(board: &Board, q: &BoardQuery, zone: &chrono::FixedOffset) -> Mark
 fn follow_up_cells(r: &Row, zone: &chrono::FixedOffset) -> Markup {
     html! {
         @match &r.published {
-            Some(p) => td class=(if p.on_time { "ontime" } else { "late" }) {
+            Some(p) => td class=[(!p.on_time).then_some("late")] {
                 @if p.url.starts_with("https://") || p.url.starts_with("http://") {
-                    a href=(p.url) rel="noreferrer" { (p.date) }
+                    // No `rel`: every answer's Referrer-Policy is no-referrer.
+                    a href=(p.url) { (p.date) }
                 } @else { (p.date) }
                 " " (if p.on_time { "按期" } else { "逾期" })
                 @if p.places > 1 { span.muted { "（" (p.places) " 处）" } }
