@@ -6,7 +6,8 @@
 #   docs/render-seed-docx-N.png    the Word file through LibreOffice (skipped when soffice is missing)
 #   docs/render-annex-pdf.png      the last annex page of an aggregate (offices table, SVG charts)
 #   docs/render-annex-docx-N.png   the same annex in Word (charts as PNG) through LibreOffice
-#   docs/console-{board,report,rollup}.png  the web console on the demo city (the browser test, 1366 wide)
+#   docs/console-{board,report,rollup}.png  the web console on the demo city (`nianbao demo --serve`,
+#                                  headless Chromium, 1366 wide; skipped when Chromium is missing)
 # Usage: scripts/snapshots.sh [REPORT.json]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,6 +56,23 @@ if command -v soffice >/dev/null; then
   rm -f "$out"/render-annex-docx-*.png
   pdftoppm -r 70 -png -f "$((last > 1 ? last - 1 : 1))" -l "$last" "$tmp/lo-annex/annex.pdf" "$out/render-annex-docx"
 fi
-# The web console: the browser test takes its screenshots when asked to.
-NIANBAO_CONSOLE_SNAPSHOT_DIR="$PWD/$out" cargo test -q -p nianbao-cli --test e2e console_in_a_real_browser >/dev/null
+# The web console on the demo city, as `nianbao demo --serve` leaves it.
+if [ -n "$browser" ] && command -v chromedriver >/dev/null; then
+  port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  "$bin" demo --serve --out "$tmp/demo" --listen "127.0.0.1:$port" >"$tmp/demo.log" 2>&1 &
+  demo=$!
+  for _ in $(seq 1 600); do
+    grep -q '^gRPC server:' "$tmp/demo.log" && break
+    kill -0 "$demo" 2>/dev/null || { cat "$tmp/demo.log" >&2; exit 1; }
+    sleep 0.5
+  done
+  CONSOLE_URL="$(sed -n 's/^console: //p' "$tmp/demo.log")" \
+  CITY_TOKEN="$(sed -n 's/^city token[^:]*: //p' "$tmp/demo.log")" \
+  OFFICE_CODE=140403-sfj SNAPSHOT_DIR="$PWD/$out" \
+    python3 tests/browser/snapshots.py || { kill "$demo"; exit 1; }
+  kill "$demo"
+  wait "$demo" 2>/dev/null || true
+else
+  echo "chromium or chromedriver not found: console screenshots skipped" >&2
+fi
 ls -l "$out"/render-* "$out"/console-*

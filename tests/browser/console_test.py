@@ -1,14 +1,15 @@
 """The web console in a real browser (headless Chromium over WebDriver), on the demo city.
 
-City staff sign in and see the board (3 late, 2 missing), open a report with a finding and see
+City staff sign in and see the board (3 late, 2 missing; a publication with its check and the
+latest reminders) and the reminder log, open a report with a finding and see
 its message on its cell, return it with a reason; the office signs in, sees the reason, uploads
 a corrected DOCX and submits it; the city accepts it and downloads the roll-up XLSX, whose total
 is checked with openpyxl. An office named with HTML and prose with HTML show as text. Every page
 is checked with axe-core: no serious or critical violation.
 
 Environment: CONSOLE_URL, CITY_TOKEN, OFFICE_TOKEN, OFFICE_CODE, DOCUMENT (the corrected DOCX),
-HOSTILE_CODE (an office named `<script>alert(1)</script>` with a report whose prose holds HTML),
-and SNAPSHOT_DIR to also write the screenshots of docs/ (optional).
+HOSTILE_CODE (an office named `<script>alert(1)</script>` with a report whose prose holds HTML).
+The screenshots of docs/ are taken on the demo city alone (tests/browser/snapshots.py).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from webdriver import Browser  # noqa: E402
 
 URL = os.environ["CONSOLE_URL"].rstrip("/")
 AXE = os.path.join(os.path.dirname(__file__), "node_modules", "axe-core", "axe.min.js")
-SNAPSHOTS = os.environ.get("SNAPSHOT_DIR")
 checked: list[str] = []
 
 
@@ -61,12 +61,6 @@ def sign_out(b: Browser) -> None:
     check(b.url().endswith("/login"), "sign-out leads to the sign-in page")
 
 
-def snapshot(b: Browser, name: str, width: int = 1366) -> None:
-    if SNAPSHOTS:
-        b.full_screenshot(os.path.join(SNAPSHOTS, name), width)
-        b.resize(1366, 768)
-
-
 def main() -> None:
     office, hostile = os.environ["OFFICE_CODE"], os.environ["HOSTILE_CODE"]
     b = Browser()
@@ -78,7 +72,16 @@ def main() -> None:
         check("3 逾期" in totals and "2 未报送" in totals, f"board totals: {totals}")
         check(os.environ["CITY_TOKEN"] not in b.source(), "the token is on the page")
         axe(b, "board")
-        snapshot(b, "console-board.png")
+        # Publication, its check and the latest reminder per office; the reminder log.
+        board = b.text("table.data")
+        check("页面未找到" in board, "the stored check of a published page is on the board")
+        check("逾期 3 天提醒" in board and "发送失败" in board, "the latest reminders are on the board")
+        check("@example.org" not in b.source(), "contacts are not on the board")
+        check(len(b.find_all("a[href^='/reminders']")) == 1, "the board links the reminder log")
+        b.get(URL + "/reminders")
+        log = b.text("table.data")
+        check("jyj@example.org" in log and "550 mailbox unavailable" in log, f"the reminder log: {log[:300]}")
+        axe(b, "reminders")
         # Filter and sort without script: late offices, most late first.
         b.get(URL + "/board?state=late&sort=late&dir=desc")
         rows = b.find_all("table.data tbody tr")
@@ -96,7 +99,6 @@ def main() -> None:
         note = b.text("td[data-key='s3.new_received.total'] .cellnote")
         check("R9" in note and "应为" in note, f"the finding on its cell: {note}")
         axe(b, "report")
-        snapshot(b, "console-report.png")
         # Return it with a reason.
         reason = "正文所述收到申请数与表三不一致，请核对后重新报送"
         b.type("#reason", reason)
@@ -127,7 +129,6 @@ def main() -> None:
         check("已接受" in b.text("main"), "accepted")
         b.get(URL + "/rollup")
         axe(b, "rollup")
-        snapshot(b, "console-rollup.png")
         shown = int(b.text(".official td[data-key='s3.new_received.total']").split()[0])
         b.click("a[href^='/rollup/export/xlsx']")
         path = b.wait_download(".xlsx")
@@ -141,6 +142,7 @@ def main() -> None:
         summed = sum(int(r[col] or 0) for r in offices)
         check(summed == shown, f"the XLSX offices add up to {summed}, the roll-up shows {shown}")
         check(len(total_row) == 1 and int(total_row[0][col]) == shown, f"the XLSX total row: {total_row[:1]}")
+        check("各单位质量与复核标记" in b.text("main"), "the roll-up's quality view per office")
         # A phone-sized window still shows the board.
         b.resize(390, 844)
         b.get(URL + "/board")

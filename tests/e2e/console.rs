@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{Service, bin, free_port, last_line, ok};
+use crate::support::{Service, bin, free_port, last_line, ok, run};
 
 /// A child process killed when dropped.
 struct Running(Child);
@@ -221,6 +221,8 @@ fn console_in_a_real_browser() {
         ],
     );
 
+    follow_up(&grpc, &field("city token"));
+
     let mut cmd = Command::new("python3");
     cmd.arg(format!("{root}/tests/browser/console_test.py"))
         .env("CONSOLE_URL", field("console:"))
@@ -229,9 +231,6 @@ fn console_in_a_real_browser() {
         .env("OFFICE_CODE", "140403-sfj")
         .env("DOCUMENT", field("document to upload as that office:"))
         .env("HOSTILE_CODE", hostile);
-    if let Ok(snapshots) = std::env::var("NIANBAO_CONSOLE_SNAPSHOT_DIR") {
-        cmd.env("SNAPSHOT_DIR", snapshots);
-    }
     let run = cmd.output().unwrap_or_else(|e| panic!("python3: {e}"));
     assert!(
         run.status.success(),
@@ -248,6 +247,95 @@ fn console_in_a_real_browser() {
             .is_some_and(|p| p.len() >= 8),
         "{seen}"
     );
+}
+
+/// What follows a report, for the board's columns and the reminder log page: an accepted report
+/// published at a page nobody serves and checked by `verify-published` (not found), and two
+/// reminders claimed and finished through storage as the notifier does (one sent, one failed).
+fn follow_up(grpc: &str, city: &str) {
+    let env = [("NIANBAO_SERVER", grpc), ("NIANBAO_TOKEN", city)];
+    let gone = format!("http://127.0.0.1:{}/2023.html", free_port());
+    ok(
+        &[
+            "publish",
+            "--office",
+            "140403-jyj",
+            "--year",
+            "2023",
+            "--url",
+            &gone,
+            "--date",
+            "2024-01-20",
+        ],
+        &env,
+    );
+    // Not found is an outcome, not a failure of the command; what it stored is on the board.
+    let _ = run(
+        &["verify-published", "--org", "1404", "--year", "2023"],
+        &env,
+    );
+    use nianbao_proto::storage::v1 as st;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("runtime: {e}"));
+    rt.block_on(async {
+        let channel = tonic::transport::Endpoint::from_shared(grpc.to_string())
+            .unwrap_or_else(|e| panic!("{grpc}: {e}"))
+            .connect()
+            .await
+            .unwrap_or_else(|e| panic!("{grpc}: {e}"));
+        let bearer: tonic::metadata::MetadataValue<_> = format!("Bearer {city}")
+            .parse()
+            .unwrap_or_else(|e| panic!("token: {e}"));
+        let mut storage = st::storage_service_client::StorageServiceClient::with_interceptor(
+            channel,
+            move |mut r: tonic::Request<()>| {
+                r.metadata_mut().insert("authorization", bearer.clone());
+                Ok(r)
+            },
+        );
+        for (office, to, sent) in [
+            ("140429-jyj", "jyj@example.org", true),
+            ("140431-zrzyj", "zrzyj@example.org", false),
+        ] {
+            let claim = storage
+                .claim_reminder(st::ClaimReminderRequest {
+                    delivery: Some(st::Delivery {
+                        org_code: "1404".into(),
+                        year: 2023,
+                        office_code: office.into(),
+                        step: "remind:3".into(),
+                        channel: "email".into(),
+                        recipients: vec![to.into()],
+                        subject: "请尽快报送 2023 年度政府信息公开工作年度报告".into(),
+                        ..Default::default()
+                    }),
+                    worker: "e2e".into(),
+                    now: String::new(),
+                    lease_seconds: 300,
+                })
+                .await
+                .unwrap_or_else(|e| panic!("claim: {e}"))
+                .into_inner();
+            assert!(claim.granted, "{claim:?}");
+            storage
+                .finish_reminder(st::FinishReminderRequest {
+                    org_code: "1404".into(),
+                    year: 2023,
+                    office_code: office.into(),
+                    step: "remind:3".into(),
+                    channel: "email".into(),
+                    attempt: claim.delivery.map_or(1, |d| d.attempts),
+                    sent,
+                    error: if sent { "" } else { "550 mailbox unavailable" }.into(),
+                    retry_at: String::new(),
+                    now: String::new(),
+                })
+                .await
+                .unwrap_or_else(|e| panic!("finish: {e}"));
+        }
+    });
 }
 
 fn which(program: &str) -> bool {

@@ -24,6 +24,9 @@ pub const JUMP_FACTOR: i64 = 10;
 /// …or when it goes from 0 to at least this much.
 pub const JUMP_FROM_ZERO: i64 = 50;
 
+/// Review marks read at once by [`AggregateService::quality`].
+pub const CONCURRENT_MARK_READS: usize = 16;
+
 /// A review mark on a warning (storage `FindingMark`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mark {
@@ -186,14 +189,36 @@ pub fn office_quality(
 impl AggregateService {
     /// Per office with a submitted report: errors, and warnings not explained by a review mark,
     /// over the findings of its latest submitted revision plus the cross-year findings.
+    /// The review marks of `codes` are read before this year's reports are streamed, at most
+    /// [`CONCURRENT_MARK_READS`] at a time while last year's reports arrive, rather than one
+    /// after another as each report comes (a thousand round trips in a row for a city).
     pub(crate) async fn quality(
         &self,
         org: &str,
+        codes: &[String],
         year: i32,
         auth: &Auth,
     ) -> AggregateResult<HashMap<String, (i32, i32, Option<chrono::NaiveDate>)>> {
+        // Each read owns its client and token (a future borrowing them is not `Send` for every
+        // lifetime the stream combinators ask for).
+        let marks = futures::stream::iter(codes.to_vec())
+            .map(|code| {
+                let (storage, auth) = (self.storage.clone(), auth.clone());
+                async move {
+                    let marks = match storage.marks(&code, year, &auth).await {
+                        Ok(m) => m,
+                        Err(e) => {
+                            tracing::warn!(office = %code, error = %e, "review marks not readable");
+                            Vec::new()
+                        }
+                    };
+                    (code, marks)
+                }
+            })
+            .buffer_unordered(CONCURRENT_MARK_READS)
+            .collect::<Vec<(String, Vec<Mark>)>>();
         // Last year's reports stay encoded until their office comes; this year's are streamed.
-        let before: HashMap<String, Vec<u8>> = {
+        let before = async {
             let stream = self
                 .storage
                 .encoded_reports(org, year - 1, Selection::LatestSubmitted, auth)
@@ -204,8 +229,12 @@ impl AggregateService {
                 let (code, bytes) = item?;
                 out.insert(code, bytes);
             }
-            out
+            AggregateResult::Ok(out)
         };
+        let (marks, before) = tokio::join!(marks, before);
+        let before: HashMap<String, Vec<u8>> = before?;
+        let marks: HashMap<String, Vec<Mark>> =
+            marks.into_iter().filter(|(_, m)| !m.is_empty()).collect();
         let now = self
             .storage
             .reports(org, year, Selection::LatestSubmitted, auth)
@@ -219,15 +248,10 @@ impl AggregateService {
                 Some(bytes) => Some(decode_report(bytes)?),
                 None => None,
             };
-            let marks = match self.storage.marks(&code, year, auth).await {
-                Ok(m) => m,
-                Err(e) => {
-                    tracing::warn!(office = %code, error = %e, "review marks not readable");
-                    Vec::new()
-                }
-            };
+            let no_marks = Vec::new();
+            let marks = marks.get(&code).unwrap_or(&no_marks);
             let published = s.report.published_date;
-            let reviewed = office_quality(&s.report, s.findings, previous.as_ref(), &marks);
+            let reviewed = office_quality(&s.report, s.findings, previous.as_ref(), marks);
             let count = |sev: Severity| {
                 reviewed
                     .iter()

@@ -6,7 +6,9 @@ use axum::extract::{Query, State};
 use axum::response::{Html, Response};
 use maud::{Markup, html};
 
-use super::board_table::{self as table, Board, COLUMNS, State as Filing};
+use super::board_export;
+use super::board_table::{self as table, Board, COLUMNS, Row, State as Filing};
+use super::follow_up::{channel_zh, step_zh};
 use super::layout::{Nav, page};
 use super::{attachment, city_only, enc, org_or_default, year_or_default};
 use crate::AppState;
@@ -50,6 +52,7 @@ pub async fn show(
     let mut board = load(&state, &user, &q).await?;
     let fetched = started.elapsed();
     let (on_time, late, missing) = board.totals();
+    let (published, published_on_time, mismatched) = board.published_totals();
     let total = board.rows.len();
     table::filter(&mut board.rows, &q.state);
     let today = time::today(&state.zone);
@@ -61,6 +64,12 @@ pub async fn show(
                 span { strong { (late) } " 逾期" } " · "
                 span { strong { (missing) } " 未报送" }
                 span.muted { "（共 " (total) " 个单位）" }
+            }
+            p.totals aria-label="发布合计" {
+                span { strong { (published) } " 已发布" } " · "
+                span { strong { (published_on_time) } " 按期发布" } " · "
+                span { strong { (published - published_on_time) } " 逾期发布" } " · "
+                span { strong { (mismatched) } " 核对发现问题" }
             }
             @if let Some(d) = board.deadline {
                 p {
@@ -74,6 +83,7 @@ pub async fn show(
             p.downloads {
                 a.button.secondary href=(format!("/board.csv?{}", query(&board, &q, &q.sort, &q.dir))) download { "下载 CSV" }
                 a.button.secondary href=(format!("/board.xlsx?{}", query(&board, &q, &q.sort, &q.dir))) download { "下载 Excel（XLSX）" }
+                a.button.secondary href=(format!("/reminders?org={}&year={}", enc(&board.org), board.year)) { "催报提醒记录" }
             }
         }
         (rows_table(&board, &q, &state.zone))
@@ -130,7 +140,7 @@ fn filters(board: &Board, q: &BoardQuery) -> Markup {
 fn rows_table(board: &Board, q: &BoardQuery, zone: &chrono::FixedOffset) -> Markup {
     html! {
         div.wrap tabindex="0" {
-            table.data {
+            table.data.board {
                 caption { (board.org_name()) " " (board.year) " 年度各单位报送情况（" (board.rows.len()) " 行；点列名排序）" }
                 thead {
                     tr {
@@ -155,20 +165,54 @@ fn rows_table(board: &Board, q: &BoardQuery, zone: &chrono::FixedOffset) -> Mark
                                     a href=(format!("/report/{}/{}", enc(&r.code), board.year)) { (r.name) }
                                 } @else { (r.name) }
                             }
-                            td class=(r.state.key()) { (r.state.zh()) }
+                            // Colour (a class) only where a state needs attention: the page of a
+                            // thousand offices stays small.
+                            @if matches!(r.state, Filing::Missing | Filing::Returned | Filing::Draft) {
+                                td class=(r.state.key()) { (r.state.zh()) }
+                            } @else { td { (r.state.zh()) } }
                             @match r.days_late {
-                                Some(0) => td.ontime { "按时" },
+                                Some(0) => td { "按时" },
                                 Some(d) => td.late { "逾期 " (d) " 天" },
                                 None => td { "—" },
                             }
-                            td.n { @if r.revision > 0 { (r.revision) } }
-                            td { (time::datetime(&r.at, zone)) }
-                            td.n { (r.errors) }
-                            td.n { (r.warnings) }
+                            // Numbers are right-aligned by their column (`table.board`), not by a class per cell.
+                            td { @if r.revision > 0 { (r.revision) } }
+                            td { (time::short(&r.at, zone)) }
+                            td { (r.errors) }
+                            td { (r.warnings) }
+                            (follow_up_cells(r, zone))
                         }
                     }
                 }
             }
+        }
+    }
+}
+
+/// The cells of publication, its check and the latest reminder.
+fn follow_up_cells(r: &Row, zone: &chrono::FixedOffset) -> Markup {
+    html! {
+        @match &r.published {
+            Some(p) => td class=[(!p.on_time).then_some("late")] {
+                @if p.url.starts_with("https://") || p.url.starts_with("http://") {
+                    // No `rel`: every answer's Referrer-Policy is no-referrer.
+                    a href=(p.url) { (p.date) }
+                } @else { (p.date) }
+                " " (if p.on_time { "按期" } else { "逾期" })
+                @if p.places > 1 { span.muted { "（" (p.places) " 处）" } }
+            },
+            None => td { "未发布" },
+        }
+        @match r.published.as_ref().and_then(|p| p.check.as_ref()) {
+            Some(c) => td class=(c.class()) title=(c.detail) { (c.zh()) br; span.muted { (time::short(&c.at, zone)) } },
+            None => td { },
+        }
+        @match &r.reminder {
+            Some(m) => td class=(if m.state == "failed" { "late" } else { "" }) {
+                (step_zh(&m.step)) "（" (channel_zh(&m.channel)) "）" br;
+                span.muted { (time::short(&m.at, zone)) } " " (m.state_zh())
+            },
+            None => td { },
         }
     }
 }
@@ -194,7 +238,7 @@ pub async fn csv(
     Ok(attachment(
         "text/csv; charset=utf-8",
         &format!("board-{}-{}.csv", board.org, board.year),
-        table::csv(&board.rows, &state.zone),
+        board_export::csv(&board.rows, &state.zone),
     ))
 }
 
@@ -209,6 +253,6 @@ pub async fn xlsx(
     Ok(attachment(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         &format!("board-{}-{}.xlsx", board.org, board.year),
-        table::xlsx(&board.rows, &state.zone, &title)?,
+        board_export::xlsx(&board.rows, &state.zone, &title)?,
     ))
 }

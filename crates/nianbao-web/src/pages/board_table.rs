@@ -1,5 +1,5 @@
-//! The board's table: completeness and the report list of a subtree joined by office, filtered and
-//! sorted, and written as CSV (UTF-8 with BOM, Chinese headers) or XLSX.
+//! The board's table: completeness, the report list and the reminder log of a subtree joined by
+//! office, filtered and sorted (written out by `board_export`).
 
 use std::collections::HashMap;
 
@@ -7,8 +7,9 @@ use chrono::NaiveDate;
 use nianbao_proto::aggregate::v1 as agg;
 use nianbao_proto::storage::v1 as st;
 
+use super::follow_up::{Outcome, Published, Reminder, latest_reminders, published, reminder_log};
 use crate::AppState;
-use crate::error::{WebError, WebResult};
+use crate::error::WebResult;
 use crate::session::Session;
 
 /// Where an office-year stands on the board.
@@ -75,6 +76,10 @@ pub struct Row {
     pub errors: i32,
     pub warnings: i32,
     pub return_reason: String,
+    /// Where and when it was published; `None` when not.
+    pub published: Option<Published>,
+    /// The latest reminder to the office; `None` when none.
+    pub reminder: Option<Reminder>,
 }
 
 /// The board of `org` for `year`.
@@ -96,6 +101,23 @@ impl Board {
             .unwrap_or(&self.org)
     }
 
+    /// Counts of publication for the totals line: (published, by the deadline, a check found
+    /// the published page not the accepted report).
+    pub fn published_totals(&self) -> (usize, usize, usize) {
+        let published = self.rows.iter().filter_map(|r| r.published.as_ref());
+        let (mut all, mut on_time, mut wrong) = (0, 0, 0);
+        for p in published {
+            all += 1;
+            on_time += usize::from(p.on_time);
+            wrong += usize::from(
+                p.check
+                    .as_ref()
+                    .is_some_and(|c| c.outcome != Outcome::Identical),
+            );
+        }
+        (all, on_time, wrong)
+    }
+
     /// Counts for the totals line: (on time, late, missing).
     pub fn totals(&self) -> (usize, usize, usize) {
         let on_time = self.rows.iter().filter(|r| r.days_late == Some(0)).count();
@@ -113,7 +135,9 @@ impl Board {
     }
 }
 
-/// Reads the board through the aggregation and storage services with the user's token.
+/// Reads the board through the aggregation and storage services with the user's token: the
+/// completeness of the subtree (with its publications), the report list and the reminder log, at
+/// once.
 pub async fn fetch(state: &AppState, user: &Session, org: &str, year: i32) -> WebResult<Board> {
     let mut aggregation = state.upstreams.aggregate(&user.token)?;
     let mut storage = state.upstreams.storage(&user.token)?;
@@ -122,8 +146,10 @@ pub async fn fetch(state: &AppState, user: &Session, org: &str, year: i32) -> We
         year,
     });
     let reports = list_reports(&mut storage, org, year);
-    let (completeness, reports) = tokio::join!(completeness, reports);
+    let log = reminder_log(state, user, org, year);
+    let (completeness, reports, log) = tokio::join!(completeness, reports, log);
     let completeness = completeness?.into_inner();
+    let mut reminders = latest_reminders(&log?);
     let mut by_code: HashMap<String, st::ReportSummary> = reports?
         .into_iter()
         .map(|r| (r.office_code.clone(), r))
@@ -133,7 +159,8 @@ pub async fn fetch(state: &AppState, user: &Session, org: &str, year: i32) -> We
         .into_iter()
         .map(|o| {
             let summary = by_code.remove(&o.office_code);
-            row(o, summary)
+            let reminder = reminders.remove(&o.office_code);
+            row(o, summary, reminder)
         })
         .collect();
     Ok(Board {
@@ -170,7 +197,7 @@ async fn list_reports(
     }
 }
 
-fn row(o: agg::OfficeFiling, s: Option<st::ReportSummary>) -> Row {
+fn row(o: agg::OfficeFiling, s: Option<st::ReportSummary>, reminder: Option<Reminder>) -> Row {
     let filing = agg::FilingState::try_from(o.state).unwrap_or(agg::FilingState::Unspecified);
     let status = s
         .as_ref()
@@ -191,6 +218,7 @@ fn row(o: agg::OfficeFiling, s: Option<st::ReportSummary>) -> Row {
         _ => None,
     };
     let s = s.unwrap_or_default();
+    let published = published(&o);
     Row {
         code: o.office_code,
         name: o.office_name,
@@ -202,6 +230,8 @@ fn row(o: agg::OfficeFiling, s: Option<st::ReportSummary>) -> Row {
         errors: s.error_count,
         warnings: s.warning_count,
         return_reason: s.return_reason,
+        published,
+        reminder,
     }
 }
 
@@ -220,7 +250,7 @@ pub fn filter(rows: &mut Vec<Row>, filter: &str) {
 }
 
 /// The sortable columns: (key, Chinese header).
-pub const COLUMNS: [(&str, &str); 8] = [
+pub const COLUMNS: [(&str, &str); 11] = [
     ("code", "单位代码"),
     ("name", "单位名称"),
     ("state", "状态"),
@@ -229,6 +259,9 @@ pub const COLUMNS: [(&str, &str); 8] = [
     ("at", "最近提交"),
     ("errors", "错误"),
     ("warnings", "警告"),
+    ("published", "发布"),
+    ("check", "发布核对"),
+    ("reminder", "最近提醒"),
 ];
 
 /// Sorts by a column key; unknown keys sort by code.
@@ -241,112 +274,28 @@ pub fn sort(rows: &mut [Row], column: &str, descending: bool) {
         "at" => rows.sort_by(|a, b| a.at.cmp(&b.at)),
         "errors" => rows.sort_by_key(|r| r.errors),
         "warnings" => rows.sort_by_key(|r| r.warnings),
+        // Not published last; then late before on time, then by date.
+        "published" => rows.sort_by(|a, b| {
+            let key = |r: &Row| r.published.as_ref().map(|p| (p.on_time, p.date.clone()));
+            key(a)
+                .is_none()
+                .cmp(&key(b).is_none())
+                .then(key(a).cmp(&key(b)))
+        }),
+        "check" => rows.sort_by_key(|r| {
+            r.published
+                .as_ref()
+                .map(|p| p.check.as_ref().map(|c| c.outcome))
+        }),
+        "reminder" => rows.sort_by(|a, b| {
+            let at = |r: &Row| r.reminder.as_ref().map(|m| m.at.clone());
+            at(a).cmp(&at(b))
+        }),
         _ => rows.sort_by(|a, b| a.code.cmp(&b.code)),
     }
     if descending {
         rows.reverse();
     }
-}
-
-const EXPORT_HEADERS: [&str; 11] = [
-    "单位代码",
-    "单位名称",
-    "上级单位代码",
-    "状态",
-    "是否按时",
-    "逾期天数",
-    "最新版本",
-    "最近提交时间",
-    "错误数",
-    "警告数",
-    "退回理由",
-];
-
-fn export_cells(r: &Row, zone: &chrono::FixedOffset) -> [String; 11] {
-    [
-        r.code.clone(),
-        r.name.clone(),
-        r.parent.clone(),
-        r.state.zh().to_string(),
-        match r.days_late {
-            Some(0) => "按时".into(),
-            Some(_) => "逾期".into(),
-            None => String::new(),
-        },
-        r.days_late.map(|d| d.to_string()).unwrap_or_default(),
-        if r.revision > 0 {
-            r.revision.to_string()
-        } else {
-            String::new()
-        },
-        if r.at.is_empty() {
-            String::new()
-        } else {
-            crate::time::iso(&r.at, zone)
-        },
-        r.errors.to_string(),
-        r.warnings.to_string(),
-        r.return_reason.clone(),
-    ]
-}
-
-/// CSV: UTF-8 with a BOM (so Excel reads it as UTF-8), Chinese headers, ISO times.
-pub fn csv(rows: &[Row], zone: &chrono::FixedOffset) -> Vec<u8> {
-    let mut s = String::from("\u{feff}");
-    s.push_str(&EXPORT_HEADERS.join(","));
-    s.push_str("\r\n");
-    for r in rows {
-        let cells = export_cells(r, zone);
-        let line: Vec<String> = cells.iter().map(|c| csv_field(c)).collect();
-        s.push_str(&line.join(","));
-        s.push_str("\r\n");
-    }
-    s.into_bytes()
-}
-
-/// A CSV field: quoted when needed; text a spreadsheet would take for a formula is prefixed with `'`.
-fn csv_field(c: &str) -> String {
-    let c = if c.starts_with(['=', '+', '-', '@']) && c.parse::<f64>().is_err() {
-        format!("'{c}")
-    } else {
-        c.to_string()
-    };
-    if c.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", c.replace('"', "\"\""))
-    } else {
-        c
-    }
-}
-
-/// XLSX of the same table.
-pub fn xlsx(rows: &[Row], zone: &chrono::FixedOffset, title: &str) -> WebResult<Vec<u8>> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let fail = |e: rust_xlsxwriter::XlsxError| WebError::Internal(format!("xlsx: {e}"));
-    let mut book = Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.set_name("报送情况").map_err(fail)?;
-    let bold = Format::new().set_bold();
-    sheet
-        .write_string_with_format(0, 0, title, &bold)
-        .map_err(fail)?;
-    for (c, h) in EXPORT_HEADERS.iter().enumerate() {
-        sheet
-            .write_string_with_format(1, c as u16, *h, &bold)
-            .map_err(fail)?;
-    }
-    for (i, r) in rows.iter().enumerate() {
-        let row = i as u32 + 2;
-        for (c, v) in export_cells(r, zone).iter().enumerate() {
-            let numeric = matches!(c, 5 | 6 | 8 | 9) && !v.is_empty();
-            match v.parse::<f64>() {
-                Ok(n) if numeric => sheet.write_number(row, c as u16, n).map_err(fail)?,
-                _ => sheet.write_string(row, c as u16, v).map_err(fail)?,
-            };
-        }
-    }
-    sheet.set_column_width(1, 28).map_err(fail)?;
-    sheet.set_column_width(7, 26).map_err(fail)?;
-    book.save_to_buffer().map_err(fail)
 }
 
 #[cfg(test)]
@@ -366,21 +315,9 @@ mod tests {
             errors: 0,
             warnings: 2,
             return_reason: "表三, \"总计\"".into(),
+            published: None,
+            reminder: None,
         }
-    }
-
-    #[test]
-    fn csv_has_bom_chinese_headers_and_escapes() {
-        let z = crate::time::parse_zone("+08:00").unwrap();
-        let text = String::from_utf8(csv(&[r("a", State::Accepted, Some(3))], &z)).unwrap();
-        assert!(text.starts_with("\u{feff}单位代码,单位名称"));
-        let line = text.lines().nth(1).unwrap();
-        assert!(
-            line.contains("\"'=HYPERLINK(\"\"x\"\",\"\"a\"\")\""),
-            "{line}"
-        );
-        assert!(line.contains("2024-02-01T01:00:00+08:00"), "{line}");
-        assert!(line.contains(",逾期,3,"), "{line}");
     }
 
     #[test]

@@ -1,10 +1,14 @@
 //! The pages: routes, the security headers every answer carries, and helpers shared by the pages.
 
 mod board;
+mod board_export;
 mod board_table;
+mod follow_up;
 pub mod layout;
 mod login;
 mod office;
+mod quality;
+mod reminders;
 mod report;
 mod report_view;
 mod rollup;
@@ -44,6 +48,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/report/{code}/{year}/download/{format}",
             get(report::download),
         )
+        .route("/reminders", get(reminders::show))
         .route("/rollup", get(rollup::show))
         .route("/rollup/document/{format}", get(rollup::document))
         .route("/rollup/export/{format}", get(rollup::export))

@@ -73,6 +73,23 @@ async fn compare(
         .into_inner())
 }
 
+async fn completeness(
+    state: &AppState,
+    user: &Session,
+    org: &str,
+    year: i32,
+) -> WebResult<agg::CompletenessResponse> {
+    Ok(state
+        .upstreams
+        .aggregate(&user.token)?
+        .completeness(agg::CompletenessRequest {
+            org: org.to_string(),
+            year,
+        })
+        .await?
+        .into_inner())
+}
+
 fn label(key: &str) -> String {
     let schema = Edition::E2021.schema();
     schema
@@ -91,11 +108,13 @@ pub async fn show(
     city_only(&user)?;
     let org = org_or_default(&state, &user, q.org.clone()).await?;
     let year = year_or_default(&state, q.year);
-    let (rollup, years, offices) = tokio::join!(
+    let (rollup, years, offices, completeness) = tokio::join!(
         aggregate(&state, &user, &org, year, &q),
         compare(&state, &user, &org, vec![year - 1, year]),
         compare(&state, &user, &org, vec![year]),
+        completeness(&state, &user, &org, year),
     );
+    let per_office = super::quality::fetch(&state, &user, &completeness?, year).await?;
     let rollup = rollup?;
     let report = rollup
         .report
@@ -152,6 +171,7 @@ pub async fn show(
                 (quality(&rollup))
             }
         }
+        (super::quality::view(&per_office, year, &state.zone))
         h2 { "年度对比" }
         (chart(&years))
         (compare_table(&years, "年度", &format!("{} 与 {} 年度对比", year - 1, year)))
@@ -188,6 +208,7 @@ fn quality(r: &agg::AggregateResponse) -> Markup {
     html! {
         div.card {
             h2 { "质量" }
+            p { a href="#quality" { "各单位的检查结果与复核标记见下文" } }
             @if r.findings.is_empty() { p { "汇总数据未发现规则问题。" } }
             ol.findings {
                 @for f in &r.findings {
