@@ -192,6 +192,10 @@ async fn serve(services: Services, settings: Settings) -> anyhow::Result<()> {
                 log: settings.log.clone(),
                 tls: settings.tls.clone(),
             };
+            // The database is opened and migrated before the ready line, so that `listening on`
+            // means ready (scripts, benches and a bootstrap token wait for it); `run` opens it
+            // again and finds nothing left to migrate.
+            drop(nianbao_storage::connect(&storage.database).await?);
             println!("nianbao listening on {addr}");
             nianbao_storage::run(listener, &storage, shutdown).await?;
         }
