@@ -9,7 +9,9 @@
 //!
 //! Every cell of the result carries its page and box ([`crate::Origin`]).
 
+mod digits;
 mod geometry;
+mod grey;
 mod grid;
 mod lines;
 pub(crate) mod ocr;
@@ -57,6 +59,7 @@ pub fn read(bytes: &[u8]) -> Result<Doc, ImportError> {
         return Err(ImportError::NoText { format: "pdf" });
     }
     let mut doc = lines::doc(read);
+    if std::env::var_os("DBGL").is_some() { for l in &doc.lines { eprintln!("DBG {:?}", l.cells); } }
     doc.scanned = ocr;
     Ok(doc)
 }
