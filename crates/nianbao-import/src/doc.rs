@@ -122,7 +122,8 @@ impl Stream {
             .collect()
     }
 
-    /// Finds `needle` (normalised) at or after `from`, ignoring separators inside the match.
+    /// Finds `needle` (normalised) at or after `from`, ignoring separators and stray marks
+    /// ([`STRAY`]) inside the match.
     /// With `wrap`, a prefix of at least eight characters that ends at a separator also
     /// matches (a label wrapped over two printed lines). Returns (start, end).
     pub fn find(&self, needle: &str, from: usize, to: usize, wrap: bool) -> Option<(usize, usize)> {
@@ -141,6 +142,11 @@ impl Stream {
                         continue;
                     }
                     if c != pat[j] {
+                        // A stray mark (OCR reads specks as quotes and bars) is passed over.
+                        if k > i && STRAY.contains(&c) {
+                            k += 1;
+                            continue;
+                        }
                         break;
                     }
                     last_sep = false;
@@ -159,3 +165,7 @@ impl Stream {
         None
     }
 }
+
+/// Marks a label may hold where they are not printed (specks read by OCR): passed over
+/// inside a label's match when the label does not have them there.
+const STRAY: [char; 6] = ['"', '\'', '|', '“', '”', '`'];

@@ -16,7 +16,7 @@ use crate::ImportError;
 
 /// Resolution the pieces are read at (dots per inch): coarser scans are scaled up to it.
 const READ_DPI: f64 = 300.0;
-/// White around each piece and between pieces (pixels at [`READ_DPI`]).
+/// White left of each piece, and half the white between two pieces (pixels at [`READ_DPI`]).
 const MARGIN: usize = 24;
 
 /// A number cell's ink: its box on the page image (pixels).
@@ -43,27 +43,19 @@ pub fn reread(
     let (tables, _) = grid::tables(page);
     let mut pieces: Vec<Piece> = Vec::new();
     let mut drop = vec![false; page.glyphs.len()];
+    // The cells' inside, clear of their borders by a point.
+    let inset = (1.0 / pt).ceil();
     for cell in tables.iter().flat_map(|t| &t.cells) {
-        let cjk: usize = cell
-            .glyphs
-            .iter()
-            .map(|&k| page.glyphs[k].ch.chars().filter(|&c| chinese(&c.to_string())).count())
-            .sum();
-        if cjk >= 2 {
-            continue;
+        for &k in &cell.glyphs {
+            drop[k] = true;
         }
-        // The cell's inside, clear of its borders by a point.
-        let inset = (1.0 / pt).ceil();
-        let bx = [
+        let inside = [
             cell.x0 / pt + inset,
             cell.top / pt + inset,
             cell.x1 / pt - inset,
             cell.bottom / pt - inset,
         ];
-        for &k in &cell.glyphs {
-            drop[k] = true;
-        }
-        if let Some(ink) = grey.ink_box(bx, dpi) {
+        if let Some(ink) = grey.ink_box(inside, dpi) {
             pieces.push(Piece { ink });
         }
     }
@@ -80,6 +72,7 @@ pub fn reread(
         let path = dir.join(format!("n{}.pgm", page.number));
         std::fs::write(&path, sheet.to_pgm())
             .map_err(|e| super::ocr::failed("write", &e.to_string()))?;
+        if let Some(d) = std::env::var_os("DBGS") { let _ = std::fs::copy(&path, std::path::Path::new(&d).join(format!("n{}.pgm", page.number))); }
         let (digits, words) = std::thread::scope(|s| {
             let digits = s.spawn(|| {
                 tesseract_words(
@@ -93,10 +86,7 @@ pub fn reread(
         });
         let digits = digits.map_err(|_| super::ocr::failed("tesseract", "thread"))??;
         let words = words?;
-        let texts = readings(&digits, &slots)
-            .into_iter()
-            .zip(labels(&words, &slots))
-            .map(|(number, label)| if chinese(&label) { label } else { number });
+        let texts = slots.iter().map(|slot| reading(&words, &digits, slot));
         for (piece, text) in pieces.iter().zip(texts) {
             let [x0, top, x1, bottom] = piece.ink.map(|v| v as f64 * pt);
             glyphs.push(Glyph {
@@ -115,7 +105,7 @@ pub fn reread(
 
 /// The pieces' ink cut out, scaled by `scale`, stacked one under another; with each piece's
 /// band (top, bottom) on the sheet.
-fn stack(grey: &Grey, pieces: &[Piece], scale: f64) -> (Grey, Vec<(f64, f64)>) {
+fn stack(grey: &Grey, pieces: &[Piece], scale: f64) -> (Grey, Vec<Slot>) {
     let cuts: Vec<Grey> = pieces
         .iter()
         .map(|p| {
@@ -129,8 +119,7 @@ fn stack(grey: &Grey, pieces: &[Piece], scale: f64) -> (Grey, Vec<(f64, f64)>) {
             )
         })
         .collect();
-    let tallest = cuts.iter().map(|c| c.h).max().unwrap_or(0);
-    let gap = MARGIN.max(tallest);
+    let gap = 2 * MARGIN;
     let w = cuts.iter().map(|c| c.w).max().unwrap_or(0) + 2 * MARGIN;
     let h = cuts.iter().map(|c| c.h + gap).sum::<usize>() + gap;
     let mut sheet = Grey {
@@ -145,54 +134,60 @@ fn stack(grey: &Grey, pieces: &[Piece], scale: f64) -> (Grey, Vec<(f64, f64)>) {
             let at = (y + row) * w + MARGIN;
             sheet.px[at..at + c.w].copy_from_slice(&c.px[row * c.w..(row + 1) * c.w]);
         }
-        slots.push(((y - gap / 2) as f64, (y + c.h + gap / 2) as f64));
+        slots.push(Slot {
+            band: ((y - gap / 2) as f64, (y + c.h + gap / 2) as f64),
+            ink: (y as f64, (y + c.h) as f64),
+        });
         y += c.h + gap;
     }
     (sheet, slots)
 }
 
-/// Each piece's words joined (its reading as text).
-fn labels(words: &[Word], slots: &[(f64, f64)]) -> Vec<String> {
-    slots
+/// A piece's place on the sheet: its band (top, bottom, gaps shared with its neighbours)
+/// and its ink (top, bottom).
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    band: (f64, f64),
+    ink: (f64, f64),
+}
+
+fn within<'a>(words: &'a [Word], slot: &Slot) -> Vec<&'a Word> {
+    words
         .iter()
-        .map(|&(a, b)| {
-            words
-                .iter()
-                .filter(|w| (a..b).contains(&((w.top + w.bottom) / 2.0)))
-                .map(|w| w.text.as_str())
-                .collect()
-        })
+        .filter(|w| (slot.band.0..slot.band.1).contains(&((w.top + w.bottom) / 2.0)))
         .collect()
 }
 
-/// Each piece's reading: its words joined, marked in doubt unless it is one word read as a
-/// plain number at or above [`CONFIDENT`]. A piece with ink but no word read is in doubt.
-fn readings(words: &[Word], slots: &[(f64, f64)]) -> Vec<String> {
-    slots
-        .iter()
-        .map(|&(a, b)| {
-            let here: Vec<&Word> = words
-                .iter()
-                .filter(|w| {
-                    let c = (w.top + w.bottom) / 2.0;
-                    c >= a && c < b
-                })
-                .collect();
-            let text: String = here.iter().map(|w| w.text.as_str()).collect();
-            let plain = !text.is_empty()
-                && text.chars().all(|c| c.is_ascii_digit() || c == '.')
-                && text.chars().filter(|&c| c == '.').count() <= 1
-                && !text.starts_with('.')
-                && !text.ends_with('.');
-            let sure = here.len() == 1 && plain && here[0].conf >= CONFIDENT;
-            match (sure, plain) {
-                (true, _) => text,
-                (false, true) => format!("{DOUBT}{text}"),
-                // Unreadable: a number stands here, its value unknown; the rules decide it.
-                (false, false) => format!("{DOUBT}0"),
-            }
-        })
-        .collect()
+/// A piece's reading, from its words read as text and its words read as digits only.
+///
+/// - Chinese read: a label, as read.
+/// - Ink taller than the digits read by more than half (several printed lines): not a number;
+///   the text as read.
+/// - One word of digits read at or above [`CONFIDENT`]: that number.
+/// - Digits otherwise (below the bar, or in several words): that number, in doubt.
+/// - Nothing read as a number: a number in doubt (its value unknown, `0` stands for it), which
+///   the rules decide or leave absent.
+fn reading(text: &[Word], digits: &[Word], slot: &Slot) -> String {
+    let label: String = within(text, slot).iter().map(|w| w.text.as_str()).collect();
+    if chinese(&label) {
+        return label;
+    }
+    let here = within(digits, slot);
+    let number: String = here.iter().map(|w| w.text.as_str()).collect();
+    let tallest = here.iter().map(|w| w.bottom - w.top).fold(0.0, f64::max);
+    if tallest > 0.0 && slot.ink.1 - slot.ink.0 > 1.5 * tallest {
+        return label;
+    }
+    let plain = !number.is_empty()
+        && number.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && number.chars().filter(|&c| c == '.').count() <= 1
+        && !number.starts_with('.')
+        && !number.ends_with('.');
+    match (plain, here.len() == 1 && here.iter().all(|w| w.conf >= CONFIDENT)) {
+        (true, true) => number,
+        (true, false) => format!("{DOUBT}{number}"),
+        (false, _) => format!("{DOUBT}0"),
+    }
 }
 
 #[cfg(test)]
@@ -210,20 +205,38 @@ mod tests {
         }
     }
 
+    fn slot(top: f64, lines: f64) -> Slot {
+        Slot {
+            band: (top, top + 50.0 * lines),
+            ink: (top + 10.0, top + 10.0 + 20.0 * lines + 10.0 * (lines - 1.0)),
+        }
+    }
+
     #[test]
-    fn readings_by_band_with_doubt() {
-        let slots = [(0.0, 50.0), (50.0, 100.0), (100.0, 150.0), (150.0, 200.0)];
-        let words = [
+    fn a_piece_is_a_sure_number_a_doubtful_one_or_a_label() {
+        let text = [
+            word(10.0, "O", 50.0),
+            word(60.0, "7", 90.0),
+            word(110.0, "尚未审", 90.0),
+            word(140.0, "结", 90.0),
+            word(210.0, "|", 30.0),
+            word(212.0, "(", 30.0),
+        ];
+        let digits = [
             word(10.0, "12", 95.0),
             word(60.0, "7", 40.0),
-            word(110.0, "1", 96.0),
-            word(112.0, "0", 96.0),
+            word(110.0, "0", 96.0),
+            word(160.0, "1", 96.0),
+            word(162.0, "0", 96.0),
+            word(212.0, "0", 96.0),
         ];
-        let r = readings(&words, &slots);
-        assert_eq!(r[0], "12");
-        assert_eq!(r[1], format!("{DOUBT}7"));
-        assert_eq!(r[2], format!("{DOUBT}10"));
-        assert_eq!(r[3], format!("{DOUBT}0"));
+        assert_eq!(reading(&text, &digits, &slot(0.0, 1.0)), "12");
+        assert_eq!(reading(&text, &digits, &slot(50.0, 1.0)), format!("{DOUBT}7"));
+        assert_eq!(reading(&text, &digits, &slot(100.0, 2.0)), "尚未审结");
+        assert_eq!(reading(&text, &digits, &slot(150.0, 1.0)), format!("{DOUBT}10"));
+        // Two lines of ink, one line read as digits: not a number.
+        assert_eq!(reading(&text, &digits, &slot(200.0, 2.0)), "|(");
+        assert_eq!(reading(&[], &[], &slot(300.0, 1.0)), format!("{DOUBT}0"));
         assert!(chinese("自然人") && !chinese("〇 0 O"));
     }
 }

@@ -15,6 +15,8 @@ pub struct Grey {
 
 /// Pixels darker than this are ink.
 const INK: u8 = 128;
+/// Pixels at least this light are paper.
+const PAPER: u8 = 200;
 
 impl Grey {
     /// A binary PGM (`P5`, 8 bits).
@@ -182,7 +184,8 @@ impl Grey {
         (n >= least && max_x > min_x && max_y > min_y).then_some([min_x, min_y, max_x + 1, max_y + 1])
     }
 
-    /// The piece `[x0, y0, x1, y1]` (clamped to the image) scaled by `scale` (bilinear).
+    /// The piece `[x0, y0, x1, y1]` (clamped to the image) scaled by `scale` (bilinear), its
+    /// paper white.
     pub fn cut(&self, x0: usize, y0: usize, x1: usize, y1: usize, scale: f64) -> Grey {
         let (x1, y1) = (x1.min(self.w), y1.min(self.h));
         let (sw, sh) = (x1.saturating_sub(x0).max(1), y1.saturating_sub(y0).max(1));
@@ -202,7 +205,9 @@ impl Grey {
                 let (ix1, iy1) = ((ix + 1).min(sw - 1), (iy + 1).min(sh - 1));
                 let top = at(ix, iy) * (1.0 - tx) + at(ix1, iy) * tx;
                 let bottom = at(ix, iy1) * (1.0 - tx) + at(ix1, iy1) * tx;
-                px.push((top * (1.0 - ty) + bottom * ty).round() as u8);
+                let v = (top * (1.0 - ty) + bottom * ty).round() as u8;
+                // Paper (and its noise) made white, so that the piece has no edge on a sheet.
+                px.push(if v >= PAPER { 255 } else { v });
             }
         }
         Grey { w, h, px }
