@@ -2,7 +2,7 @@
 //! character stream the table and prose readers search.
 
 use crate::Origin;
-use crate::normalize::{BLANK, CELL, LINE, norm};
+use crate::normalize::{BLANK, CELL, LINE, is_sep, norm};
 
 /// One printed line (or table row): its cells in reading order.
 #[derive(Clone, Debug, Default)]
@@ -50,6 +50,8 @@ pub struct Stream {
     pub origin: Vec<Option<Origin>>,
     /// Per character, whether its cell's reading is in doubt (empty when none is).
     pub doubt: Vec<bool>,
+    /// Read by OCR: a label not found as printed is looked for with a few characters misread.
+    pub fuzzy: bool,
 }
 
 impl Stream {
@@ -104,6 +106,7 @@ impl Stream {
             chars,
             origin,
             doubt,
+            fuzzy: doc.scanned,
         }
     }
 
@@ -126,8 +129,47 @@ impl Stream {
     /// ([`STRAY`]) inside the match.
     /// With `wrap`, a prefix of at least eight characters that ends at a separator also
     /// matches (a label wrapped over two printed lines). Returns (start, end).
+    ///
+    /// In a document read by OCR, a label of at least four characters not found so is
+    /// looked for again with up to one character in four misread (the earliest such place).
     pub fn find(&self, needle: &str, from: usize, to: usize, wrap: bool) -> Option<(usize, usize)> {
         let pat: Vec<char> = norm(needle).chars().collect();
+        self.find_exact(&pat, from, to, wrap).or_else(|| {
+            (self.fuzzy && pat.len() >= 4)
+                .then(|| self.find_misread(&pat, from, to))
+                .flatten()
+        })
+    }
+
+    /// [`Stream::find`] with up to `pat.len() / 4` characters of the match misread.
+    fn find_misread(&self, pat: &[char], from: usize, to: usize) -> Option<(usize, usize)> {
+        let to = to.min(self.chars.len());
+        let budget = pat.len() / 4;
+        (from..to).find_map(|i| {
+            if is_sep(self.chars[i]) || self.chars[i] == BLANK {
+                return None;
+            }
+            let (mut j, mut k, mut misread) = (0, i, 0);
+            while j < pat.len() && k < to {
+                let c = self.chars[k];
+                if is_sep(c) {
+                    k += 1;
+                    continue;
+                }
+                if c != pat[j] {
+                    misread += 1;
+                    if misread > budget || c == BLANK {
+                        return None;
+                    }
+                }
+                j += 1;
+                k += 1;
+            }
+            (j == pat.len()).then_some((i, k))
+        })
+    }
+
+    fn find_exact(&self, pat: &[char], from: usize, to: usize, wrap: bool) -> Option<(usize, usize)> {
         let first = *pat.first()?;
         let to = to.min(self.chars.len());
         let mut i = from;
