@@ -7,6 +7,9 @@
 //!   the other equations give it; when exactly one such change makes every equation it is in
 //!   hold, it is taken; else every cell of the equation is left absent.
 //!
+//! Only equations whose cells are all known are used, to decide or to find a rule broken: the
+//! rules count an absent cell as 0, and an OCR reading left absent is not a 0.
+//!
 //! Every cell so filled or left absent gets a diagnostic naming the cell and its page.
 
 use std::collections::BTreeMap;
@@ -37,15 +40,27 @@ fn broken(report: &Report) -> BTreeMap<String, (Vec<String>, Option<i64>)> {
         .collect()
 }
 
+/// Whether every cell of an equation but `except` is known (the rules count an absent cell
+/// as 0, which says nothing about an OCR reading).
+fn complete(report: &Report, cells: &[String], except: &str) -> bool {
+    cells
+        .iter()
+        .all(|c| c == except || report.cells.contains_key(c.as_str()))
+}
+
 /// The value the equations holding `key` give it, the other cells as they are: one value
-/// every such equation agrees on, non-negative, under which they all hold.
+/// every such equation whose other cells are all known agrees on, non-negative, under which
+/// they all hold; none when no such equation holds `key`.
 fn solve(report: &mut Report, key: &'static str) -> Option<i64> {
     let saved = report.cells.remove(key);
     let mut at = |v: i64| {
         report.cells.insert(key, Value::Count(v));
-        broken(report)
+        let found = broken(report);
+        found
             .into_iter()
-            .filter(|(_, (cells, _))| cells.iter().any(|c| c == key))
+            .filter(|(_, (cells, _))| {
+                cells.iter().any(|c| c == key) && complete(report, cells, key)
+            })
             .map(|(f, (_, r))| (f, r))
             .collect::<BTreeMap<String, Option<i64>>>()
     };
@@ -127,7 +142,10 @@ pub fn by_rules(imp: &mut Imported, doubted: &[&'static str]) {
     }
     // Broken equations among the readings not in doubt.
     for _ in 0..20 {
-        let Some((_, (cells, _))) = broken(&imp.report).into_iter().next() else {
+        let Some((_, (cells, _))) = broken(&imp.report)
+            .into_iter()
+            .find(|(_, (cells, _))| complete(&imp.report, cells, ""))
+        else {
             break;
         };
         let keys: Vec<&'static str> = cells

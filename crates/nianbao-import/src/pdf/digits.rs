@@ -19,6 +19,9 @@ const READ_DPI: f64 = 300.0;
 /// White left of each piece, and half the white between two pieces (pixels at [`READ_DPI`]).
 const MARGIN: usize = 24;
 
+/// The mean confidence (0–100) of the Chinese words read in a cell for it to be a label.
+const LABEL_CONFIDENT: f64 = 50.0;
+
 /// A number cell's ink: its box on the page image (pixels).
 struct Piece {
     ink: [usize; 4],
@@ -160,7 +163,8 @@ fn within<'a>(words: &'a [Word], slot: &Slot) -> Vec<&'a Word> {
 
 /// A piece's reading, from its words read as text and its words read as digits only.
 ///
-/// - Chinese read: a label, as read.
+/// - Chinese read at [`LABEL_CONFIDENT`] or above (on average): a label, as read. (A `1` is
+///   often read as `工` or `了`, at a confidence near 0.)
 /// - Ink taller than the digits read by more than half (several printed lines): not a number;
 ///   the text as read.
 /// - One word of digits read at or above [`CONFIDENT`]: that number.
@@ -168,8 +172,15 @@ fn within<'a>(words: &'a [Word], slot: &Slot) -> Vec<&'a Word> {
 /// - Nothing read as a number: a number in doubt (its value unknown, `0` stands for it), which
 ///   the rules decide or leave absent.
 fn reading(text: &[Word], digits: &[Word], slot: &Slot) -> String {
-    let label: String = within(text, slot).iter().map(|w| w.text.as_str()).collect();
-    if chinese(&label) {
+    let words = within(text, slot);
+    let label: String = words.iter().map(|w| w.text.as_str()).collect();
+    let chinese_words: Vec<f64> = words
+        .iter()
+        .filter(|w| chinese(&w.text))
+        .map(|w| w.conf)
+        .collect();
+    let mean = chinese_words.iter().sum::<f64>() / chinese_words.len().max(1) as f64;
+    if !chinese_words.is_empty() && mean >= LABEL_CONFIDENT {
         return label;
     }
     let here = within(digits, slot);
@@ -216,7 +227,7 @@ mod tests {
     fn a_piece_is_a_sure_number_a_doubtful_one_or_a_label() {
         let text = [
             word(10.0, "O", 50.0),
-            word(60.0, "7", 90.0),
+            word(60.0, "工", 3.0),
             word(110.0, "尚未审", 90.0),
             word(140.0, "结", 90.0),
             word(210.0, "|", 30.0),
