@@ -1,8 +1,9 @@
 //! The numbers of a scanned table, read cell by cell. Once the page's ruling lines give the
 //! grid, every cell the page-wide reading found no Chinese in is a number cell: its ink is
 //! cut out (scaled up to 300 dpi when the scan is coarser), the pieces are stacked into one
-//! image, one per line, and Tesseract reads that image once with digits only
-//! (`tessedit_char_whitelist`). Each cell then holds what its own piece read; a piece read
+//! image, one per line, and Tesseract reads that image twice at once (two threads): as text
+//! with the Chinese model, and as digits only with the English model
+//! (`tessedit_char_whitelist`; the Chinese model reads a printed 6 as 0). Each cell then holds what its own piece read; a piece read
 //! below [`CONFIDENT`], read as more than one word, or not read as a plain number is marked
 //! in doubt, and the rules decide it or leave it absent (`crate::resolve`).
 
@@ -80,11 +81,12 @@ pub fn reread(
             let digits = s.spawn(|| {
                 tesseract_words(
                     &path,
+                    "eng",
                     READ_DPI as u32,
                     &["--psm", "6", "-c", "tessedit_char_whitelist=0123456789."],
                 )
             });
-            let words = tesseract_words(&path, READ_DPI as u32, &["--psm", "6"]);
+            let words = tesseract_words(&path, "chi_sim", READ_DPI as u32, &["--psm", "6"]);
             (digits.join(), words)
         });
         let digits = digits.map_err(|_| super::ocr::failed("tesseract", "thread"))??;

@@ -76,6 +76,13 @@ fn need_tesseract() -> Result<(), ImportError> {
             "tesseract-ocr-chi-sim",
         ));
     }
+    // Digits are read with the English model: the Chinese one reads a printed 6 as 0.
+    if !langs.lines().any(|l| l.trim() == "eng") {
+        return Err(missing(
+            "tesseract 的英文模型 eng / Tesseract's eng model",
+            "tesseract-ocr-eng",
+        ));
+    }
     Ok(())
 }
 
@@ -215,12 +222,12 @@ fn page(mut grey: Grey, number: u32, dpi: u32, dir: &Path) -> Result<Page, Impor
     Ok(page)
 }
 
-/// Runs Tesseract (Simplified Chinese model, one thread) on an image with `args`; its TSV.
-fn run_tesseract(image: &Path, dpi: u32, args: &[&str]) -> Result<String, ImportError> {
+/// Runs Tesseract (model `lang`, one thread) on an image with `args`; its TSV.
+fn run_tesseract(image: &Path, lang: &str, dpi: u32, args: &[&str]) -> Result<String, ImportError> {
     let run = Command::new("tesseract")
         .arg(image)
         .arg("stdout")
-        .args(["-l", "chi_sim", "--dpi", &dpi.to_string()])
+        .args(["-l", lang, "--dpi", &dpi.to_string()])
         .args(args)
         .arg("tsv")
         .env("OMP_THREAD_LIMIT", "1")
@@ -238,15 +245,21 @@ fn run_tesseract(image: &Path, dpi: u32, args: &[&str]) -> Result<String, Import
 fn tesseract(image: &Path, dpi: u32) -> Result<Vec<Glyph>, ImportError> {
     let tsv = run_tesseract(
         image,
+        "chi_sim",
         dpi,
         &["--psm", "6", "-c", "preserve_interword_spaces=1"],
     )?;
     Ok(words(&tsv))
 }
 
-/// Runs Tesseract on an image with `args`; the words it read, in pixels.
-pub fn tesseract_words(image: &Path, dpi: u32, args: &[&str]) -> Result<Vec<Word>, ImportError> {
-    Ok(parse_tsv(&run_tesseract(image, dpi, args)?).0)
+/// Runs Tesseract (model `lang`) on an image with `args`; the words it read, in pixels.
+pub fn tesseract_words(
+    image: &Path,
+    lang: &str,
+    dpi: u32,
+    args: &[&str],
+) -> Result<Vec<Word>, ImportError> {
+    Ok(parse_tsv(&run_tesseract(image, lang, dpi, args)?).0)
 }
 
 /// One word of Tesseract's TSV output: its box (pixels), confidence (0–100) and text.
