@@ -26,6 +26,8 @@ const LABEL_CONFIDENT: f64 = 50.0;
 /// A number cell's ink: its box on the page image (pixels).
 struct Piece {
     ink: [usize; 4],
+    /// Printed lines (runs of inked rows): a number is printed on one.
+    lines: usize,
 }
 
 /// Whether a reading holds Chinese (a label, not a number).
@@ -59,8 +61,8 @@ pub fn reread(
             cell.x1 / pt - inset,
             cell.bottom / pt - inset,
         ];
-        if let Some(ink) = grey.ink_box(inside, dpi) {
-            pieces.push(Piece { ink });
+        if let Some((ink, lines)) = grey.ink_box(inside, dpi) {
+            pieces.push(Piece { ink, lines });
         }
     }
     let mut glyphs: Vec<Glyph> = page
@@ -134,7 +136,7 @@ fn stack(grey: &Grey, pieces: &[Piece], scale: f64) -> (Grey, Vec<Slot>) {
     };
     let mut slots = Vec::new();
     let mut y = gap;
-    for c in &cuts {
+    for (c, piece) in cuts.iter().zip(pieces) {
         for row in 0..c.h {
             let at = (y + row) * w + MARGIN;
             sheet.px[at..at + c.w].copy_from_slice(&c.px[row * c.w..(row + 1) * c.w]);
@@ -142,6 +144,7 @@ fn stack(grey: &Grey, pieces: &[Piece], scale: f64) -> (Grey, Vec<Slot>) {
         slots.push(Slot {
             band: ((y - gap / 2) as f64, (y + c.h + gap / 2) as f64),
             ink: (y as f64, (y + c.h) as f64),
+            lines: piece.lines,
         });
         y += c.h + gap;
     }
@@ -154,6 +157,7 @@ fn stack(grey: &Grey, pieces: &[Piece], scale: f64) -> (Grey, Vec<Slot>) {
 struct Slot {
     band: (f64, f64),
     ink: (f64, f64),
+    lines: usize,
 }
 
 fn within<'a>(words: &'a [Word], slot: &Slot) -> Vec<&'a Word> {
@@ -167,8 +171,8 @@ fn within<'a>(words: &'a [Word], slot: &Slot) -> Vec<&'a Word> {
 ///
 /// - Chinese read at [`LABEL_CONFIDENT`] or above (on average): a label, as read. (A `1` is
 ///   often read as `工` or `了`, at a confidence near 0.)
-/// - Ink taller than the digits read by more than half (several printed lines): not a number;
-///   the text as read.
+/// - Ink in several printed lines, or taller than the digits read by more than half: not a
+///   number; the text as read.
 /// - One word of digits read at or above [`CONFIDENT`]: that number.
 /// - Digits otherwise (below the bar, or in several words): that number, in doubt.
 /// - Nothing read as a number: a number in doubt (its value unknown, `0` stands for it), which
@@ -188,7 +192,7 @@ fn reading(text: &[Word], digits: &[Word], slot: &Slot) -> String {
     let here = within(digits, slot);
     let number: String = here.iter().map(|w| w.text.as_str()).collect();
     let tallest = here.iter().map(|w| w.bottom - w.top).fold(0.0, f64::max);
-    if tallest > 0.0 && slot.ink.1 - slot.ink.0 > 1.5 * tallest {
+    if slot.lines > 1 || (tallest > 0.0 && slot.ink.1 - slot.ink.0 > 1.5 * tallest) {
         return label;
     }
     let plain = !number.is_empty()
@@ -220,6 +224,7 @@ mod tests {
 
     fn slot(top: f64, lines: f64) -> Slot {
         Slot {
+            lines: 1,
             band: (top, top + 50.0 * lines),
             ink: (top + 10.0, top + 10.0 + 20.0 * lines + 10.0 * (lines - 1.0)),
         }
@@ -250,6 +255,12 @@ mod tests {
         // Two lines of ink, one line read as digits: not a number.
         assert_eq!(reading(&text, &digits, &slot(200.0, 2.0)), "|(");
         assert_eq!(reading(&[], &[], &slot(300.0, 1.0)), format!("{DOUBT}0"));
+        // Ink in two printed lines is not a number, whatever the digits read.
+        let two = Slot {
+            lines: 2,
+            ..slot(0.0, 1.0)
+        };
+        assert_eq!(reading(&text, &digits, &two), "O");
         assert!(chinese("自然人") && !chinese("〇 0 O"));
     }
 }

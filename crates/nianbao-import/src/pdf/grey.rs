@@ -152,8 +152,9 @@ impl Grey {
 
     /// The box of the ink inside `[x0, y0, x1, y1]` (pixels), leaving out what is left of a
     /// ruling line (a row or column inked over nine tenths of the box); none when there is
-    /// too little ink for a character at `dpi`.
-    pub fn ink_box(&self, b: [f64; 4], dpi: u32) -> Option<[usize; 4]> {
+    /// too little ink for a character at `dpi`. With it, how many printed lines the ink
+    /// makes: runs of inked rows (of at least a hundredth of an inch) with blank rows between.
+    pub fn ink_box(&self, b: [f64; 4], dpi: u32) -> Option<([usize; 4], usize)> {
         let clamp = |v: f64, max: usize| (v.max(0.0) as usize).min(max);
         let (x0, y0) = (clamp(b[0], self.w), clamp(b[1], self.h));
         let (x1, y1) = (clamp(b[2], self.w), clamp(b[3], self.h));
@@ -166,22 +167,30 @@ impl Grey {
         let rows: Vec<bool> = (y0..y1).map(|y| !line_row(y)).collect();
         let cols: Vec<bool> = (x0..x1).map(|x| !line_col(x)).collect();
         let (mut min_x, mut min_y, mut max_x, mut max_y, mut n) = (usize::MAX, usize::MAX, 0, 0, 0);
+        let (mut lines, mut run) = (0, 0);
+        let tall = (dpi as usize / 100).max(1);
         for y in y0..y1 {
-            if !rows[y - y0] {
-                continue;
-            }
-            for x in x0..x1 {
-                if cols[x - x0] && self.ink(x, y) {
-                    min_x = min_x.min(x);
-                    max_x = max_x.max(x);
-                    min_y = min_y.min(y);
-                    max_y = max_y.max(y);
-                    n += 1;
+            let mut inked = 0;
+            if rows[y - y0] {
+                for x in x0..x1 {
+                    if cols[x - x0] && self.ink(x, y) {
+                        min_x = min_x.min(x);
+                        max_x = max_x.max(x);
+                        min_y = min_y.min(y);
+                        max_y = max_y.max(y);
+                        inked += 1;
+                    }
                 }
+            }
+            n += inked;
+            run = if inked > 0 { run + 1 } else { 0 };
+            if run == tall {
+                lines += 1;
             }
         }
         let least = ((f64::from(dpi) / 300.0).powi(2) * 12.0).max(4.0) as usize;
-        (n >= least && max_x > min_x && max_y > min_y).then_some([min_x, min_y, max_x + 1, max_y + 1])
+        (n >= least && max_x > min_x && max_y > min_y)
+            .then_some(([min_x, min_y, max_x + 1, max_y + 1], lines))
     }
 
     /// The piece `[x0, y0, x1, y1]` (clamped to the image) scaled by `scale` (bilinear), its
