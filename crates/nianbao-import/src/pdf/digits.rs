@@ -69,7 +69,7 @@ pub fn reread(
         .glyphs
         .drain(..)
         .zip(drop)
-        .filter(|(_, d)| !d)
+        .filter(|(g, d)| !d && !footer(g, page.height))
         .map(|(g, _)| g)
         .collect();
     if !pieces.is_empty() {
@@ -169,8 +169,9 @@ fn within<'a>(words: &'a [Word], slot: &Slot) -> Vec<&'a Word> {
 
 /// A piece's reading, from its words read as text and its words read as digits only.
 ///
-/// - Chinese read at [`LABEL_CONFIDENT`] or above (on average): a label, as read. (A `1` is
-///   often read as `工` or `了`, at a confidence near 0.)
+/// - Two Chinese characters or more read at [`LABEL_CONFIDENT`] or above (on average): a
+///   label, as read (every label of the tables has two characters at least; a `1` is often
+///   read as `工` or `了`, at a confidence near 0, a `4` as `直`).
 /// - Ink in several printed lines, or taller than the digits read by more than half: not a
 ///   number; the text as read.
 /// - One word of digits read at or above [`CONFIDENT`]: that number.
@@ -182,13 +183,13 @@ fn within<'a>(words: &'a [Word], slot: &Slot) -> Vec<&'a Word> {
 fn reading(text: &[Word], digits: &[Word], slot: &Slot) -> String {
     let words = within(text, slot);
     let label: String = words.iter().map(|w| w.text.as_str()).collect();
-    let chinese_words: Vec<f64> = words
+    let chinese_words: Vec<&&Word> = words.iter().filter(|w| chinese(&w.text)).collect();
+    let mean = chinese_words.iter().map(|w| w.conf).sum::<f64>() / chinese_words.len().max(1) as f64;
+    let characters: usize = chinese_words
         .iter()
-        .filter(|w| chinese(&w.text))
-        .map(|w| w.conf)
-        .collect();
-    let mean = chinese_words.iter().sum::<f64>() / chinese_words.len().max(1) as f64;
-    if !chinese_words.is_empty() && mean >= LABEL_CONFIDENT {
+        .map(|w| w.text.chars().filter(|c| chinese(&c.to_string())).count())
+        .sum();
+    if characters >= 2 && mean >= LABEL_CONFIDENT {
         return label;
     }
     let here = within(digits, slot);
@@ -209,6 +210,16 @@ fn reading(text: &[Word], digits: &[Word], slot: &Slot) -> String {
         (false, true) => format!("{DOUBT}{label}"),
         (false, false) => format!("{DOUBT}0"),
     }
+}
+
+/// Whether a word outside the tables is a page number in the page's foot: in its lowest
+/// twelfth, only digits and what OCR makes of the dashes around them.
+fn footer(g: &Glyph, height: f64) -> bool {
+    g.cy() > height * 11.0 / 12.0
+        && g.ch.chars().any(|c| c.is_ascii_digit())
+        && g.ch.chars().all(|c| {
+            c.is_ascii_digit() || c == DOUBT || "-—–－─一_~|[]()（）".contains(c)
+        })
 }
 
 /// Whether a reading is a plain number (digits, at most one decimal point inside).
@@ -284,5 +295,8 @@ mod tests {
         };
         assert_eq!(reading(&text, &digits, &two), "O");
         assert!(chinese("自然人") && !chinese("〇 0 O"));
+        // One Chinese character read sure is a misread digit, not a label.
+        let one = [word(10.0, "直", 80.0)];
+        assert_eq!(reading(&one, &[word(10.0, "4", 95.0)], &slot(0.0, 1.0)), "4");
     }
 }
