@@ -15,6 +15,9 @@ pub struct Grey {
 
 /// Pixels darker than this are ink.
 const INK: u8 = 128;
+/// Pixels darker than this may be part of a ruling line: a thin line scanned coarsely and
+/// turned comes out grey.
+const LINE_INK: u8 = 200;
 /// Pixels at least this light are paper.
 const PAPER: u8 = 200;
 
@@ -222,7 +225,7 @@ impl Grey {
         Grey { w, h, px }
     }
 
-    /// Ruling lines: runs of ink at least a third of an inch long (gaps of up to 2 pixels
+    /// Ruling lines: runs of ink (below [`LINE_INK`]) at least a third of an inch long (gaps of up to 2 pixels
     /// bridged), horizontal and vertical, in pixels.
     pub fn lines(&self, dpi: u32) -> (Vec<Seg>, Vec<Seg>) {
         let min = (dpi as usize) / 3;
@@ -253,8 +256,9 @@ impl Grey {
             }
             out
         };
-        let h = runs(self.w, self.h, &|x, y| self.ink(x, y));
-        let v = runs(self.h, self.w, &|y, x| self.ink(x, y));
+        let line = |x: usize, y: usize| self.px[y * self.w + x] < LINE_INK;
+        let h = runs(self.w, self.h, &|x, y| line(x, y));
+        let v = runs(self.h, self.w, &|y, x| line(x, y));
         (h, v)
     }
 }

@@ -124,40 +124,50 @@ pub fn pages(bytes: &[u8], numbers: &[u32]) -> Result<Vec<Page>, ImportError> {
     Ok(out)
 }
 
-/// A photo or scan of the report (PNG or JPEG), read by OCR. ImageMagick's `convert` gives
-/// its grey pixels (for the skew and the ruling lines).
-pub fn image(bytes: &[u8]) -> Result<Doc, ImportError> {
+/// Photos or scans of the report's pages (PNG or JPEG), in order, read by OCR. ImageMagick's
+/// `convert` gives their grey pixels (for the skew and the ruling lines).
+pub fn images(images: &[&[u8]]) -> Result<Doc, ImportError> {
     need_tesseract()?;
     if !have("convert", "-version") {
         return Err(missing("convert (ImageMagick)", "imagemagick"));
     }
     let dir = tempdir()?;
-    let src = dir.path().join("in.img");
-    std::fs::write(&src, bytes).map_err(|e| failed("write", &e.to_string()))?;
-    let pgm = dir.path().join("in.pgm");
-    let run = Command::new("convert")
-        .arg(&src)
-        .args(["-colorspace", "Gray", "-depth", "8"])
-        .arg(format!("pgm:{}", pgm.display()))
-        .output()
-        .map_err(|e| failed("convert", &e.to_string()))?;
-    if !run.status.success() {
-        return Err(ImportError::Corrupt {
-            format: "image",
-            reason: String::from_utf8_lossy(&run.stderr)
-                .lines()
-                .next()
-                .unwrap_or("")
-                .to_string(),
-        });
+    let mut pages = Vec::new();
+    for (i, bytes) in images.iter().enumerate() {
+        let number = i as u32 + 1;
+        let src = dir.path().join(format!("in{number}.img"));
+        std::fs::write(&src, bytes).map_err(|e| failed("write", &e.to_string()))?;
+        let pgm = dir.path().join(format!("in{number}.pgm"));
+        let run = Command::new("convert")
+            .arg(&src)
+            .args(["-colorspace", "Gray", "-depth", "8"])
+            .arg(format!("pgm:{}", pgm.display()))
+            .output()
+            .map_err(|e| failed("convert", &e.to_string()))?;
+        if !run.status.success() {
+            return Err(ImportError::Corrupt {
+                format: "image",
+                reason: format!(
+                    "第 {number} 页 / page {number}: {}",
+                    String::from_utf8_lossy(&run.stderr).lines().next().unwrap_or("")
+                ),
+            });
+        }
+        let data = std::fs::read(&pgm).map_err(|e| failed("convert", &e.to_string()))?;
+        let grey = Grey::parse(&data).ok_or_else(|| failed("convert", "unreadable PGM"))?;
+        // Without a declared resolution, the page is taken as A4 across its shorter side.
+        let dpi = density(bytes)
+            .unwrap_or_else(|| (grey.w.min(grey.h) as f64 / A4_SHORT_INCHES).round() as u32)
+            .clamp(50, 1200);
+        pages.push(page(grey, number, dpi, dir.path())?);
     }
-    let data = std::fs::read(&pgm).map_err(|e| failed("convert", &e.to_string()))?;
-    let grey = Grey::parse(&data).ok_or_else(|| failed("convert", "unreadable PGM"))?;
-    let page = page(grey, 1, density(bytes).unwrap_or(DPI), dir.path())?;
-    let mut doc = super::lines::doc(vec![page]);
+    let mut doc = super::lines::doc(pages);
     doc.scanned = true;
     Ok(doc)
 }
+
+/// The shorter side of an A4 page, in inches.
+const A4_SHORT_INCHES: f64 = 8.27;
 
 /// The resolution a PNG (`pHYs`) or JPEG (JFIF) declares, if any.
 fn density(bytes: &[u8]) -> Option<u32> {
@@ -188,6 +198,7 @@ fn page(mut grey: Grey, number: u32, dpi: u32, dir: &Path) -> Result<Page, Impor
     }
     let pt = 72.0 / f64::from(dpi);
     let (horizontal, vertical) = grey.lines(dpi);
+    if std::env::var_os("DBGL").is_some() { eprintln!("DBG page {number} dpi {dpi} skew {angle} h {} v {}", horizontal.len(), vertical.len()); }
     // The lines erased, so that the OCR reads no `|` and no border into a number.
     grey.erase(&horizontal, &vertical);
     let scale = |s: Seg| Seg {
