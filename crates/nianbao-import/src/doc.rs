@@ -131,7 +131,7 @@ impl Stream {
     /// matches (a label wrapped over two printed lines). Returns (start, end).
     ///
     /// In a document read by OCR, a label of at least four characters not found so is
-    /// looked for again with up to one character in four misread (the earliest such place).
+    /// looked for again with a few characters misread ([`Stream::find_misread`]).
     pub fn find(&self, needle: &str, from: usize, to: usize, wrap: bool) -> Option<(usize, usize)> {
         let pat: Vec<char> = norm(needle).chars().collect();
         self.find_exact(&pat, from, to, wrap).or_else(|| {
@@ -141,32 +141,43 @@ impl Stream {
         })
     }
 
-    /// [`Stream::find`] with up to `pat.len() / 4` characters of the match misread.
+    /// [`Stream::find`] with a few characters misread, dropped or added (edit distance up to
+    /// a fifth of the label, one at least): the match that ends first (separators skipped).
     fn find_misread(&self, pat: &[char], from: usize, to: usize) -> Option<(usize, usize)> {
         let to = to.min(self.chars.len());
-        let budget = pat.len() / 4;
-        (from..to).find_map(|i| {
-            if is_sep(self.chars[i]) || self.chars[i] == BLANK {
-                return None;
-            }
-            let (mut j, mut k, mut misread) = (0, i, 0);
-            while j < pat.len() && k < to {
-                let c = self.chars[k];
-                if is_sep(c) {
-                    k += 1;
-                    continue;
+        let budget = (pat.len() / 5).max(1);
+        let hay: Vec<(char, usize)> = (from.min(to)..to)
+            .filter(|&i| !is_sep(self.chars[i]))
+            .map(|i| (self.chars[i], i))
+            .collect();
+        let m = pat.len();
+        // Edit distances of the pattern's prefixes to a piece of the text ending here, and
+        // where in the text that piece starts.
+        let mut cost: Vec<usize> = (0..=m).collect();
+        let mut start: Vec<usize> = vec![0; m + 1];
+        for (p, &(c, _)) in hay.iter().enumerate() {
+            let (mut diag, mut diag_start) = (cost[0], start[0]);
+            cost[0] = 0;
+            start[0] = p + 1;
+            for j in 1..=m {
+                let (up, up_start) = (cost[j], start[j]);
+                let substitute = diag + usize::from(c != pat[j - 1] || c == BLANK);
+                let (mut best, mut from_at) = (substitute, diag_start);
+                if up + 1 < best {
+                    (best, from_at) = (up + 1, up_start);
                 }
-                if c != pat[j] {
-                    misread += 1;
-                    if misread > budget || c == BLANK {
-                        return None;
-                    }
+                if cost[j - 1] + 1 < best {
+                    (best, from_at) = (cost[j - 1] + 1, start[j - 1]);
                 }
-                j += 1;
-                k += 1;
+                (diag, diag_start) = (up, up_start);
+                cost[j] = best;
+                start[j] = from_at;
             }
-            (j == pat.len()).then_some((i, k))
-        })
+            if cost[m] <= budget && start[m] <= p {
+                return Some((hay[start[m]].1, hay[p].1 + 1));
+            }
+        }
+        None
     }
 
     fn find_exact(&self, pat: &[char], from: usize, to: usize, wrap: bool) -> Option<(usize, usize)> {

@@ -162,6 +162,7 @@ pub fn images(images: &[&[u8]]) -> Result<Doc, ImportError> {
         pages.push(page(grey, number, dpi, dir.path())?);
     }
     let mut doc = super::lines::doc(pages);
+    if std::env::var_os("DBGL").is_some() { for l in &doc.lines { eprintln!("DBG {:?}", l.cells); } }
     doc.scanned = true;
     Ok(doc)
 }
