@@ -222,3 +222,37 @@ impl Stream {
 /// Marks a label may hold where they are not printed (specks read by OCR): passed over
 /// inside a label's match when the label does not have them there.
 const STRAY: [char; 6] = ['"', '\'', '|', '“', '”', '`'];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stream(cells: &[&str], scanned: bool) -> Stream {
+        let doc = Doc {
+            lines: vec![Line {
+                cells: cells.iter().map(|c| c.to_string()).collect(),
+                table: true,
+            }],
+            scanned,
+            ..Doc::default()
+        };
+        Stream::new(&doc)
+    }
+
+    #[test]
+    fn labels_misread_by_ocr_are_found_only_in_a_scan_and_close_enough() {
+        let label = "2.申请人逾期未按收费通知要求缴纳费用";
+        // One character added, one misread, a stray quote.
+        let read = "2.申请人和逾期未按收费通“知要求缴纳费甩";
+        let s = stream(&["行政强抽", read, "0"], true);
+        let (a, e) = s.find(label, 0, usize::MAX, false).expect("found");
+        let found = s.text(a, e);
+        assert!(found.starts_with("2.申请人和逾期") && found.contains("缴纳费"), "{found}");
+        assert!(s.find("行政强制", 0, usize::MAX, false).is_some());
+        // Two of four characters misread: another label.
+        assert!(s.find("行政处罚", 0, usize::MAX, false).is_none());
+        // A document with a text layer: as printed only.
+        let t = stream(&["行政强抽", read], false);
+        assert!(t.find("行政强制", 0, usize::MAX, false).is_none());
+    }
+}

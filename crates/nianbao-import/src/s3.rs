@@ -342,7 +342,6 @@ fn by_order(
             sets.push(with_subtotal);
         }
     }
-    if std::env::var_os("DBGL").is_some() { eprintln!("DBG groups {} sets {:?}", groups.len(), sets.iter().map(|s| s.len()).collect::<Vec<_>>()); eprintln!("DBG matches {:?}", matches.iter().map(|m| m.0.key).collect::<Vec<_>>()); }
     let set = sets.into_iter().find(|set| set.len() == groups.len())?;
     let mut grid = Grid::new();
     let mut hows = BTreeMap::new();

@@ -73,12 +73,11 @@ pub fn reread(
         .map(|(g, _)| g)
         .collect();
     if !pieces.is_empty() {
-        let scale = (READ_DPI / f64::from(dpi.max(1))).max(1.0) * std::env::var("DBGX").ok().and_then(|v| v.parse::<f64>().ok()).unwrap_or(1.0);
+        let scale = (READ_DPI / f64::from(dpi.max(1))).max(1.0);
         let (sheet, slots) = stack(grey, &pieces, scale);
         let path = dir.join(format!("n{}.pgm", page.number));
         std::fs::write(&path, sheet.to_pgm())
             .map_err(|e| super::ocr::failed("write", &e.to_string()))?;
-        if let Some(d) = std::env::var_os("DBGS") { let _ = std::fs::copy(&path, std::path::Path::new(&d).join(format!("n{}.pgm", page.number))); }
         let (digits, words) = std::thread::scope(|s| {
             let digits = s.spawn(|| {
                 tesseract_words(

@@ -59,7 +59,6 @@ pub fn read(bytes: &[u8]) -> Result<Doc, ImportError> {
         return Err(ImportError::NoText { format: "pdf" });
     }
     let mut doc = lines::doc(read);
-    if std::env::var_os("DBGL").is_some() { for l in &doc.lines { eprintln!("DBG {:?}", l.cells); } }
     doc.scanned = ocr;
     Ok(doc)
 }

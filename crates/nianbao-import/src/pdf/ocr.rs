@@ -162,7 +162,6 @@ pub fn images(images: &[&[u8]]) -> Result<Doc, ImportError> {
         pages.push(page(grey, number, dpi, dir.path())?);
     }
     let mut doc = super::lines::doc(pages);
-    if std::env::var_os("DBGL").is_some() { for l in &doc.lines { eprintln!("DBG {:?}", l.cells); } }
     doc.scanned = true;
     Ok(doc)
 }
@@ -199,7 +198,6 @@ fn page(mut grey: Grey, number: u32, dpi: u32, dir: &Path) -> Result<Page, Impor
     }
     let pt = 72.0 / f64::from(dpi);
     let (horizontal, vertical) = grey.lines(dpi);
-    if std::env::var_os("DBGL").is_some() { eprintln!("DBG page {number} dpi {dpi} skew {angle} h {} v {}", horizontal.len(), vertical.len()); }
     // The lines erased, so that the OCR reads no `|` and no border into a number.
     grey.erase(&horizontal, &vertical);
     let scale = |s: Seg| Seg {
