@@ -20,7 +20,9 @@ fn nianbao() -> Command {
 }
 
 fn repo(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(path)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path)
 }
 
 fn demo_report() -> PathBuf {
@@ -137,12 +139,42 @@ struct Variant {
 }
 
 const VARIANTS: [Variant; 6] = [
-    Variant { name: "300 dpi", dpi: 300, turn: None, wrap: "pdf" },
-    Variant { name: "300 dpi turned 1.5°", dpi: 300, turn: Some((1.5, 0.0)), wrap: "pdf" },
-    Variant { name: "300 dpi turned -1.5°, noise", dpi: 300, turn: Some((-1.5, 0.5)), wrap: "pdf" },
-    Variant { name: "PNG pages 300 dpi", dpi: 300, turn: None, wrap: "png" },
-    Variant { name: "JPEG pages 300 dpi turned 1.5°", dpi: 300, turn: Some((1.5, 0.2)), wrap: "jpg" },
-    Variant { name: "150 dpi turned 1.5°, noise", dpi: 150, turn: Some((1.5, 0.2)), wrap: "pdf" },
+    Variant {
+        name: "300 dpi",
+        dpi: 300,
+        turn: None,
+        wrap: "pdf",
+    },
+    Variant {
+        name: "300 dpi turned 1.5°",
+        dpi: 300,
+        turn: Some((1.5, 0.0)),
+        wrap: "pdf",
+    },
+    Variant {
+        name: "300 dpi turned -1.5°, noise",
+        dpi: 300,
+        turn: Some((-1.5, 0.5)),
+        wrap: "pdf",
+    },
+    Variant {
+        name: "PNG pages 300 dpi",
+        dpi: 300,
+        turn: None,
+        wrap: "png",
+    },
+    Variant {
+        name: "JPEG pages 300 dpi turned 1.5°",
+        dpi: 300,
+        turn: Some((1.5, 0.2)),
+        wrap: "jpg",
+    },
+    Variant {
+        name: "150 dpi turned 1.5°, noise",
+        dpi: 150,
+        turn: Some((1.5, 0.2)),
+        wrap: "pdf",
+    },
 ];
 
 fn run(cmd: &mut Command, what: &str) {
@@ -220,7 +252,10 @@ fn read_back(files: &[PathBuf], truth: &nianbao_model::Report) -> Figures {
     let json: serde_json::Value = serde_json::from_str(&stdout).expect("json");
     for key in report.cells.keys() {
         let p = &json["provenance"][*key];
-        assert!(p["page"].as_u64().is_some() && p["box"].is_array(), "{key}: {p}");
+        assert!(
+            p["page"].as_u64().is_some() && p["box"].is_array(),
+            "{key}: {p}"
+        );
     }
     let right = truth
         .cells
@@ -249,10 +284,9 @@ fn read_back(files: &[PathBuf], truth: &nianbao_model::Report) -> Figures {
 
 /// Every variant of the scans of one report: no wrong cell, 98% at 300 dpi.
 fn scans_read_back(report: &Path) {
-    let truth = nianbao_model::interchange::from_json(
-        &std::fs::read_to_string(report).expect("report"),
-    )
-    .expect("report");
+    let truth =
+        nianbao_model::interchange::from_json(&std::fs::read_to_string(report).expect("report"))
+            .expect("report");
     let dir = tempfile::tempdir().expect("temp");
     let pdf = our_pdf_of(report, dir.path());
     let name = report.file_stem().and_then(|s| s.to_str()).unwrap_or("?");
@@ -276,7 +310,10 @@ fn scans_read_back(report: &Path) {
             failures.push(format!("{}: wrong cells {:?}", v.name, f.wrong));
         }
         if v.dpi >= 300 && share < 98.0 {
-            failures.push(format!("{}: {share:.1}% of the cells read, under 98%", v.name));
+            failures.push(format!(
+                "{}: {share:.1}% of the cells read, under 98%",
+                v.name
+            ));
         }
     }
     assert!(failures.is_empty(), "{name}: {failures:#?}");
@@ -318,4 +355,3 @@ fn a_scan_without_tesseract_names_what_to_install() {
         "{stderr}"
     );
 }
-

@@ -180,7 +180,13 @@ impl Stream {
         None
     }
 
-    fn find_exact(&self, pat: &[char], from: usize, to: usize, wrap: bool) -> Option<(usize, usize)> {
+    fn find_exact(
+        &self,
+        pat: &[char],
+        from: usize,
+        to: usize,
+        wrap: bool,
+    ) -> Option<(usize, usize)> {
         let first = *pat.first()?;
         let to = to.min(self.chars.len());
         let mut i = from;
@@ -247,7 +253,10 @@ mod tests {
         let s = stream(&["行政强抽", read, "0"], true);
         let (a, e) = s.find(label, 0, usize::MAX, false).expect("found");
         let found = s.text(a, e);
-        assert!(found.starts_with("2.申请人和逾期") && found.contains("缴纳费"), "{found}");
+        assert!(
+            found.starts_with("2.申请人和逾期") && found.contains("缴纳费"),
+            "{found}"
+        );
         assert!(s.find("行政强制", 0, usize::MAX, false).is_some());
         // Two of four characters misread: another label.
         assert!(s.find("行政处罚", 0, usize::MAX, false).is_none());

@@ -100,13 +100,18 @@ fn solve(report: &mut Report, key: &'static str) -> Option<i64> {
 
 /// Whether `b` is `a` with one digit misread, dropped or added (in decimal).
 fn one_misread(a: i64, b: i64) -> bool {
-    let (a, b): (Vec<char>, Vec<char>) = (a.to_string().chars().collect(), b.to_string().chars().collect());
-    let (short, long) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
+    let (a, b): (Vec<char>, Vec<char>) = (
+        a.to_string().chars().collect(),
+        b.to_string().chars().collect(),
+    );
+    let (short, long) = if a.len() <= b.len() {
+        (&a, &b)
+    } else {
+        (&b, &a)
+    };
     match long.len() - short.len() {
         0 => a.iter().zip(&b).filter(|(x, y)| x != y).count() <= 1,
-        1 => (0..long.len()).any(|i| {
-            long[..i] == short[..i] && long[i + 1..] == short[i..]
-        }),
+        1 => (0..long.len()).any(|i| long[..i] == short[..i] && long[i + 1..] == short[i..]),
         _ => false,
     }
 }
@@ -186,7 +191,9 @@ pub fn by_rules(imp: &mut Imported, doubted: &[&'static str]) {
                 imp,
                 "ocr_resolved",
                 k,
-                format!("OCR 读作 {read}，与规则不符；唯一满足全部规则、且只差一位数字的读法为 {v}"),
+                format!(
+                    "OCR 读作 {read}，与规则不符；唯一满足全部规则、且只差一位数字的读法为 {v}"
+                ),
                 format!(
                     "OCR read {read}, which breaks a rule; {v}, one digit away, is the one reading under which every rule holds"
                 ),

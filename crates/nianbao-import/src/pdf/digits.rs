@@ -183,7 +183,8 @@ fn reading(text: &[Word], digits: &[Word], slot: &Slot) -> String {
     let words = within(text, slot);
     let label: String = words.iter().map(|w| w.text.as_str()).collect();
     let chinese_words: Vec<&&Word> = words.iter().filter(|w| chinese(&w.text)).collect();
-    let mean = chinese_words.iter().map(|w| w.conf).sum::<f64>() / chinese_words.len().max(1) as f64;
+    let mean =
+        chinese_words.iter().map(|w| w.conf).sum::<f64>() / chinese_words.len().max(1) as f64;
     let characters: usize = chinese_words
         .iter()
         .map(|w| w.text.chars().filter(|c| chinese(&c.to_string())).count())
@@ -216,9 +217,9 @@ fn reading(text: &[Word], digits: &[Word], slot: &Slot) -> String {
 fn footer(g: &Glyph, height: f64) -> bool {
     g.cy() > height * 11.0 / 12.0
         && g.ch.chars().any(|c| c.is_ascii_digit())
-        && g.ch.chars().all(|c| {
-            c.is_ascii_digit() || c == DOUBT || "-—–－─一_~|[]()（）".contains(c)
-        })
+        && g.ch
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == DOUBT || "-—–－─一_~|[]()（）".contains(c))
 }
 
 /// Whether a reading is a plain number (digits, at most one decimal point inside).
@@ -272,7 +273,10 @@ mod tests {
             word(212.0, "0", 96.0),
         ];
         assert_eq!(reading(&text, &digits, &slot(0.0, 1.0)), "12");
-        assert_eq!(reading(&text, &digits, &slot(50.0, 1.0)), format!("{DOUBT}7"));
+        assert_eq!(
+            reading(&text, &digits, &slot(50.0, 1.0)),
+            format!("{DOUBT}7")
+        );
         // The digits read nothing; the text read a number, sure or not.
         let five = [word(10.0, "5", 90.0)];
         assert_eq!(reading(&five, &[], &slot(0.0, 1.0)), "5");
@@ -280,10 +284,19 @@ mod tests {
         assert_eq!(reading(&unsure, &[], &slot(0.0, 1.0)), format!("{DOUBT}5"));
         // Both read the same number below the bar: sure.
         let low = [word(10.0, "12", 60.0)];
-        assert_eq!(reading(&unsure, &low, &slot(0.0, 1.0)), format!("{DOUBT}12"));
-        assert_eq!(reading(&[word(10.0, "12", 60.0)], &low, &slot(0.0, 1.0)), "12");
+        assert_eq!(
+            reading(&unsure, &low, &slot(0.0, 1.0)),
+            format!("{DOUBT}12")
+        );
+        assert_eq!(
+            reading(&[word(10.0, "12", 60.0)], &low, &slot(0.0, 1.0)),
+            "12"
+        );
         assert_eq!(reading(&text, &digits, &slot(100.0, 2.0)), "尚未审结");
-        assert_eq!(reading(&text, &digits, &slot(150.0, 1.0)), format!("{DOUBT}10"));
+        assert_eq!(
+            reading(&text, &digits, &slot(150.0, 1.0)),
+            format!("{DOUBT}10")
+        );
         // Two lines of ink, one line read as digits: not a number.
         assert_eq!(reading(&text, &digits, &slot(200.0, 2.0)), "|(");
         assert_eq!(reading(&[], &[], &slot(300.0, 1.0)), format!("{DOUBT}0"));
@@ -296,6 +309,9 @@ mod tests {
         assert!(chinese("自然人") && !chinese("〇 0 O"));
         // One Chinese character read sure is a misread digit, not a label.
         let one = [word(10.0, "直", 80.0)];
-        assert_eq!(reading(&one, &[word(10.0, "4", 95.0)], &slot(0.0, 1.0)), "4");
+        assert_eq!(
+            reading(&one, &[word(10.0, "4", 95.0)], &slot(0.0, 1.0)),
+            "4"
+        );
     }
 }

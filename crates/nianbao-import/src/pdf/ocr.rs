@@ -149,7 +149,10 @@ pub fn images(images: &[&[u8]]) -> Result<Doc, ImportError> {
                 format: "image",
                 reason: format!(
                     "第 {number} 页 / page {number}: {}",
-                    String::from_utf8_lossy(&run.stderr).lines().next().unwrap_or("")
+                    String::from_utf8_lossy(&run.stderr)
+                        .lines()
+                        .next()
+                        .unwrap_or("")
                 ),
             });
         }
@@ -284,10 +287,12 @@ pub struct Word {
 }
 
 type LineKey = (u32, u32, u32);
+/// Each line's top and bottom (pixels).
+type LineBoxes = BTreeMap<LineKey, (f64, f64)>;
 
 /// The words (level 5 rows, with their line) and the lines' top and bottom (level 4 rows).
-fn parse_tsv(tsv: &str) -> (Vec<Word>, Vec<LineKey>, BTreeMap<LineKey, (f64, f64)>) {
-    let mut lines: BTreeMap<LineKey, (f64, f64)> = BTreeMap::new();
+fn parse_tsv(tsv: &str) -> (Vec<Word>, Vec<LineKey>, LineBoxes) {
+    let mut lines = LineBoxes::new();
     let mut out = Vec::new();
     let mut keys = Vec::new();
     for row in tsv.lines().skip(1) {
