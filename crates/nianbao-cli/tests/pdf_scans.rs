@@ -213,7 +213,9 @@ fn scan(dir: &Path, pdf: &[u8], v: &Variant) -> Vec<PathBuf> {
         if let Some((deg, noise)) = v.turn {
             cmd.args(["-background", "white", "-rotate", &deg.to_string()]);
             if noise > 0.0 {
-                cmd.args(["-attenuate", &noise.to_string(), "+noise", "Gaussian"]);
+                // A fixed seed: the same noise on every run.
+                cmd.args(["-seed", "22", "-attenuate", &noise.to_string()]);
+                cmd.args(["+noise", "Gaussian"]);
             }
         }
         cmd.args(["-quality", "85"]).arg(&to);

@@ -12,7 +12,7 @@ use std::path::Path;
 use super::geometry::{Glyph, Page};
 use super::grey::Grey;
 use super::grid;
-use super::ocr::{CONFIDENT, DOUBT, Word, tesseract_words};
+use super::tess::{CONFIDENT, DOUBT, Word, failed, tesseract_words};
 use crate::ImportError;
 
 /// Resolution the pieces are read at (dots per inch): coarser scans are scaled up to it.
@@ -35,6 +35,14 @@ fn chinese(s: &str) -> bool {
     s.chars().any(|c| {
         matches!(c, '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{f900}'..='\u{faff}')
     })
+}
+
+/// Whitens every cell of the page's ruled tables (`page` in points, `pt` points a pixel).
+pub fn blank_tables(page: &Page, grey: &mut Grey, pt: f64) {
+    let (tables, _) = grid::tables(page);
+    for cell in tables.iter().flat_map(|t| &t.cells) {
+        grey.whiten([cell.x0 / pt, cell.top / pt, cell.x1 / pt, cell.bottom / pt]);
+    }
 }
 
 /// Re-reads the number cells of the page's ruled tables: `page` in points (`pt` points a
@@ -69,15 +77,14 @@ pub fn reread(
         .glyphs
         .drain(..)
         .zip(drop)
-        .filter(|(g, d)| !d && !footer(g, page.height))
+        .filter(|(_, d)| !d)
         .map(|(g, _)| g)
         .collect();
     if !pieces.is_empty() {
         let scale = (READ_DPI / f64::from(dpi.max(1))).max(1.0);
         let (sheet, slots) = stack(grey, &pieces, scale);
         let path = dir.join(format!("n{}.pgm", page.number));
-        std::fs::write(&path, sheet.to_pgm())
-            .map_err(|e| super::ocr::failed("write", &e.to_string()))?;
+        std::fs::write(&path, sheet.to_pgm()).map_err(|e| failed("write", &e.to_string()))?;
         let (digits, words) = std::thread::scope(|s| {
             let digits = s.spawn(|| {
                 tesseract_words(
@@ -90,7 +97,7 @@ pub fn reread(
             let words = tesseract_words(&path, "chi_sim", READ_DPI as u32, &["--psm", "6"]);
             (digits.join(), words)
         });
-        let digits = digits.map_err(|_| super::ocr::failed("tesseract", "thread"))??;
+        let digits = digits.map_err(|_| failed("tesseract", "thread"))??;
         let words = words?;
         let texts = slots.iter().map(|slot| reading(&words, &digits, slot));
         for (piece, text) in pieces.iter().zip(texts) {
@@ -173,7 +180,8 @@ fn within<'a>(words: &'a [Word], slot: &Slot) -> Vec<&'a Word> {
 ///   read as `工` or `了`, at a confidence near 0, a `4` as `直`).
 /// - Ink in several printed lines, or taller than the digits read by more than half: not a
 ///   number; the text as read.
-/// - One word of digits read at or above [`CONFIDENT`]: that number.
+/// - One word of digits read at or above [`CONFIDENT`], the text not read as another number:
+///   that number.
 /// - No digits read, the text read as one number at or above [`CONFIDENT`]: that number.
 /// - Digits and text read as the same number: that number.
 /// - Otherwise a number read (by digits first): that number, in doubt.
@@ -201,7 +209,12 @@ fn reading(text: &[Word], digits: &[Word], slot: &Slot) -> String {
     let text_conf = words.iter().map(|w| w.conf).fold(100.0, f64::min);
     match (plain(&number), plain(&label)) {
         // The digits read sure.
-        (true, _) if here.len() == 1 && here[0].conf >= CONFIDENT => number,
+        // The digits read sure, and the text not read as another number.
+        (true, text)
+            if here.len() == 1 && here[0].conf >= CONFIDENT && (!text || label == number) =>
+        {
+            number
+        }
         // Nothing read as digits, the text read sure as a number.
         (false, true) if here.is_empty() && words.len() == 1 && text_conf >= CONFIDENT => label,
         // Both read the same number.
@@ -214,7 +227,7 @@ fn reading(text: &[Word], digits: &[Word], slot: &Slot) -> String {
 
 /// Whether a word outside the tables is a page number in the page's foot: in its lowest
 /// twelfth, only digits and what OCR makes of the dashes around them.
-fn footer(g: &Glyph, height: f64) -> bool {
+pub fn footer(g: &Glyph, height: f64) -> bool {
     g.cy() > height * 11.0 / 12.0
         && g.ch.chars().any(|c| c.is_ascii_digit())
         && g.ch
@@ -273,6 +286,12 @@ mod tests {
             word(212.0, "0", 96.0),
         ];
         assert_eq!(reading(&text, &digits, &slot(0.0, 1.0)), "12");
+        // The two models read different numbers: in doubt.
+        let eleven = [word(10.0, "11", 90.0)];
+        assert_eq!(
+            reading(&eleven, &digits, &slot(0.0, 1.0)),
+            format!("{DOUBT}12")
+        );
         assert_eq!(
             reading(&text, &digits, &slot(50.0, 1.0)),
             format!("{DOUBT}7")

@@ -16,6 +16,7 @@ mod grid;
 mod lines;
 pub(crate) mod ocr;
 mod quiet;
+mod tess;
 
 use std::collections::BTreeMap;
 
