@@ -37,14 +37,6 @@ fn chinese(s: &str) -> bool {
     })
 }
 
-/// Whitens every cell of the page's ruled tables (`page` in points, `pt` points a pixel).
-pub fn blank_tables(page: &Page, grey: &mut Grey, pt: f64) {
-    let (tables, _) = grid::tables(page);
-    for cell in tables.iter().flat_map(|t| &t.cells) {
-        grey.whiten([cell.x0 / pt, cell.top / pt, cell.x1 / pt, cell.bottom / pt]);
-    }
-}
-
 /// Re-reads the number cells of the page's ruled tables: `page` in points (`pt` points a
 /// pixel), `grey` the straightened image with its lines erased, scanned at `dpi`.
 pub fn reread(
@@ -77,7 +69,7 @@ pub fn reread(
         .glyphs
         .drain(..)
         .zip(drop)
-        .filter(|(_, d)| !d)
+        .filter(|(g, d)| !d && !footer(g, page.height))
         .map(|(g, _)| g)
         .collect();
     if !pieces.is_empty() {
@@ -180,8 +172,7 @@ fn within<'a>(words: &'a [Word], slot: &Slot) -> Vec<&'a Word> {
 ///   read as `工` or `了`, at a confidence near 0, a `4` as `直`).
 /// - Ink in several printed lines, or taller than the digits read by more than half: not a
 ///   number; the text as read.
-/// - One word of digits read at or above [`CONFIDENT`], the text not read as another number:
-///   that number.
+/// - One word of digits read at or above [`CONFIDENT`]: that number.
 /// - No digits read, the text read as one number at or above [`CONFIDENT`]: that number.
 /// - Digits and text read as the same number: that number.
 /// - Otherwise a number read (by digits first): that number, in doubt.
@@ -209,12 +200,7 @@ fn reading(text: &[Word], digits: &[Word], slot: &Slot) -> String {
     let text_conf = words.iter().map(|w| w.conf).fold(100.0, f64::min);
     match (plain(&number), plain(&label)) {
         // The digits read sure.
-        // The digits read sure, and the text not read as another number.
-        (true, text)
-            if here.len() == 1 && here[0].conf >= CONFIDENT && (!text || label == number) =>
-        {
-            number
-        }
+        (true, _) if here.len() == 1 && here[0].conf >= CONFIDENT => number,
         // Nothing read as digits, the text read sure as a number.
         (false, true) if here.is_empty() && words.len() == 1 && text_conf >= CONFIDENT => label,
         // Both read the same number.
@@ -227,7 +213,7 @@ fn reading(text: &[Word], digits: &[Word], slot: &Slot) -> String {
 
 /// Whether a word outside the tables is a page number in the page's foot: in its lowest
 /// twelfth, only digits and what OCR makes of the dashes around them.
-pub fn footer(g: &Glyph, height: f64) -> bool {
+fn footer(g: &Glyph, height: f64) -> bool {
     g.cy() > height * 11.0 / 12.0
         && g.ch.chars().any(|c| c.is_ascii_digit())
         && g.ch
@@ -286,12 +272,6 @@ mod tests {
             word(212.0, "0", 96.0),
         ];
         assert_eq!(reading(&text, &digits, &slot(0.0, 1.0)), "12");
-        // The two models read different numbers: in doubt.
-        let eleven = [word(10.0, "11", 90.0)];
-        assert_eq!(
-            reading(&eleven, &digits, &slot(0.0, 1.0)),
-            format!("{DOUBT}12")
-        );
         assert_eq!(
             reading(&text, &digits, &slot(50.0, 1.0)),
             format!("{DOUBT}7")

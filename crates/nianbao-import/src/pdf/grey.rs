@@ -7,7 +7,6 @@ use super::geometry::Seg;
 const MAX_PIXELS: usize = 80_000_000;
 
 /// An 8-bit grey image.
-#[derive(Clone)]
 pub struct Grey {
     pub w: usize,
     pub h: usize,
@@ -130,15 +129,6 @@ impl Grey {
             w: self.w,
             h: self.h,
             px,
-        }
-    }
-
-    /// Whitens the box `[x0, y0, x1, y1]` (pixels, clamped to the image).
-    pub fn whiten(&mut self, b: [f64; 4]) {
-        let clamp = |v: f64, max: usize| (v.max(0.0) as usize).min(max);
-        let (x0, x1) = (clamp(b[0], self.w), clamp(b[2].ceil(), self.w));
-        for y in clamp(b[1], self.h)..clamp(b[3].ceil(), self.h) {
-            self.px[y * self.w + x0..y * self.w + x1.max(x0)].fill(255);
         }
     }
 

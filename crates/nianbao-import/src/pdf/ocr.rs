@@ -8,8 +8,8 @@
 //!
 //! Each page image is read as a grey map ([`super::grey`]); its skew is measured from the
 //! projection of its dark pixels and undone; ruling lines are the long runs of dark pixels,
-//! and erased. Tesseract reads the page without its ruled tables, and at the same time every
-//! cell of those tables is cut out and read on its own ([`super::digits`]). The page then goes
+//! and erased. Tesseract reads the page, then every cell of its ruled tables is cut out and
+//! read on its own ([`super::digits`]). The page then goes
 //! through the same table reading as a PDF's text layer; a reading in doubt marks its cell
 //! (see `crate::resolve`).
 
@@ -194,42 +194,29 @@ fn page(mut grey: Grey, number: u32, dpi: u32, dir: &Path) -> Result<Page, Impor
         from: s.from * pt,
         to: s.to * pt,
     };
+    let path = dir.join(format!("s{number}.pgm"));
+    let mut f = std::fs::File::create(&path).map_err(|e| failed("write", &e.to_string()))?;
+    f.write_all(&grey.to_pgm())
+        .map_err(|e| failed("write", &e.to_string()))?;
+    drop(f);
+    let glyphs = tesseract(&path, dpi)?
+        .into_iter()
+        .map(|g| Glyph {
+            x0: g.x0 * pt,
+            x1: g.x1 * pt,
+            top: g.top * pt,
+            base: g.base * pt,
+            size: g.size * pt,
+            ch: g.ch,
+        })
+        .collect();
     let mut page = Page {
         number,
         height: grey.h as f64 * pt,
-        glyphs: Vec::new(),
+        glyphs,
         horizontal: horizontal.into_iter().map(scale).collect(),
         vertical: vertical.into_iter().map(scale).collect(),
     };
-    // The page read as text without its ruled tables (their cells are read one by one), at
-    // the same time as the cells.
-    let mut text = grey.clone();
-    super::digits::blank_tables(&page, &mut text, pt);
-    let path = dir.join(format!("s{number}.pgm"));
-    let mut f = std::fs::File::create(&path).map_err(|e| failed("write", &e.to_string()))?;
-    f.write_all(&text.to_pgm())
-        .map_err(|e| failed("write", &e.to_string()))?;
-    drop(f);
-    let (words, cells) = std::thread::scope(|s| {
-        let words = s.spawn(|| tesseract(&path, dpi));
-        let cells = super::digits::reread(&grey, &mut page, pt, dpi, dir);
-        (words.join(), cells)
-    });
-    cells?;
-    let words = words.map_err(|_| failed("tesseract", "thread"))??;
-    let height = page.height;
-    page.glyphs.extend(
-        words
-            .into_iter()
-            .map(|g| Glyph {
-                x0: g.x0 * pt,
-                x1: g.x1 * pt,
-                top: g.top * pt,
-                base: g.base * pt,
-                size: g.size * pt,
-                ch: g.ch,
-            })
-            .filter(|g| !super::digits::footer(g, height)),
-    );
+    super::digits::reread(&grey, &mut page, pt, dpi, dir)?;
     Ok(page)
 }
