@@ -22,6 +22,9 @@ const MARGIN: usize = 24;
 
 /// The mean confidence (0–100) of the Chinese words read in a cell for it to be a label.
 const LABEL_CONFIDENT: f64 = 50.0;
+/// The least share of a piece's ink width that the boxes of its digits must span for the
+/// reading to be sure.
+const COVERED: f64 = 0.6;
 
 /// A number cell's ink: its box on the page image (pixels).
 struct Piece {
@@ -143,6 +146,10 @@ fn stack(grey: &Grey, pieces: &[Piece], scale: f64) -> (Grey, Vec<Slot>) {
             band: ((y - gap / 2) as f64, (y + c.h + gap / 2) as f64),
             ink: (y as f64, (y + c.h) as f64),
             lines: piece.lines,
+            across: (
+                MARGIN as f64 + 2.0 * scale,
+                (MARGIN + c.w) as f64 - 2.0 * scale,
+            ),
         });
         y += c.h + gap;
     }
@@ -156,6 +163,8 @@ struct Slot {
     band: (f64, f64),
     ink: (f64, f64),
     lines: usize,
+    /// The ink's left and right on the sheet.
+    across: (f64, f64),
 }
 
 fn within<'a>(words: &'a [Word], slot: &Slot) -> Vec<&'a Word> {
@@ -172,6 +181,8 @@ fn within<'a>(words: &'a [Word], slot: &Slot) -> Vec<&'a Word> {
 ///   read as `工` or `了`, at a confidence near 0, a `4` as `直`).
 /// - Ink in several printed lines, or taller than the digits read by more than half: not a
 ///   number; the text as read.
+/// - Digits whose boxes span less than [`COVERED`] of the ink's width leave ink unread (a `11`
+///   read as `1`): the number is in doubt, however sure the reading.
 /// - One word of digits read at or above [`CONFIDENT`]: that number.
 /// - No digits read, the text read as one number at or above [`CONFIDENT`]: that number.
 /// - Digits and text read as the same number: that number.
@@ -198,6 +209,21 @@ fn reading(text: &[Word], digits: &[Word], slot: &Slot) -> String {
         return label;
     }
     let text_conf = words.iter().map(|w| w.conf).fold(100.0, f64::min);
+    let width = slot.across.1 - slot.across.0;
+    let spanned = |read: &[&Word]| {
+        let left = read.iter().map(|w| w.left).fold(f64::INFINITY, f64::min);
+        let right = read
+            .iter()
+            .map(|w| w.right)
+            .fold(f64::NEG_INFINITY, f64::max);
+        width <= 0.0 || right - left >= COVERED * width
+    };
+    if plain(&number) && !spanned(&here) {
+        return format!("{DOUBT}{number}");
+    }
+    if here.is_empty() && plain(&label) && !spanned(&words) {
+        return format!("{DOUBT}{label}");
+    }
     match (plain(&number), plain(&label)) {
         // The digits read sure.
         (true, _) if here.len() == 1 && here[0].conf >= CONFIDENT => number,
@@ -248,6 +274,7 @@ mod tests {
     fn slot(top: f64, lines: f64) -> Slot {
         Slot {
             lines: 1,
+            across: (10.0, 30.0),
             band: (top, top + 50.0 * lines),
             ink: (top + 10.0, top + 10.0 + 20.0 * lines + 10.0 * (lines - 1.0)),
         }
@@ -306,6 +333,19 @@ mod tests {
         };
         assert_eq!(reading(&text, &digits, &two), "O");
         assert!(chinese("自然人") && !chinese("〇 0 O"));
+        // A sure digit that spans a third of the ink (a `11` read as `1`) is in doubt.
+        let wide = Slot {
+            across: (10.0, 70.0),
+            ..slot(0.0, 1.0)
+        };
+        assert_eq!(
+            reading(&[], &[word(10.0, "1", 96.0)], &wide),
+            format!("{DOUBT}1")
+        );
+        assert_eq!(
+            reading(&[word(10.0, "1", 96.0)], &[], &wide),
+            format!("{DOUBT}1")
+        );
         // One Chinese character read sure is a misread digit, not a label.
         let one = [word(10.0, "直", 80.0)];
         assert_eq!(
