@@ -27,7 +27,9 @@ if [ "${NIANBAO_SETUP_SCANS:-1}" = "1" ]; then
   command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
   command -v tesseract >/dev/null 2>&1 || need_apt+=(tesseract-ocr)
   tesseract --list-langs 2>/dev/null | grep -qx chi_sim || need_apt+=(tesseract-ocr-chi-sim)
-  command -v convert >/dev/null 2>&1 || need_apt+=(imagemagick)
+  tesseract --list-langs 2>/dev/null | grep -qx eng || need_apt+=(tesseract-ocr-eng)
+  # `convert -version` names ImageMagick only when the real one is installed (not a stand-in).
+  convert -version 2>/dev/null | grep -q ImageMagick || need_apt+=(imagemagick)
   command -v img2pdf >/dev/null 2>&1 || need_apt+=(img2pdf)
 fi
 

@@ -2,7 +2,7 @@
 //! character stream the table and prose readers search.
 
 use crate::Origin;
-use crate::normalize::{BLANK, CELL, LINE, norm};
+use crate::normalize::{BLANK, CELL, LINE, is_sep, norm};
 
 /// One printed line (or table row): its cells in reading order.
 #[derive(Clone, Debug, Default)]
@@ -50,6 +50,8 @@ pub struct Stream {
     pub origin: Vec<Option<Origin>>,
     /// Per character, whether its cell's reading is in doubt (empty when none is).
     pub doubt: Vec<bool>,
+    /// Read by OCR: a label not found as printed is looked for with a few characters misread.
+    pub fuzzy: bool,
 }
 
 impl Stream {
@@ -104,6 +106,7 @@ impl Stream {
             chars,
             origin,
             doubt,
+            fuzzy: doc.scanned,
         }
     }
 
@@ -122,11 +125,68 @@ impl Stream {
             .collect()
     }
 
-    /// Finds `needle` (normalised) at or after `from`, ignoring separators inside the match.
+    /// Finds `needle` (normalised) at or after `from`, ignoring separators and stray marks
+    /// ([`STRAY`]) inside the match.
     /// With `wrap`, a prefix of at least eight characters that ends at a separator also
     /// matches (a label wrapped over two printed lines). Returns (start, end).
+    ///
+    /// In a document read by OCR, a label of at least four characters not found so is
+    /// looked for again with a few characters misread ([`Stream::find_misread`]).
     pub fn find(&self, needle: &str, from: usize, to: usize, wrap: bool) -> Option<(usize, usize)> {
         let pat: Vec<char> = norm(needle).chars().collect();
+        self.find_exact(&pat, from, to, wrap).or_else(|| {
+            (self.fuzzy && pat.len() >= 4)
+                .then(|| self.find_misread(&pat, from, to))
+                .flatten()
+        })
+    }
+
+    /// [`Stream::find`] with a few characters misread, dropped or added (edit distance up to
+    /// a fifth of the label, one at least): the match that ends first (separators skipped).
+    fn find_misread(&self, pat: &[char], from: usize, to: usize) -> Option<(usize, usize)> {
+        let to = to.min(self.chars.len());
+        let budget = (pat.len() / 5).max(1);
+        let hay: Vec<(char, usize)> = (from.min(to)..to)
+            .filter(|&i| !is_sep(self.chars[i]))
+            .map(|i| (self.chars[i], i))
+            .collect();
+        let m = pat.len();
+        // Edit distances of the pattern's prefixes to a piece of the text ending here, and
+        // where in the text that piece starts.
+        let mut cost: Vec<usize> = (0..=m).collect();
+        let mut start: Vec<usize> = vec![0; m + 1];
+        for (p, &(c, _)) in hay.iter().enumerate() {
+            let (mut diag, mut diag_start) = (cost[0], start[0]);
+            cost[0] = 0;
+            start[0] = p + 1;
+            for j in 1..=m {
+                let (up, up_start) = (cost[j], start[j]);
+                let substitute = diag + usize::from(c != pat[j - 1] || c == BLANK);
+                let (mut best, mut from_at) = (substitute, diag_start);
+                if up + 1 < best {
+                    (best, from_at) = (up + 1, up_start);
+                }
+                if cost[j - 1] + 1 < best {
+                    (best, from_at) = (cost[j - 1] + 1, start[j - 1]);
+                }
+                (diag, diag_start) = (up, up_start);
+                cost[j] = best;
+                start[j] = from_at;
+            }
+            if cost[m] <= budget && start[m] <= p {
+                return Some((hay[start[m]].1, hay[p].1 + 1));
+            }
+        }
+        None
+    }
+
+    fn find_exact(
+        &self,
+        pat: &[char],
+        from: usize,
+        to: usize,
+        wrap: bool,
+    ) -> Option<(usize, usize)> {
         let first = *pat.first()?;
         let to = to.min(self.chars.len());
         let mut i = from;
@@ -141,6 +201,11 @@ impl Stream {
                         continue;
                     }
                     if c != pat[j] {
+                        // A stray mark (OCR reads specks as quotes and bars) is passed over.
+                        if k > i && STRAY.contains(&c) {
+                            k += 1;
+                            continue;
+                        }
                         break;
                     }
                     last_sep = false;
@@ -157,5 +222,46 @@ impl Stream {
             i += 1;
         }
         None
+    }
+}
+
+/// Marks a label may hold where they are not printed (specks read by OCR): passed over
+/// inside a label's match when the label does not have them there.
+const STRAY: [char; 6] = ['"', '\'', '|', '“', '”', '`'];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stream(cells: &[&str], scanned: bool) -> Stream {
+        let doc = Doc {
+            lines: vec![Line {
+                cells: cells.iter().map(|c| c.to_string()).collect(),
+                table: true,
+            }],
+            scanned,
+            ..Doc::default()
+        };
+        Stream::new(&doc)
+    }
+
+    #[test]
+    fn labels_misread_by_ocr_are_found_only_in_a_scan_and_close_enough() {
+        let label = "2.申请人逾期未按收费通知要求缴纳费用";
+        // One character added, one misread, a stray quote.
+        let read = "2.申请人和逾期未按收费通“知要求缴纳费甩";
+        let s = stream(&["行政强抽", read, "0"], true);
+        let (a, e) = s.find(label, 0, usize::MAX, false).expect("found");
+        let found = s.text(a, e);
+        assert!(
+            found.starts_with("2.申请人和逾期") && found.contains("缴纳费"),
+            "{found}"
+        );
+        assert!(s.find("行政强制", 0, usize::MAX, false).is_some());
+        // Two of four characters misread: another label.
+        assert!(s.find("行政处罚", 0, usize::MAX, false).is_none());
+        // A document with a text layer: as printed only.
+        let t = stream(&["行政强抽", read], false);
+        assert!(t.find("行政强制", 0, usize::MAX, false).is_none());
     }
 }

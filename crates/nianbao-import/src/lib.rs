@@ -344,11 +344,22 @@ pub fn import(bytes: &[u8], file_name_hint: Option<&str>) -> Result<Imported, Im
     let doc = match format {
         Format::Docx => docx::read(bytes)?,
         Format::Pdf => pdf::read(bytes)?,
-        Format::Image => pdf::ocr::image(bytes)?,
+        Format::Image => pdf::ocr::images(&[bytes])?,
         Format::Html => html::read(&decode(bytes)?),
         Format::Text => text::read(&decode(bytes)?),
     };
     assemble::from_doc(&doc, format)
+}
+
+/// Imports one report from photos or scans of its pages (PNG or JPEG), in page order, by OCR.
+pub fn import_pages(pages: &[&[u8]]) -> Result<Imported, ImportError> {
+    if pages.iter().map(|p| p.len()).sum::<usize>() > MAX_INPUT {
+        return Err(ImportError::TooLarge { limit: MAX_INPUT });
+    }
+    if pages.is_empty() || pages.iter().any(|p| detect(p, None) != Format::Image) {
+        return Err(ImportError::NotADocument);
+    }
+    assemble::from_doc(&pdf::ocr::images(pages)?, Format::Image)
 }
 
 /// A stable office code from the name: `office-` and 12 hex digits of an FNV-1a hash.

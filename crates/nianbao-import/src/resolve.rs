@@ -3,9 +3,14 @@
 //! - A cell read from a word the OCR was unsure of is set aside, then filled only when the
 //!   equations of R1–R4 that hold it, all other cells known, give it one value that satisfies
 //!   them all.
-//! - Where a rule is broken, each cell of the broken equation is tried in turn with the value
-//!   the other equations give it; when exactly one such change makes every equation it is in
-//!   hold, it is taken; else every cell of the equation is left absent.
+//! - Where a rule is broken among readings not in doubt, each cell of the broken equation is
+//!   tried in turn with the value the other equations give it; when exactly one such change
+//!   is one digit misread, dropped or added and makes every equation it is in hold, it is
+//!   taken; else the readings are kept as read, with a diagnostic on each cell (a printed
+//!   report may itself break a rule, and a sure reading is what was printed).
+//!
+//! Only equations whose cells are all known are used, to decide or to find a rule broken: the
+//! rules count an absent cell as 0, and an OCR reading left absent is not a 0.
 //!
 //! Every cell so filled or left absent gets a diagnostic naming the cell and its page.
 
@@ -37,15 +42,27 @@ fn broken(report: &Report) -> BTreeMap<String, (Vec<String>, Option<i64>)> {
         .collect()
 }
 
+/// Whether every cell of an equation but `except` is known (the rules count an absent cell
+/// as 0, which says nothing about an OCR reading).
+fn complete(report: &Report, cells: &[String], except: &str) -> bool {
+    cells
+        .iter()
+        .all(|c| c == except || report.cells.contains_key(c.as_str()))
+}
+
 /// The value the equations holding `key` give it, the other cells as they are: one value
-/// every such equation agrees on, non-negative, under which they all hold.
+/// every such equation whose other cells are all known agrees on, non-negative, under which
+/// they all hold; none when no such equation holds `key`.
 fn solve(report: &mut Report, key: &'static str) -> Option<i64> {
     let saved = report.cells.remove(key);
     let mut at = |v: i64| {
         report.cells.insert(key, Value::Count(v));
-        broken(report)
+        let found = broken(report);
+        found
             .into_iter()
-            .filter(|(_, (cells, _))| cells.iter().any(|c| c == key))
+            .filter(|(_, (cells, _))| {
+                cells.iter().any(|c| c == key) && complete(report, cells, key)
+            })
             .map(|(f, (_, r))| (f, r))
             .collect::<BTreeMap<String, Option<i64>>>()
     };
@@ -79,6 +96,24 @@ fn solve(report: &mut Report, key: &'static str) -> Option<i64> {
         None => report.cells.remove(key),
     };
     found
+}
+
+/// Whether `b` is `a` with one digit misread, dropped or added (in decimal).
+fn one_misread(a: i64, b: i64) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (
+        a.to_string().chars().collect(),
+        b.to_string().chars().collect(),
+    );
+    let (short, long) = if a.len() <= b.len() {
+        (&a, &b)
+    } else {
+        (&b, &a)
+    };
+    match long.len() - short.len() {
+        0 => a.iter().zip(&b).filter(|(x, y)| x != y).count() <= 1,
+        1 => (0..long.len()).any(|i| long[..i] == short[..i] && long[i + 1..] == short[i..]),
+        _ => false,
+    }
 }
 
 fn page_of(imp: &Imported, key: &str) -> String {
@@ -126,10 +161,15 @@ pub fn by_rules(imp: &mut Imported, doubted: &[&'static str]) {
         imp.report.cells.remove(k);
     }
     // Broken equations among the readings not in doubt.
-    for _ in 0..20 {
-        let Some((_, (cells, _))) = broken(&imp.report).into_iter().next() else {
+    let mut seen: Vec<String> = Vec::new();
+    for _ in 0..40 {
+        let Some((fp, (cells, _))) = broken(&imp.report)
+            .into_iter()
+            .find(|(fp, (cells, _))| !seen.contains(fp) && complete(&imp.report, cells, ""))
+        else {
             break;
         };
+        seen.push(fp);
         let keys: Vec<&'static str> = cells
             .iter()
             .filter_map(|c| imp.report.cells.get_key_value(c.as_str()).map(|(k, _)| *k))
@@ -137,7 +177,9 @@ pub fn by_rules(imp: &mut Imported, doubted: &[&'static str]) {
         let mut fixes: Vec<(&'static str, i64)> = Vec::new();
         for &k in &keys {
             if let Some(v) = solve(&mut imp.report, k)
-                && imp.report.count(k) != Some(v)
+                && let Some(read) = imp.report.count(k)
+                && read != v
+                && one_misread(read, v)
             {
                 fixes.push((k, v));
             }
@@ -149,20 +191,21 @@ pub fn by_rules(imp: &mut Imported, doubted: &[&'static str]) {
                 imp,
                 "ocr_resolved",
                 k,
-                format!("OCR 读作 {read}，与规则不符；唯一满足全部规则的读法为 {v}"),
                 format!(
-                    "OCR read {read}, which breaks a rule; {v} is the one reading under which every rule holds"
+                    "OCR 读作 {read}，与规则不符；唯一满足全部规则、且只差一位数字的读法为 {v}"
+                ),
+                format!(
+                    "OCR read {read}, which breaks a rule; {v}, one digit away, is the one reading under which every rule holds"
                 ),
             );
         } else {
             for k in keys {
-                imp.report.cells.remove(k);
                 note(
                     imp,
-                    "ocr_rule_broken",
+                    "ocr_rule_broken_as_printed",
                     k,
-                    "OCR 读出的数值不满足规则，且无法唯一确定哪一格有误，留空".into(),
-                    "the OCR readings break a rule and no single cell's correction decides it; left absent".into(),
+                    "OCR 读数可信，但不满足规则，且改动其中一位数字无法唯一地使规则成立：按读数保留（印出的报告本身可能不符合规则）".into(),
+                    "the OCR readings are sure but break a rule, and no single one-digit change makes it hold; kept as read (the printed report may itself break the rule)".into(),
                 );
             }
         }
@@ -205,5 +248,17 @@ pub fn by_rules(imp: &mut Imported, doubted: &[&'static str]) {
         if !imp.report.cells.contains_key(k) {
             imp.provenance.remove(k);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_misread;
+
+    #[test]
+    fn one_digit_misread_dropped_or_added() {
+        assert!(one_misread(6, 0) && one_misread(956, 950) && one_misread(12, 102));
+        assert!(one_misread(75, 7) && one_misread(3, 3));
+        assert!(!one_misread(0, 11) && !one_misread(69, 96) && !one_misread(1, 100));
     }
 }

@@ -19,7 +19,7 @@ use crate::output;
 /// (the others go on).
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Examples:\n  nianbao import --out imported/ 2023.pdf 2023.html\n  nianbao import --json report.docx > report.json\n  nianbao import --office-code 140404-sfj --out out/ report.txt\n  nianbao import --url https://www.example.gov.cn/xxgk/ndbg/ --out imported/\n  nianbao import --urls portals.csv --submit-drafts --token $ADMIN_TOKEN   # lines: office code or name,url"
+    after_help = "Examples:\n  nianbao import --out imported/ 2023.pdf 2023.html\n  nianbao import --json report.docx > report.json\n  nianbao import --json page1.png page2.png page3.png > scanned.json   # one report, pages in order\n  nianbao import --json scans/ > scanned.json                          # its PNG/JPEG pages by file name\n  nianbao import --office-code 140404-sfj --out out/ report.txt\n  nianbao import --url https://www.example.gov.cn/xxgk/ndbg/ --out imported/\n  nianbao import --urls portals.csv --submit-drafts --token $ADMIN_TOKEN   # lines: office code or name,url"
 )]
 pub struct Args {
     #[command(flatten)]
@@ -45,7 +45,8 @@ pub struct Args {
     /// The office code to record (default: a stable code derived from the office name).
     #[arg(long)]
     office_code: Option<String>,
-    /// Documents to import.
+    /// Documents to import. PNG/JPEG images given (or a directory of them) are the pages of
+    /// one scanned report, in the order given (a directory's in file-name order).
     #[arg(required_unless_present_any = ["urls_given", "urls"])]
     files: Vec<PathBuf>,
 }
@@ -54,7 +55,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if !args.urls_given.is_empty() || args.urls.is_some() {
         return from_urls(&args);
     }
-    if args.json && args.files.len() != 1 {
+    let inputs = match inputs(&args.files) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(output::EXIT_USAGE));
+        }
+    };
+    if args.json && inputs.len() != 1 {
         eprintln!("error: --json takes exactly one file / --json 只能用于单个文件");
         return Ok(ExitCode::from(output::EXIT_USAGE));
     }
@@ -67,10 +75,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let mut rows = Vec::new();
     let mut failed = false;
-    let progress = output::Progress::new(args.files.len());
-    for (i, file) in args.files.iter().enumerate() {
+    let progress = output::Progress::new(inputs.len());
+    for (i, input) in inputs.iter().enumerate() {
+        let file = input.name();
         progress.step(i, &file.display().to_string());
-        match import_one(file, &args) {
+        match import_one(input, &args) {
             Ok(row) => rows.push(row),
             Err(e) => {
                 failed = true;
@@ -132,11 +141,83 @@ fn from_urls(args: &Args) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn import_one(file: &Path, args: &Args) -> Result<Vec<String>, String> {
-    let bytes = read_bytes(file)?;
-    let hint = file.file_name().and_then(|n| n.to_str());
-    let mut imported =
-        nianbao_import::import(&bytes, hint).map_err(|e| format!("{}: {e}", file.display()))?;
+/// What one report is read from: a document, or the page images of one scanned report.
+enum Input {
+    File(PathBuf),
+    Pages { name: PathBuf, pages: Vec<PathBuf> },
+}
+
+impl Input {
+    fn name(&self) -> &Path {
+        match self {
+            Input::File(f) => f,
+            Input::Pages { name, .. } => name,
+        }
+    }
+}
+
+fn is_image(p: &Path) -> bool {
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "png" | "jpg" | "jpeg"))
+}
+
+/// The reports to import: each document by itself; the images given, together, the pages of
+/// one report; each directory's images (by file name) the pages of one report.
+fn inputs(files: &[PathBuf]) -> Result<Vec<Input>, String> {
+    let mut out = Vec::new();
+    let mut images = Vec::new();
+    for f in files {
+        if f.is_dir() {
+            let mut pages: Vec<PathBuf> = std::fs::read_dir(f)
+                .map_err(|e| format!("{}: {e}", f.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file() && is_image(p))
+                .collect();
+            if pages.is_empty() {
+                return Err(format!(
+                    "{}: 目录中没有 PNG 或 JPEG 页面图像 / the directory holds no PNG or JPEG page images",
+                    f.display()
+                ));
+            }
+            pages.sort();
+            out.push(Input::Pages {
+                name: f.clone(),
+                pages,
+            });
+        } else if is_image(f) {
+            images.push(f.clone());
+        } else {
+            out.push(Input::File(f.clone()));
+        }
+    }
+    if let Some(first) = images.first() {
+        out.push(Input::Pages {
+            name: first.clone(),
+            pages: images,
+        });
+    }
+    Ok(out)
+}
+
+fn import_one(input: &Input, args: &Args) -> Result<Vec<String>, String> {
+    let file = input.name();
+    let mut imported = match input {
+        Input::File(file) => {
+            let bytes = read_bytes(file)?;
+            let hint = file.file_name().and_then(|n| n.to_str());
+            nianbao_import::import(&bytes, hint)
+        }
+        Input::Pages { pages, .. } => {
+            let bytes = pages
+                .iter()
+                .map(|p| read_bytes(p))
+                .collect::<Result<Vec<_>, _>>()?;
+            let refs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
+            nianbao_import::import_pages(&refs)
+        }
+    }
+    .map_err(|e| format!("{}: {e}", file.display()))?;
     if let Some(code) = &args.office_code {
         imported.report.office.code = code.clone();
     }

@@ -9,7 +9,7 @@ use std::ops::Range;
 
 use super::geometry::{Glyph, Page, is_page_number};
 use super::grid;
-use super::ocr::DOUBT;
+use super::tess::DOUBT;
 use crate::Origin;
 use crate::doc::{Doc, Line};
 

@@ -9,11 +9,14 @@
 //!
 //! Every cell of the result carries its page and box ([`crate::Origin`]).
 
+mod digits;
 mod geometry;
+mod grey;
 mod grid;
 mod lines;
 pub(crate) mod ocr;
 mod quiet;
+mod tess;
 
 use std::collections::BTreeMap;
 
