@@ -95,12 +95,7 @@ impl AggregateService {
     /// findings, and the report's publication date; the same answer as
     /// [`AggregateService::recount`], with only the offices that have review marks or last
     /// year's report read in full.
-    pub(crate) async fn counts(
-        &self,
-        org: &str,
-        year: i32,
-        auth: &Auth,
-    ) -> AggregateResult<OfficeCounts> {
+    pub async fn counts(&self, org: &str, year: i32, auth: &Auth) -> AggregateResult<OfficeCounts> {
         let (marks, now, before) = tokio::join!(
             self.storage.subtree_marks(org, year, auth),
             self.storage.heads(org, year, auth),
