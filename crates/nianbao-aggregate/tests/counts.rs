@@ -161,13 +161,17 @@ async fn fast_equals_full(url: String) {
     ))
     .await;
     for i in 0..12 {
-        let r = report_of(
+        let mut r = report_of(
             &code(i),
             2023,
             Edition::E2021,
             &[30, 40, 50, 60],
             i % 2 == 0,
         );
+        // Some reports carry their publication date, which the counts pass on.
+        if i % 3 == 0 {
+            r.published_date = chrono::NaiveDate::from_ymd_opt(2024, 1, 10 + i as u32);
+        }
         env.submit(&r).await;
     }
     env.submit(&report_of("o01", 2022, Edition::E2021, &[1, 1, 1, 1], true))
@@ -183,6 +187,14 @@ async fn fast_equals_full(url: String) {
     let source = StorageSource::new(env.channel.clone());
     let marks = source.subtree_marks("c", 2023, &auth).await.expect("marks");
     assert_eq!(marks.keys().collect::<Vec<_>>(), vec!["o02"], "{marks:?}");
+    // The subtree's marks are read with the caller's access: not another city's, and an office
+    // sees its own only.
+    assert!(source.subtree_marks("x", 2023, &auth).await.is_err());
+    let office = env.token("o02", spb::Role::Office).await;
+    let office = Auth::bearer(&office).expect("auth");
+    assert!(source.subtree_marks("c", 2023, &office).await.is_err());
+    let own = source.subtree_marks("", 2023, &office).await.expect("own");
+    assert_eq!(own.keys().collect::<Vec<_>>(), vec!["o02"]);
     let stored = source.heads("c", 2023, &auth).await.expect("heads");
     assert_eq!(stored.len(), 12, "every office of c with a 2023 report");
 
@@ -202,6 +214,7 @@ async fn fast_equals_full(url: String) {
     assert!(differs("o01"), "o01: cross-year findings not stored");
     assert!(differs("o02"), "o02: a warning explained by its mark");
     assert!(!differs("o03"), "o03: nothing to count again");
+    assert_eq!(fast["o03"].2, chrono::NaiveDate::from_ymd_opt(2024, 1, 13));
 
     // Most offices to read again: the whole subtree streamed.
     for i in 3..10 {
