@@ -12,6 +12,7 @@
 
 pub mod city;
 pub mod compare;
+pub mod counts;
 pub mod draft;
 pub mod error;
 pub mod export;

@@ -92,29 +92,6 @@ impl StorageSource {
         Ok(resp.into_inner().publications)
     }
 
-    /// A stored revision of an office-year.
-    async fn revision(
-        &self,
-        office: &str,
-        year: i32,
-        revision: i64,
-        auth: &Auth,
-    ) -> AggregateResult<Report> {
-        let resp = self
-            .client(auth)
-            .get_report(tonic::Request::new(spb::GetReportRequest {
-                office_code: office.to_string(),
-                year,
-                revision: Some(revision),
-            }))
-            .await?
-            .into_inner();
-        let report = resp
-            .report
-            .ok_or_else(|| AggregateError::BadData("GetReportResponse.report missing".into()))?;
-        Report::try_from(report).map_err(|e| AggregateError::BadData(e.to_string()))
-    }
-
     /// Stores a check of a published page.
     async fn record_check(
         &self,
@@ -188,7 +165,8 @@ impl AggregateService {
         let accepted = self
             .storage
             .revision(&p.office_code, p.year, p.revision, auth)
-            .await?;
+            .await?
+            .report;
         let blank: HashSet<&str> = gathered
             .imported
             .provenance

@@ -1,7 +1,7 @@
 //! Quality: the findings of each office's current revision, cross-year checks and outliers,
 //! and the review marks that explain a warning while its cells stay unchanged.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use futures::StreamExt;
 use nianbao_model::rules::{self, Finding, RuleContext, Severity};
@@ -24,9 +24,6 @@ pub const JUMP_FACTOR: i64 = 10;
 /// …or when it goes from 0 to at least this much.
 pub const JUMP_FROM_ZERO: i64 = 50;
 
-/// Review marks read at once by [`AggregateService::quality`].
-pub const CONCURRENT_MARK_READS: usize = 16;
-
 /// A review mark on a warning (storage `FindingMark`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mark {
@@ -39,28 +36,40 @@ pub struct Mark {
     pub reason: String,
 }
 
+/// Review marks by office code.
+pub type MarksByOffice = HashMap<String, Vec<Mark>>;
+
+/// Per office code: errors, warnings not explained by a review mark, and the publication date.
+pub type OfficeCounts = HashMap<String, (i32, i32, Option<chrono::NaiveDate>)>;
+
 /// Reading review marks is the quality view's own need, so it is written here, beside [`Mark`]:
 /// the storage source knows nothing of the quality view.
 impl StorageSource {
-    /// The review marks of an office-year.
-    pub async fn marks(&self, office: &str, year: i32, auth: &Auth) -> AggregateResult<Vec<Mark>> {
+    /// The review marks of every office-year of `year` in the subtree under `under`, by office,
+    /// in one request.
+    pub async fn subtree_marks(
+        &self,
+        under: &str,
+        year: i32,
+        auth: &Auth,
+    ) -> AggregateResult<MarksByOffice> {
         let resp = self
             .client(auth)
             .list_finding_marks(tonic::Request::new(spb::ListFindingMarksRequest {
-                office_code: office.to_string(),
+                office_code: String::new(),
                 year,
+                under: under.to_string(),
             }))
             .await?;
-        Ok(resp
-            .into_inner()
-            .marks
-            .into_iter()
-            .map(|m| Mark {
+        let mut out = MarksByOffice::new();
+        for m in resp.into_inner().marks {
+            out.entry(m.office_code).or_default().push(Mark {
                 fingerprint: m.fingerprint,
                 cells_digest: m.cells_digest,
                 reason: m.reason,
-            })
-            .collect())
+            });
+        }
+        Ok(out)
     }
 }
 
@@ -186,87 +195,71 @@ pub fn office_quality(
     apply_marks(report, findings, marks)
 }
 
+/// The counts of one office-year from its findings after review.
+pub fn counted(reviewed: &[Reviewed]) -> (i32, i32) {
+    let count = |sev: Severity| {
+        reviewed
+            .iter()
+            .filter(|r| r.finding.severity == sev && r.explained.is_none())
+            .count()
+    };
+    let clamp = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+    (
+        clamp(count(Severity::Error)),
+        clamp(count(Severity::Warning)),
+    )
+}
+
 impl AggregateService {
-    /// Per office with a submitted report: errors, and warnings not explained by a review mark,
-    /// over the findings of its latest submitted revision plus the cross-year findings.
-    /// The review marks of `codes` are read before this year's reports are streamed, at most
-    /// [`CONCURRENT_MARK_READS`] at a time while last year's reports arrive, rather than one
-    /// after another as each report comes (a thousand round trips in a row for a city).
-    pub(crate) async fn quality(
+    /// The full recount: per office with a submitted report under `org`, errors and warnings not
+    /// explained by a review mark, over the findings of its latest submitted revision plus the
+    /// cross-year findings, every report of `year` and `year - 1` streamed and decoded. Only the
+    /// offices in `only` are counted when it is given (the others' reports are still streamed).
+    /// [`AggregateService::counts`] reads less and answers the same.
+    pub async fn recount(
         &self,
         org: &str,
-        codes: &[String],
         year: i32,
+        marks: &MarksByOffice,
+        only: Option<&HashSet<String>>,
         auth: &Auth,
-    ) -> AggregateResult<HashMap<String, (i32, i32, Option<chrono::NaiveDate>)>> {
-        // Each read owns its client and token (a future borrowing them is not `Send` for every
-        // lifetime the stream combinators ask for).
-        let marks = futures::stream::iter(codes.to_vec())
-            .map(|code| {
-                let (storage, auth) = (self.storage.clone(), auth.clone());
-                async move {
-                    let marks = match storage.marks(&code, year, &auth).await {
-                        Ok(m) => m,
-                        Err(e) => {
-                            tracing::warn!(office = %code, error = %e, "review marks not readable");
-                            Vec::new()
-                        }
-                    };
-                    (code, marks)
-                }
-            })
-            .buffer_unordered(CONCURRENT_MARK_READS)
-            .collect::<Vec<(String, Vec<Mark>)>>();
+    ) -> AggregateResult<OfficeCounts> {
+        let wanted = |code: &str| only.is_none_or(|o| o.contains(code));
         // Last year's reports stay encoded until their office comes; this year's are streamed.
-        let before = async {
-            let stream = self
-                .storage
-                .encoded_reports(org, year - 1, Selection::LatestSubmitted, auth)
-                .await?;
-            futures::pin_mut!(stream);
-            let mut out = HashMap::new();
-            while let Some(item) = stream.next().await {
-                let (code, bytes) = item?;
-                out.insert(code, bytes);
+        let stream = self
+            .storage
+            .encoded_reports(org, year - 1, Selection::LatestSubmitted, auth)
+            .await?;
+        futures::pin_mut!(stream);
+        let mut before = HashMap::new();
+        while let Some(item) = stream.next().await {
+            let (code, bytes) = item?;
+            if wanted(&code) {
+                before.insert(code, bytes);
             }
-            AggregateResult::Ok(out)
-        };
-        let (marks, before) = tokio::join!(marks, before);
-        let before: HashMap<String, Vec<u8>> = before?;
-        let marks: HashMap<String, Vec<Mark>> =
-            marks.into_iter().filter(|(_, m)| !m.is_empty()).collect();
+        }
         let now = self
             .storage
             .reports(org, year, Selection::LatestSubmitted, auth)
             .await?;
         futures::pin_mut!(now);
         let mut out = HashMap::new();
+        let no_marks = Vec::new();
         while let Some(s) = now.next().await {
             let s = s?;
             let code = s.report.office.code.clone();
+            if !wanted(&code) {
+                continue;
+            }
             let previous = match before.get(&code) {
                 Some(bytes) => Some(decode_report(bytes)?),
                 None => None,
             };
-            let no_marks = Vec::new();
             let marks = marks.get(&code).unwrap_or(&no_marks);
             let published = s.report.published_date;
             let reviewed = office_quality(&s.report, s.findings, previous.as_ref(), marks);
-            let count = |sev: Severity| {
-                reviewed
-                    .iter()
-                    .filter(|r| r.finding.severity == sev && r.explained.is_none())
-                    .count()
-            };
-            let clamp = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
-            out.insert(
-                code,
-                (
-                    clamp(count(Severity::Error)),
-                    clamp(count(Severity::Warning)),
-                    published,
-                ),
-            );
+            let (errors, warnings) = counted(&reviewed);
+            out.insert(code, (errors, warnings, published));
         }
         Ok(out)
     }

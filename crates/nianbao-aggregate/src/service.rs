@@ -176,9 +176,11 @@ impl AggregateService {
         auth: &Auth,
     ) -> AggregateResult<crate::filing::Completeness> {
         let org = &tree[0].code;
-        let mut summaries = self.storage.summaries(org, year, auth).await?;
-        let codes: Vec<String> = tree.iter().map(|o| o.code.clone()).collect();
-        let quality = self.quality(org, &codes, year, auth).await?;
+        let (summaries, quality) = tokio::join!(
+            self.storage.summaries(org, year, auth),
+            self.counts(org, year, auth)
+        );
+        let (mut summaries, quality) = (summaries?, quality?);
         for s in &mut summaries {
             s.published_date = quality.get(&s.office_code).and_then(|q| q.2);
         }

@@ -86,11 +86,21 @@ pub fn decode_report(bytes: &[u8]) -> AggregateResult<Report> {
 }
 
 fn stored_report(item: spb::StreamReportsResponse) -> AggregateResult<StoredReport> {
-    let report = item
-        .report
-        .ok_or_else(|| AggregateError::BadData("StreamReportsResponse.report missing".into()))?;
+    let mut stored = decode_stored(item.report, item.revision)?;
+    stored.status = item.summary.and_then(|s| status_from_pb(s.status));
+    Ok(stored)
+}
+
+/// A report and its revision as storage sends them (`StreamReports`, `GetReport`), decoded; no
+/// status.
+pub fn decode_stored(
+    report: Option<nianbao_proto::report::v1::Report>,
+    revision: Option<spb::Revision>,
+) -> AggregateResult<StoredReport> {
+    let report =
+        report.ok_or_else(|| AggregateError::BadData("storage answer: report missing".into()))?;
     let report = Report::try_from(report).map_err(|e| AggregateError::BadData(e.to_string()))?;
-    let (revision, findings) = match item.revision {
+    let (revision, findings) = match revision {
         Some(r) => (
             r.number,
             r.findings
@@ -104,7 +114,7 @@ fn stored_report(item: spb::StreamReportsResponse) -> AggregateResult<StoredRepo
         report,
         revision,
         findings,
-        status: item.summary.and_then(|s| status_from_pb(s.status)),
+        status: None,
     })
 }
 
@@ -133,6 +143,26 @@ impl StorageSource {
             .into_iter()
             .map(office_from_pb)
             .collect())
+    }
+
+    /// One revision of an office-year in full, with its stored findings.
+    pub async fn revision(
+        &self,
+        office: &str,
+        year: i32,
+        number: i64,
+        auth: &Auth,
+    ) -> AggregateResult<StoredReport> {
+        let resp = self
+            .client(auth)
+            .get_report(tonic::Request::new(spb::GetReportRequest {
+                office_code: office.to_string(),
+                year,
+                revision: Some(number),
+            }))
+            .await?
+            .into_inner();
+        decode_stored(resp.report, resp.revision)
     }
 
     /// Every report summary of `year` under `under`, all pages.

@@ -89,6 +89,8 @@ pub fn revision(r: &revision::Model, office_code: &str) -> StorageResult<pb::Rev
         findings: findings.iter().map(rpb::Finding::from).collect(),
         changed_cells: stored::strings_from_json(&r.changed_cells)?,
         request_id: r.request_id.clone(),
+        error_count: r.error_count,
+        warning_count: r.warning_count,
     })
 }
 

@@ -507,6 +507,9 @@ impl StorageService for Storage {
     ) -> Result<Response<pb::ListFindingMarksResponse>, Status> {
         let caller = self.caller(&req, "finding.list").await?;
         let r = req.into_inner();
+        if r.office_code.is_empty() {
+            return self.list_subtree_marks(&caller, r).await;
+        }
         let target = format!("{}/{}", r.office_code, r.year);
         let result = async {
             office_year(&r.office_code, r.year)?;

@@ -3,6 +3,7 @@
 //! which decode, call `repo` and encode. No SQL here.
 
 mod handlers;
+mod marks;
 mod publications;
 mod reminders;
 mod stream;

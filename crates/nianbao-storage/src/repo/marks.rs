@@ -1,5 +1,7 @@
 //! Finding marks: a warning explained by a reviewer; the mark lapses when its cells change.
 
+use std::collections::HashMap;
+
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
     QueryOrder, Set, TransactionTrait,
@@ -7,9 +9,10 @@ use sea_orm::{
 
 use crate::entity::finding_mark;
 use crate::error::{StorageError, StorageResult};
+use crate::repo::MAX_IN_LIST;
 use crate::repo::access::auth::Caller;
 use crate::repo::access::permit::{self, Need};
-use crate::repo::read::reports;
+use crate::repo::read::{reports, subtree};
 use crate::repo::{audit, stored};
 
 /// Marks a warning of the latest revision as explained.
@@ -106,4 +109,36 @@ pub async fn list(
         .order_by_asc(finding_mark::Column::Fingerprint)
         .all(db)
         .await?)
+}
+
+/// The marks of every office-year of `year` in the subtree under `under` (the caller's scope when
+/// `None`), each with its office's code: one read of the subtree's report rows and one of their
+/// marks, IN-lists of at most [`MAX_IN_LIST`] ids, rather than one request per office.
+pub async fn list_subtree(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    under: Option<&str>,
+    year: i32,
+) -> StorageResult<Vec<(String, finding_mark::Model)>> {
+    let scope = subtree::scope(db, caller, under).await?;
+    let codes: HashMap<i64, String> = subtree::year_rows(db, &scope, year)
+        .await?
+        .into_iter()
+        .map(|r| (r.report_id, r.code))
+        .collect();
+    let ids: Vec<i64> = codes.keys().copied().collect();
+    let mut out = Vec::new();
+    for chunk in ids.chunks(MAX_IN_LIST) {
+        let found = finding_mark::Entity::find()
+            .filter(finding_mark::Column::ReportId.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?;
+        out.extend(
+            found
+                .into_iter()
+                .filter_map(|m| Some((codes.get(&m.report_id)?.clone(), m))),
+        );
+    }
+    out.sort_by(|a, b| (&a.0, &a.1.fingerprint).cmp(&(&b.0, &b.1.fingerprint)));
+    Ok(out)
 }

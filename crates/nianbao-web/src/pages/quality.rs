@@ -53,6 +53,7 @@ pub async fn fetch(
                 .list_finding_marks(st::ListFindingMarksRequest {
                     office_code: code,
                     year,
+                    under: String::new(),
                 })
                 .await
                 .map(|r| r.into_inner().marks);
