@@ -219,10 +219,11 @@ async fn demo(args: Args) -> anyhow::Result<ExitCode> {
             .count()
     };
     say(&format!(
-        "completeness: {} on time, {} late, {} missing (out/completeness.csv)",
+        "completeness: {} on time, {} late, {} missing ({})",
         counts(agg::FilingState::OnTime),
         counts(agg::FilingState::Late),
-        counts(agg::FilingState::Missing)
+        counts(agg::FilingState::Missing),
+        out.join("completeness.csv").display()
     ));
 
     let rollup = aggregation
