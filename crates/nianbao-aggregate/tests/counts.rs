@@ -6,26 +6,14 @@
 
 mod common;
 
-use std::net::SocketAddr;
-
-use common::report_of;
+use common::{report_of, with_token};
 use nianbao_aggregate::service::AggregateService;
 use nianbao_aggregate::source::{Auth, StorageSource};
 use nianbao_model::{Edition, Report};
 use nianbao_proto::report::v1 as rpb;
 use nianbao_proto::storage::v1 as spb;
 use nianbao_proto::storage::v1::storage_service_client::StorageServiceClient;
-use tokio::net::TcpListener;
-use tonic::transport::{Channel, Endpoint};
-
-fn with_token<T>(msg: T, token: &str) -> tonic::Request<T> {
-    let mut r = tonic::Request::new(msg);
-    r.metadata_mut().insert(
-        "authorization",
-        format!("Bearer {token}").parse().expect("header"),
-    );
-    r
-}
+use tonic::transport::Channel;
 
 struct Env {
     admin: String,
@@ -34,24 +22,8 @@ struct Env {
 }
 
 async fn spawn(url: String) -> Env {
-    let admin = nianbao_storage::bootstrap_token(&url, nianbao_storage::Role::Admin, None, "test")
-        .await
-        .expect("bootstrap")
-        .secret;
-    let settings = nianbao_storage::StorageSettings {
-        database: nianbao_storage::DatabaseSettings {
-            url,
-            max_connections: 2,
-            compress_content: true,
-        },
-        ..Default::default()
-    };
-    let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr: SocketAddr = l.local_addr().expect("addr");
-    tokio::spawn(async move { nianbao_storage::run(l, &settings, std::future::pending()).await });
-    let channel = Endpoint::from_shared(format!("http://{addr}"))
-        .expect("url")
-        .connect_lazy();
+    let (admin, addr) = common::storage_on(url, 2).await;
+    let channel = common::channel(addr);
     Env {
         admin,
         storage: StorageServiceClient::new(channel.clone()),

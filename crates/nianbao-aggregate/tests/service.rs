@@ -3,38 +3,14 @@
 
 mod common;
 
-use std::net::SocketAddr;
-
-use common::report_of;
+use common::{channel, listener, report_of, with_token};
 use nianbao_model::{Edition, Report};
 use nianbao_proto::aggregate::v1 as apb;
 use nianbao_proto::aggregate::v1::aggregation_service_client::AggregationServiceClient;
 use nianbao_proto::report::v1 as rpb;
 use nianbao_proto::storage::v1 as spb;
 use nianbao_proto::storage::v1::storage_service_client::StorageServiceClient;
-use tokio::net::TcpListener;
-use tonic::transport::{Channel, Endpoint};
-
-async fn listener() -> (TcpListener, SocketAddr) {
-    let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = l.local_addr().expect("addr");
-    (l, addr)
-}
-
-fn channel(addr: SocketAddr) -> Channel {
-    Endpoint::from_shared(format!("http://{addr}"))
-        .expect("url")
-        .connect_lazy()
-}
-
-fn with_token<T>(msg: T, token: &str) -> tonic::Request<T> {
-    let mut r = tonic::Request::new(msg);
-    r.metadata_mut().insert(
-        "authorization",
-        format!("Bearer {token}").parse().expect("header"),
-    );
-    r
-}
+use tonic::transport::Channel;
 
 struct Env {
     _dir: tempfile::TempDir,
@@ -46,21 +22,7 @@ struct Env {
 async fn spawn() -> Env {
     let dir = tempfile::tempdir().expect("dir");
     let url = format!("sqlite://{}/t.db?mode=rwc", dir.path().display());
-    let admin = nianbao_storage::bootstrap_token(&url, nianbao_storage::Role::Admin, None, "test")
-        .await
-        .expect("bootstrap")
-        .secret;
-    // The database was migrated by the bootstrap above; each service starts through its `run`.
-    let storage = nianbao_storage::StorageSettings {
-        database: nianbao_storage::DatabaseSettings {
-            url,
-            max_connections: 1,
-            compress_content: true,
-        },
-        ..Default::default()
-    };
-    let (sl, saddr) = listener().await;
-    tokio::spawn(async move { nianbao_storage::run(sl, &storage, std::future::pending()).await });
+    let (admin, saddr) = common::storage_on(url, 1).await;
     let aggregate = nianbao_aggregate::AggregateSettings {
         storage_url: format!("http://{saddr}"),
         ..Default::default()
