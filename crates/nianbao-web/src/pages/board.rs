@@ -178,8 +178,9 @@ fn rows_table(board: &Board, q: &BoardQuery, zone: &chrono::FixedOffset) -> Mark
                             // Numbers are right-aligned by their column (`table.board`), not by a class per cell.
                             td { @if r.revision > 0 { (r.revision) } }
                             td { (time::short(&r.at, zone)) }
-                            td { (r.errors) }
-                            td { (r.warnings) }
+                            // Counts only where a report was submitted: none is not zero.
+                            td { @if r.revision > 0 { (r.errors) } }
+                            td { @if r.revision > 0 { (r.warnings) } }
                             (follow_up_cells(r, zone))
                         }
                     }

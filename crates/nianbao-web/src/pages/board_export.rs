@@ -53,14 +53,10 @@ fn export_cells(r: &Row, zone: &chrono::FixedOffset) -> [String; 20] {
             None => String::new(),
         },
         r.days_late.map(|d| d.to_string()).unwrap_or_default(),
-        if r.revision > 0 {
-            r.revision.to_string()
-        } else {
-            String::new()
-        },
+        submitted(r, r.revision),
         iso(&r.at),
-        r.errors.to_string(),
-        r.warnings.to_string(),
+        submitted(r, r.errors.into()),
+        submitted(r, r.warnings.into()),
         r.return_reason.clone(),
         p.map(|p| p.url.clone()).unwrap_or_default(),
         p.map(|p| p.date.clone()).unwrap_or_default(),
@@ -143,6 +139,15 @@ pub fn xlsx(rows: &[Row], zone: &chrono::FixedOffset, title: &str) -> WebResult<
     book.save_to_buffer().map_err(fail)
 }
 
+/// `n` where the office submitted a report, empty where it did not (no report is not zero).
+fn submitted(r: &Row, n: i64) -> String {
+    if r.revision > 0 {
+        n.to_string()
+    } else {
+        String::new()
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -207,6 +212,30 @@ mod tests {
         assert!(
             line.contains("截止前 1 天提醒,电子邮件,2024-01-30T09:00:00+08:00,发送失败（550 mailbox unavailable）"),
             "{line}"
+        );
+    }
+
+    #[test]
+    fn counts_are_blank_where_no_report_was_submitted() {
+        let z = crate::time::parse_zone("+08:00").unwrap();
+        let filed = export_cells(&row(), &z);
+        assert_eq!(
+            (filed[6].as_str(), filed[8].as_str(), filed[9].as_str()),
+            ("1", "0", "2")
+        );
+        let missing = Row {
+            state: State::Missing,
+            days_late: None,
+            revision: 0,
+            at: String::new(),
+            errors: 0,
+            warnings: 0,
+            ..row()
+        };
+        let cells = export_cells(&missing, &z);
+        assert!(
+            cells[6].is_empty() && cells[8].is_empty() && cells[9].is_empty(),
+            "{cells:?}"
         );
     }
 }
