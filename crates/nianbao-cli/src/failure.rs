@@ -4,7 +4,7 @@
 //! | outcome | class | exit |
 //! |---|---|---|
 //! | the server answered with a refusal or an error of its own (`INVALID_ARGUMENT`, `NOT_FOUND`, `PERMISSION_DENIED`, `FAILED_PRECONDITION`, `ALREADY_EXISTS`, `UNAUTHENTICATED`, `RESOURCE_EXHAUSTED`, `INTERNAL`, …) | refused | 1 |
-//! | no answer: `UNAVAILABLE`, `DEADLINE_EXCEEDED`, `CANCELLED`, or any status caused by the transport (a connection refused, reset or closed before the answer, which tonic reports as `UNKNOWN` "transport error") | unreachable | 2 |
+//! | no answer: `UNAVAILABLE`, `DEADLINE_EXCEEDED`, `CANCELLED`, or any status caused by the transport (a connection refused, reset or closed before the answer, which tonic reports as `UNKNOWN` "transport error", or an HTTP/2 error such as a body cut off, `UNKNOWN` "h2 protocol error") | unreachable | 2 |
 //!
 //! An unreachable outcome says nothing about whether the server did the work: a submission may
 //! have been stored before the connection was lost, which is why `submit` retries it with the
@@ -60,7 +60,9 @@ impl Failure {
 fn caused_by_transport(status: &Status) -> bool {
     let mut source = status.source();
     while let Some(e) = source {
-        if e.is::<tonic::transport::Error>() || e.is::<std::io::Error>() {
+        // An HTTP/2 error (tonic's "h2 protocol error", e.g. the body cut off when the server
+        // died mid-answer, or the stream reset) means no complete answer either.
+        if e.is::<tonic::transport::Error>() || e.is::<std::io::Error>() || e.is::<h2::Error>() {
             return true;
         }
         source = e.source();
@@ -147,6 +149,9 @@ mod tests {
         let lost = Status::from_error(Box::new(reset));
         assert_eq!(lost.code(), Code::Unknown);
         assert_eq!(Failure::of(&lost), Failure::Unreachable);
+        // The body cut off mid-answer: tonic's "h2 protocol error", caused by an h2 error.
+        let cut = Status::from_error(Box::new(h2::Error::from(h2::Reason::INTERNAL_ERROR)));
+        assert_eq!(Failure::of(&cut), Failure::Unreachable);
         assert_eq!(Failure::Refused.exit(), 1);
         assert_eq!(Failure::Unreachable.exit(), 2);
     }
