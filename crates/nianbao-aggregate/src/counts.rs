@@ -2,19 +2,28 @@
 //! revision the counts of the findings it stored at submission, so only an office whose recount
 //! can differ from those is read in full and counted again ([`crate::quality::office_quality`]).
 //!
-//! A recount can differ from the stored counts only when the office has review marks (a mark
-//! explains a warning) or a report of the year before (the cross-year checks and the outliers
-//! are counted against it). Every other office's counts are its latest submitted revision's.
+//! A recount ([`AggregateService::recount`]) takes the stored findings, adds the cross-year
+//! findings against last year's latest submitted report (R5, R7, W5, and the outliers Q1, which
+//! only aggregation checks) and applies the review marks. So an office's counts are:
+//! - with review marks: counted again from its full reports (a mark explains a warning);
+//! - without a submitted report of last year: its latest submitted revision's stored counts,
+//!   unless those were checked against a draft of last year (then counted again);
+//! - with one, whose stored findings were checked against that same revision of last year
+//!   (`Revision.cross_year_revision`): the stored counts plus the outliers, which need only the
+//!   cells of both years, read from the packed streams already in hand;
+//! - with one, checked against another revision or none (last year's report came or changed
+//!   after this year's): counted again from its full reports.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use futures::StreamExt;
+use nianbao_model::Report;
+use nianbao_proto::packed::unpack;
 use nianbao_proto::storage::v1 as spb;
-use prost::Message;
 
 use crate::error::{AggregateError, AggregateResult};
-use crate::quality::{MarksByOffice, OfficeCounts, counted, office_quality};
+use crate::quality::{MarksByOffice, OfficeCounts, counted, office_quality, outliers};
 use crate::service::AggregateService;
 use crate::source::{Auth, StorageSource};
 
@@ -39,6 +48,55 @@ pub struct Head {
     pub warnings: i32,
     /// The report's publication date.
     pub published: Option<NaiveDate>,
+    /// The revision of the year before that the stored cross-year findings were checked
+    /// against (0: none); `None` when not known.
+    pub cross_year: Option<i64>,
+    /// The report's printed cells, without prose or notes.
+    pub cells: Report,
+}
+
+/// What the stored counts answer without reading a report, and the offices to count again.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Plan {
+    /// The counts known from the stored counts and the packed cells.
+    pub known: OfficeCounts,
+    /// The offices to read in full and count again.
+    pub again: HashSet<String>,
+}
+
+/// Splits the offices with a report of `now` (this year) into those the stored counts answer,
+/// with the outliers against `before` (last year) counted from the cells, and those to count
+/// again; see the module's documentation.
+pub fn plan(
+    now: &HashMap<String, Head>,
+    before: &HashMap<String, Head>,
+    marks: &MarksByOffice,
+) -> Plan {
+    let mut out = Plan::default();
+    for (code, head) in now {
+        if marks.contains_key(code) {
+            out.again.insert(code.clone());
+            continue;
+        }
+        let warnings = match before.get(code) {
+            // Checked against no report of last year (or not recorded, before it was).
+            None if head.cross_year.is_none_or(|n| n == 0) => head.warnings,
+            Some(last) if head.cross_year == Some(last.number) => {
+                let jumps = outliers(&head.cells, &last.cells).len();
+                head.warnings
+                    .saturating_add(i32::try_from(jumps).unwrap_or(i32::MAX))
+            }
+            // Checked against another revision, or against last year's draft when last year
+            // has no submitted report now.
+            _ => {
+                out.again.insert(code.clone());
+                continue;
+            }
+        };
+        out.known
+            .insert(code.clone(), (head.errors, warnings, head.published));
+    }
+    out
 }
 
 impl StorageSource {
@@ -67,21 +125,18 @@ impl StorageSource {
             let revision = item.revision.ok_or_else(|| {
                 AggregateError::BadData("StreamReportsResponse.revision missing".into())
             })?;
-            let packed = spb::PackedReport::decode(item.packed.as_slice())
-                .map_err(|e| AggregateError::BadData(format!("packed report: {e}")))?;
-            let published = match packed.published_date.as_deref() {
-                Some(d) => Some(NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|e| {
-                    AggregateError::BadData(format!("packed report published_date {d}: {e}"))
-                })?),
-                None => None,
-            };
+            let cells = unpack(&item.packed)
+                .map_err(|e| AggregateError::BadData(format!("packed report: {e}")))?
+                .into_report();
             out.insert(
                 revision.office_code,
                 Head {
                     number: revision.number,
                     errors: revision.error_count,
                     warnings: revision.warning_count,
-                    published,
+                    published: cells.published_date,
+                    cross_year: revision.cross_year_revision,
+                    cells,
                 },
             );
         }
@@ -93,31 +148,35 @@ impl AggregateService {
     /// Per office with a submitted report under `org`: errors, and warnings not explained by a
     /// review mark, over the findings of its latest submitted revision plus the cross-year
     /// findings, and the report's publication date; the same answer as
-    /// [`AggregateService::recount`], with only the offices that have review marks or last
-    /// year's report read in full.
+    /// [`AggregateService::recount`], with only the offices [`plan`] names read in full.
     pub async fn counts(&self, org: &str, year: i32, auth: &Auth) -> AggregateResult<OfficeCounts> {
+        Ok(self.counts_read_again(org, year, auth).await?.0)
+    }
+
+    /// [`AggregateService::counts`], and how many offices were read in full to count again.
+    pub async fn counts_read_again(
+        &self,
+        org: &str,
+        year: i32,
+        auth: &Auth,
+    ) -> AggregateResult<(OfficeCounts, usize)> {
         let (marks, now, before) = tokio::join!(
             self.storage.subtree_marks(org, year, auth),
             self.storage.heads(org, year, auth),
             self.storage.heads(org, year - 1, auth),
         );
         let (marks, now, before) = (marks?, now?, before?);
-        let again: HashSet<String> = now
-            .keys()
-            .filter(|c| marks.contains_key(*c) || before.contains_key(*c))
-            .cloned()
-            .collect();
-        let mut out: OfficeCounts = now
-            .iter()
-            .filter(|(code, _)| !again.contains(*code))
-            .map(|(code, h)| (code.clone(), (h.errors, h.warnings, h.published)))
-            .collect();
+        let Plan {
+            known: mut out,
+            again,
+        } = plan(&now, &before, &marks);
+        let read_again = again.len();
         if again.is_empty() {
-            return Ok(out);
+            return Ok((out, 0));
         }
         if again.len() > MAX_SINGLE_READS || again.len() * FULL_READ_SHARE > now.len() {
             out.extend(self.recount(org, year, &marks, Some(&again), auth).await?);
-            return Ok(out);
+            return Ok((out, read_again));
         }
         let counted = futures::stream::iter(again)
             .map(|code| {
@@ -132,7 +191,7 @@ impl AggregateService {
             let (code, counts) = item?;
             out.insert(code, counts);
         }
-        Ok(out)
+        Ok((out, read_again))
     }
 
     /// One office counted again from its revision `this` of `year` and `last` of the year before.
@@ -167,5 +226,67 @@ impl AggregateService {
         );
         let (errors, warnings) = counted(&reviewed);
         Ok((code, (errors, warnings, now.report.published_date)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quality::Mark;
+    use nianbao_model::{Edition, Office, Value};
+
+    fn head(number: i64, cross_year: Option<i64>, year: i32, applied: i64) -> Head {
+        let office = Office {
+            code: "o".into(),
+            name: "o局".into(),
+        };
+        let mut cells = Report::new(office, year, Edition::E2021);
+        let key = Edition::E2021.schema().cells()[0].key;
+        cells.cells.insert(key, Value::Count(applied));
+        Head {
+            number,
+            errors: 1,
+            warnings: 2,
+            published: None,
+            cross_year,
+            cells,
+        }
+    }
+
+    #[test]
+    fn only_offices_whose_stored_findings_may_be_stale_are_read_again() {
+        let now: HashMap<String, Head> = [
+            ("alone", head(1, Some(0), 2023, 5)),
+            ("checked", head(2, Some(3), 2023, 500)),
+            ("steady", head(2, Some(3), 2023, 5)),
+            ("later", head(1, Some(0), 2023, 5)),
+            ("older", head(1, None, 2023, 5)),
+            ("marked", head(1, Some(3), 2023, 5)),
+            ("drafted", head(1, Some(2), 2023, 5)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let before: HashMap<String, Head> = ["checked", "steady", "later", "older", "marked"]
+            .into_iter()
+            .map(|k| (k.to_string(), head(3, Some(0), 2022, 4)))
+            .collect();
+        let marks: MarksByOffice = [(
+            "marked".to_string(),
+            vec![Mark {
+                fingerprint: "W1:".into(),
+                cells_digest: String::new(),
+                reason: "已核实".into(),
+            }],
+        )]
+        .into_iter()
+        .collect();
+        let p = plan(&now, &before, &marks);
+        let mut again: Vec<&str> = p.again.iter().map(String::as_str).collect();
+        again.sort_unstable();
+        assert_eq!(again, ["drafted", "later", "marked", "older"]);
+        assert_eq!(p.known["alone"], (1, 2, None));
+        assert_eq!(p.known["steady"], (1, 2, None), "4 → 5 is no jump");
+        assert_eq!(p.known["checked"], (1, 3, None), "4 → 500 is an outlier");
     }
 }

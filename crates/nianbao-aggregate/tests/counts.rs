@@ -1,8 +1,10 @@
-//! Completeness's counts read from the stored counts (only offices with review marks or last
-//! year's report read in full) equal the full recount of every report, on SQLite and PostgreSQL,
-//! over real gRPC: a subtree with marks, cross-year findings (last year's report submitted before
-//! and after this year's) and offices without last year's report, both when few offices are read
-//! again one by one and when most are and the whole subtree is streamed.
+//! Completeness's counts read from the stored counts (only offices with review marks, or whose
+//! last year's report came or changed after this year's, read in full) equal the full recount of
+//! every report, on SQLite and PostgreSQL, over real gRPC: a subtree with marks, cross-year
+//! findings and outliers (last year's report submitted before and after this year's) and offices
+//! without last year's report, both when few offices are read again one by one and when most are
+//! and the whole subtree is streamed; and a second-year city, where every office has last year's
+//! report, is counted without reading any report again.
 
 mod common;
 
@@ -62,10 +64,15 @@ impl Env {
     }
 
     async fn submit(&mut self, report: &Report) {
+        self.submit_as(report, &format!("{}-{}", report.office.code, report.year))
+            .await;
+    }
+
+    async fn submit_as(&mut self, report: &Report, request_id: &str) {
         let token = self.token(&report.office.code, spb::Role::Office).await;
         let req = spb::SubmitReportRequest {
             report: Some(rpb::Report::from(report)),
-            request_id: format!("{}-{}", report.office.code, report.year),
+            request_id: request_id.into(),
             base_revision: None,
             draft: false,
             client: "test".into(),
@@ -170,8 +177,12 @@ async fn fast_equals_full(url: String) {
     let stored = source.heads("c", 2023, &auth).await.expect("heads");
     assert_eq!(stored.len(), 12, "every office of c with a 2023 report");
 
-    // Few offices to read again (3 of 12): one by one.
-    let fast = service.counts("c", 2023, &auth).await.expect("counts");
+    // Few offices to read again (2 of 12: o01 and o02): one by one.
+    let (fast, again) = service
+        .counts_read_again("c", 2023, &auth)
+        .await
+        .expect("counts");
+    assert_eq!(again, 2, "o01 (last year came later) and o02 (marked)");
     let full = service
         .recount("c", 2023, &marks, None, &auth)
         .await
@@ -199,13 +210,46 @@ async fn fast_equals_full(url: String) {
         ))
         .await;
     }
-    let fast = service.counts("c", 2023, &auth).await.expect("counts");
+    let (fast, again) = service
+        .counts_read_again("c", 2023, &auth)
+        .await
+        .expect("counts");
+    assert_eq!(again, 9, "o01 to o09");
     let full = service
         .recount("c", 2023, &marks, None, &auth)
         .await
         .expect("recount");
     assert_eq!(fast, full);
     assert_eq!(fast.len(), 12);
+
+    // This year's reports submitted again after last year's: their stored findings were checked
+    // against last year's, so only the marked office is read again, and the answer still equals
+    // the recount (cross-year findings stored, outliers from the cells).
+    for i in 0..12 {
+        let r = report_of(
+            &code(i),
+            2023,
+            Edition::E2021,
+            &[30, 40, 50, 60],
+            i % 2 == 0,
+        );
+        env.submit_as(&r, &format!("{}-again", code(i))).await;
+    }
+    let (fast, again) = service
+        .counts_read_again("c", 2023, &auth)
+        .await
+        .expect("counts");
+    let full = service
+        .recount("c", 2023, &marks, None, &auth)
+        .await
+        .expect("recount");
+    assert_eq!(fast, full);
+    assert_eq!(again, 1, "o02 (marked) only");
+    let stored = source.heads("c", 2023, &auth).await.expect("heads");
+    assert!(
+        (fast["o05"].0, fast["o05"].1) != (stored["o05"].errors, stored["o05"].warnings),
+        "o05: outliers against last year counted from the cells"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -20,6 +20,7 @@ mod m20261206_000010_compress_revisions_lz4;
 mod m20261206_000011_add_revision_content_deflate;
 mod m20261207_000012_create_publications;
 mod m20261207_000013_create_reminders;
+mod m20261207_000014_add_revision_cross_year;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000011_add_revision_content_deflate::Migration),
             Box::new(m20261207_000012_create_publications::Migration),
             Box::new(m20261207_000013_create_reminders::Migration),
+            Box::new(m20261207_000014_add_revision_cross_year::Migration),
         ]
     }
 }

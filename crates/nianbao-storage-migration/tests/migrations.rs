@@ -159,6 +159,7 @@ fn migrations_are_named_after_their_files() {
         "m20261206_000011_add_revision_content_deflate",
         "m20261207_000012_create_publications",
         "m20261207_000013_create_reminders",
+        "m20261207_000014_add_revision_cross_year",
     ];
     assert_eq!(names.len(), TABLES.len() + later.len());
     for (name, table) in names.iter().zip(TABLES) {

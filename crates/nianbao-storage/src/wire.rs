@@ -91,6 +91,7 @@ pub fn revision(r: &revision::Model, office_code: &str) -> StorageResult<pb::Rev
         request_id: r.request_id.clone(),
         error_count: r.error_count,
         warning_count: r.warning_count,
+        cross_year_revision: r.cross_year_revision,
     })
 }
 

@@ -35,6 +35,10 @@ pub struct Model {
     /// The canonical JSON compressed with DEFLATE (RFC 1951), when so stored (migration 11); read
     /// both forms with `repo::stored::report_of`.
     pub content_deflate: Option<Vec<u8>>,
+    /// The revision of the year before that the stored findings' cross-year rules (R5, R7, W5)
+    /// were checked against: 0 when there was none, `None` when written before this was recorded
+    /// (migration 14).
+    pub cross_year_revision: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

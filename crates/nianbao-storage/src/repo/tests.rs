@@ -433,10 +433,25 @@ async fn previous_year_feeds_cross_year_rules() {
             "{}",
             done.revision.findings
         );
+        // The revision records which revision of the year before its findings were checked
+        // against: 2022's first, then its second once resubmitted; 0 with no year before.
+        assert_eq!(done.revision.cross_year_revision, Some(1));
+        let mut b = sub(report("office-a", 2022), "y1b");
+        b.draft = true;
+        submit::submit(&db, &w.office, b).await.unwrap();
+        let later = submit::submit(&db, &w.office, sub(report("office-a", 2023), "y2b"))
+            .await
+            .unwrap();
+        assert_eq!(
+            later.revision.cross_year_revision,
+            Some(1),
+            "2022 rev 2 is a draft"
+        );
         let alone = submit::submit(&db, &w.office, sub(report("office-a", 2030), "y3"))
             .await
             .unwrap();
         assert!(!alone.revision.findings.contains("\"W5\""));
+        assert_eq!(alone.revision.cross_year_revision, Some(0));
     })
     .await;
 }

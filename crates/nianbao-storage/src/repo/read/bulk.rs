@@ -87,6 +87,7 @@ struct RevisionHead {
     created_at: chrono::DateTime<chrono::Utc>,
     packed: Option<Vec<u8>>,
     packed_format: Option<i32>,
+    cross_year_revision: Option<i64>,
 }
 
 /// One revision in packed form (cells by index, no prose), with its office-year.
@@ -370,6 +371,7 @@ pub fn heads_select(ids: Vec<i64>, numbers: BTreeSet<i64>) -> sea_orm::Select<re
             revision::Column::CreatedAt,
             revision::Column::Packed,
             revision::Column::PackedFormat,
+            revision::Column::CrossYearRevision,
         ])
         .filter(revision::Column::ReportId.is_in(ids))
         .filter(numbers_in(numbers))
@@ -397,6 +399,7 @@ impl RevisionHead {
             packed: None,
             packed_format: None,
             content_deflate: None,
+            cross_year_revision: self.cross_year_revision,
         }
     }
 }

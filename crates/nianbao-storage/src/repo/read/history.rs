@@ -36,6 +36,7 @@ struct Entry {
     error_count: i32,
     warning_count: i32,
     created_at: chrono::DateTime<chrono::Utc>,
+    cross_year_revision: Option<i64>,
 }
 
 impl From<Entry> for revision::Model {
@@ -60,6 +61,7 @@ impl From<Entry> for revision::Model {
             packed: None,
             packed_format: None,
             content_deflate: None,
+            cross_year_revision: e.cross_year_revision,
         }
     }
 }
@@ -104,6 +106,7 @@ pub async fn revisions_without_content(
             revision::Column::ErrorCount,
             revision::Column::WarningCount,
             revision::Column::CreatedAt,
+            revision::Column::CrossYearRevision,
         ])
         .filter(revision::Column::ReportId.eq(row.id));
     query = match (page.newest_first, page.after) {

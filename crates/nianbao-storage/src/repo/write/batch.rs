@@ -182,7 +182,7 @@ impl State {
             job,
             self.rows.get(&key),
             self.report(jobs, key, latest),
-            self.report(jobs, before, selected),
+            self.report(jobs, before, selected).map(|r| (selected, r)),
         )?;
         let next = decide::next_row(job, self.rows.get(&key), &d);
         self.read.entry(key).or_insert(None);
@@ -437,10 +437,10 @@ async fn insert_chunk(
     revisions: &[revision::Model],
     ids: &mut HashMap<(i64, i64), i64>,
 ) -> Result<(), DbErr> {
-    let mut values: Vec<Value> = Vec::with_capacity(revisions.len() * 18);
+    let mut values: Vec<Value> = Vec::with_capacity(revisions.len() * 19);
     let mut tuples = Vec::with_capacity(revisions.len());
     for r in revisions {
-        tuples.push("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        tuples.push("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         values.extend([
             r.report_id.into(),
             r.office_id.into(),
@@ -460,12 +460,14 @@ async fn insert_chunk(
             r.packed.clone().into(),
             r.packed_format.into(),
             r.content_deflate.clone().into(),
+            r.cross_year_revision.into(),
         ]);
     }
     let sql = format!(
         "INSERT INTO revisions (report_id, office_id, year, number, draft, content, checksum, \
          submitted_by, client, request_id, findings, changed_cells, error_count, warning_count, \
-         created_at, packed, packed_format, content_deflate) VALUES {} RETURNING id, report_id, \
+         created_at, packed, packed_format, content_deflate, cross_year_revision) VALUES {} \
+         RETURNING id, report_id, \
          number",
         tuples.join(", ")
     );

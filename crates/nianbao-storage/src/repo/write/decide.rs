@@ -23,6 +23,8 @@ pub struct Decision {
     pub findings: Vec<Finding>,
     /// Cell keys that differ from the latest revision.
     pub changed: Vec<String>,
+    /// The revision of the year before that the cross-year rules read; 0 when none.
+    pub cross_year_revision: i64,
     /// When it is written.
     pub now: DateTime<Utc>,
 }
@@ -41,12 +43,12 @@ pub fn selected_for_next_year(row: &report::Model) -> i64 {
 
 /// Checks a submission against its office-year: `row` is the report row (none before the first
 /// revision), `latest` its latest revision's report, `previous_year` the selected revision of the
-/// year before. An error other than a database error means nothing may be written.
+/// year before with its number. An error other than a database error means nothing may be written.
 pub fn decide(
     job: &Prepared,
     row: Option<&report::Model>,
     latest: Option<&Report>,
-    previous_year: Option<&Report>,
+    previous_year: Option<(i64, &Report)>,
 ) -> StorageResult<Decision> {
     let (office, sub) = (&job.office, &job.sub);
     let year = sub.report.year;
@@ -68,7 +70,7 @@ pub fn decide(
     }
     let findings = rules::check(&RuleContext {
         report: &sub.report,
-        previous: previous_year,
+        previous: previous_year.map(|(_, r)| r),
         deadline: None,
     });
     let errors: Vec<_> = findings
@@ -97,6 +99,7 @@ pub fn decide(
         number: latest_number + 1,
         status,
         changed: stored::changed_cells(latest, &sub.report),
+        cross_year_revision: previous_year.map_or(0, |(n, _)| n),
         findings,
         now: crate::repo::now(),
     })
@@ -159,6 +162,7 @@ pub fn revision(job: &Prepared, d: &Decision, report_id: i64) -> revision::Model
         created_at: d.now,
         packed: Some(job.packed.clone()),
         packed_format: Some(nianbao_proto::packed::FORMAT),
+        cross_year_revision: Some(d.cross_year_revision),
     }
 }
 
