@@ -12,7 +12,7 @@ use std::io::Read;
 use axum::http::{Method, StatusCode};
 use nianbao_model::rules::{self, RuleContext};
 use nianbao_proto::storage::v1 as spb;
-use support::{City, YEAR, with_token};
+use support::{City, Db, YEAR, with_token};
 
 const CONTACT: &str = "clerk-c@example.org";
 const FAILED_CONTACT: &str = "clerk-a@example.org";
@@ -21,8 +21,8 @@ const SMTP_ERROR: &str = "550 mailbox unavailable";
 /// The city of `support` with: C-a and C-b accepted, C-a published on time (checked: two cells
 /// differ), C-b published late (checked: page not found), a reminder sent to C-c and one to C-a
 /// that failed, a review mark on C-a's R9 warning, and a second city D with an office.
-async fn followed_city() -> City {
-    let mut city = City::start().await;
+async fn followed_city(db: Db) -> City {
+    let mut city = City::start(db).await;
     let token = city.city.clone();
     for (code, date) in [("C-a", "2024-01-20"), ("C-b", "2024-03-15")] {
         for (action, url) in [
@@ -194,9 +194,14 @@ fn row_of<'a>(page: &'a str, code: &str) -> &'a str {
     &page[start..end]
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_board_shows_publication_checks_and_reminders() {
-    let city = followed_city().await;
+on_both_databases!(
+    the_board_shows_publication_checks_and_reminders,
+    the_board_shows_publication_checks_and_reminders_sqlite,
+    the_board_shows_publication_checks_and_reminders_postgres
+);
+
+async fn the_board_shows_publication_checks_and_reminders(db: Db) {
+    let city = followed_city(db).await;
     let staff = city.sign_in(&city.city).await;
     let (status, page) = city.get("/board", &staff).await;
     assert_eq!(status, StatusCode::OK, "{page}");
@@ -240,9 +245,14 @@ async fn the_board_shows_publication_checks_and_reminders() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_reminder_log_lists_what_was_sent_and_what_failed() {
-    let city = followed_city().await;
+on_both_databases!(
+    the_reminder_log_lists_what_was_sent_and_what_failed,
+    the_reminder_log_lists_what_was_sent_and_what_failed_sqlite,
+    the_reminder_log_lists_what_was_sent_and_what_failed_postgres
+);
+
+async fn the_reminder_log_lists_what_was_sent_and_what_failed(db: Db) {
+    let city = followed_city(db).await;
     let staff = city.sign_in(&city.city).await;
     let (status, page) = city.get("/reminders", &staff).await;
     assert_eq!(status, StatusCode::OK, "{page}");
@@ -263,9 +273,14 @@ async fn the_reminder_log_lists_what_was_sent_and_what_failed() {
     assert!(page.contains("C-a 测试市甲局"), "{page}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn offices_and_other_cities_are_refused_the_log() {
-    let mut city = followed_city().await;
+on_both_databases!(
+    offices_and_other_cities_are_refused_the_log,
+    offices_and_other_cities_are_refused_the_log_sqlite,
+    offices_and_other_cities_are_refused_the_log_postgres
+);
+
+async fn offices_and_other_cities_are_refused_the_log(db: Db) {
+    let mut city = followed_city(db).await;
     let office = city.sign_in(&city.office_a).await;
     for uri in ["/reminders", "/reminders?org=C", "/board?org=C"] {
         let (status, page) = city.get(uri, &office).await;
@@ -294,9 +309,14 @@ async fn offices_and_other_cities_are_refused_the_log() {
     assert!(page.contains("尚无提醒记录"), "{page}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn board_downloads_carry_publication_and_reminder_columns() {
-    let city = followed_city().await;
+on_both_databases!(
+    board_downloads_carry_publication_and_reminder_columns,
+    board_downloads_carry_publication_and_reminder_columns_sqlite,
+    board_downloads_carry_publication_and_reminder_columns_postgres
+);
+
+async fn board_downloads_carry_publication_and_reminder_columns(db: Db) {
+    let city = followed_city(db).await;
     let staff = city.sign_in(&city.city).await;
     let (status, _, csv) = city
         .call(Method::GET, "/board.csv", Some(&staff), None)
@@ -360,9 +380,14 @@ async fn board_downloads_carry_publication_and_reminder_columns() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_quality_view_shows_findings_and_review_marks_per_office() {
-    let city = followed_city().await;
+on_both_databases!(
+    the_quality_view_shows_findings_and_review_marks_per_office,
+    the_quality_view_shows_findings_and_review_marks_per_office_sqlite,
+    the_quality_view_shows_findings_and_review_marks_per_office_postgres
+);
+
+async fn the_quality_view_shows_findings_and_review_marks_per_office(db: Db) {
+    let city = followed_city(db).await;
     let staff = city.sign_in(&city.city).await;
     let (status, page) = city.get("/rollup", &staff).await;
     assert_eq!(status, StatusCode::OK, "{page}");
@@ -377,4 +402,18 @@ async fn the_quality_view_shows_findings_and_review_marks_per_office() {
         a.contains("<td class=\"n\">0</td><td class=\"n\">0</td>"),
         "{a}"
     );
+    // The subtree's marks, read in one call, are grouped by office: the mark is on C-a's row
+    // only, and the other filed office shows none.
+    assert!(a.contains("含上年结转申请，数字无误"), "{a}");
+    assert_eq!(
+        view.matches("含上年结转申请，数字无误").count(),
+        1,
+        "{view}"
+    );
+    if let Some(at) = view.find("C-b ") {
+        let b = &view[at..];
+        let b = &b[..b.find("</tr>").unwrap()];
+        assert!(!b.contains("含上年结转申请"), "{b}");
+    }
+    assert!(view.contains("复核标记共 <strong>1</strong> 条"), "{view}");
 }
