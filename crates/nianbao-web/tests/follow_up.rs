@@ -400,33 +400,64 @@ on_both_databases!(
 );
 
 async fn the_quality_view_shows_findings_and_review_marks_per_office(db: Db) {
-    let city = followed_city(db).await;
+    let mut city = followed_city(db).await;
+    // C-c files too, with an overview stating five requests more than its table 三 (R9), and
+    // the city marks that warning with a reason of its own.
+    let office_c = city.token("C-c", spb::Role::Office).await;
+    let report = support::report("C-c", "测试市丙局", &[1, 6, 1], 5);
+    city.submit(&report, &office_c, "c-1").await;
+    let r9 = rules::check(&RuleContext {
+        report: &report,
+        previous: None,
+        deadline: None,
+    })
+    .into_iter()
+    .find(|f| f.rule == "R9")
+    .unwrap();
+    let token = city.city.clone();
+    city.storage
+        .mark_finding(with_token(
+            spb::MarkFindingRequest {
+                office_code: "C-c".into(),
+                year: YEAR,
+                fingerprint: r9.fingerprint(),
+                reason: "丙局另有口头申请计入概述".into(),
+            },
+            &token,
+        ))
+        .await
+        .unwrap();
     let staff = city.sign_in(&city.city).await;
     let (status, page) = city.get("/rollup", &staff).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     let at = page.find("各单位质量与复核标记").unwrap();
     let view = &page[at..];
-    assert!(view.contains("含上年结转申请，数字无误"), "{view}");
     assert!(view.contains("<strong>R9："), "{view}");
-    let a = &view[view.find("C-a 测试市甲局").unwrap()..];
-    let a = &a[..a.find("</tr>").unwrap()];
+    let row = |head: &str| {
+        let r = &view[view.find(head).unwrap_or_else(|| panic!("{head}: {view}"))..];
+        r[..r.find("</tr>").unwrap()].to_string()
+    };
+    let a = row("C-a 测试市甲局");
     // The mark explains C-a's R9 warning: it is no longer counted as open.
     assert!(
         a.contains("<td class=\"n\">0</td><td class=\"n\">0</td>"),
         "{a}"
     );
-    // The subtree's marks, read in one call, are grouped by office: the mark is on C-a's row
-    // only, and the other filed office shows none.
+    // The subtree's marks, read in one call, are grouped by office: each on its own row only.
+    let c = row("C-c 测试市丙局");
     assert!(a.contains("含上年结转申请，数字无误"), "{a}");
+    assert!(!a.contains("丙局另有口头申请"), "{a}");
+    assert!(c.contains("丙局另有口头申请计入概述"), "{c}");
+    assert!(!c.contains("含上年结转申请"), "{c}");
     assert_eq!(
         view.matches("含上年结转申请，数字无误").count(),
         1,
         "{view}"
     );
-    if let Some(at) = view.find("C-b ") {
-        let b = &view[at..];
-        let b = &b[..b.find("</tr>").unwrap()];
-        assert!(!b.contains("含上年结转申请"), "{b}");
-    }
-    assert!(view.contains("复核标记共 <strong>1</strong> 条"), "{view}");
+    assert_eq!(
+        view.matches("丙局另有口头申请计入概述").count(),
+        1,
+        "{view}"
+    );
+    assert!(view.contains("复核标记共 <strong>2</strong> 条"), "{view}");
 }
