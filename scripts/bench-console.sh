@@ -8,7 +8,12 @@
 # Usage: scripts/bench-console.sh [N]   (default 30)
 # Environment: NIANBAO_BENCH_NO_BUILD=1 (use the binaries as they are), NIANBAO_BENCH_PROFILE=debug
 # (target/debug instead of target/release), NIANBAO_BENCH_DATABASE=URL (an empty database; default
-# a fresh SQLite file).
+# a fresh SQLite file), NIANBAO_BENCH_REMINDERS=1 (every office has a reminder in the log: each
+# gets an e-mail contact, the city a reminder plan for the year with the defaults, and the reminder
+# scheduler, `serve aggregate` with `[notify]` on and a local SMTP sink, runs until it has mailed
+# each office that still owes its report, i.e. before any submits), NIANBAO_BENCH_LAST_YEAR=1
+# (a city in its second year: each office also submits its 2022 report, the same seed with `year`
+# 2022, before its 2023 one).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -26,7 +31,7 @@ work="$(mktemp -d /tmp/nianbao-console-bench.XXXXXX)"
 db="${NIANBAO_BENCH_DATABASE:-sqlite://$work/bench.db?mode=rwc}"
 "$bin" serve all --listen 127.0.0.1:50821 --database "$db" --web-listen off >"$work/all.log" 2>&1 &
 all=$!
-trap 'kill $all ${web:-} 2>/dev/null || true' EXIT
+trap 'kill $all ${web:-} ${notify:-} ${smtp:-} 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
     "$bin" health --server http://127.0.0.1:50821 >/dev/null 2>&1 && break
     sleep 0.1
@@ -36,20 +41,90 @@ done
 admin="$("$bin" token create --role admin --database "$db" | tail -1)"
 export NIANBAO_SERVER=http://127.0.0.1:50821 NIANBAO_TOKEN="$admin"
 "$bin" orgs add bench-city 基准测试市人民政府 --kind city --exempt >/dev/null
-python3 - "$work" <<'PY'
+city="$("$bin" token create --office bench-city --role city | tail -1)"
+python3 - "$work" "${NIANBAO_BENCH_LAST_YEAR:-}" <<'PY'
 import json, sys
 seed = json.load(open("demo/shangdang-sifaju-2023.json", encoding="utf-8"))
+years = [("p", 2022), ("r", 2023)] if sys.argv[2] else [("r", 2023)]
 for i in range(1000):
     seed["office"] = {"code": f"bench-{i:04}", "name": f"基准测试市第{i}局"}
     seed["signature"] = seed["office"]["name"]
-    with open(f"{sys.argv[1]}/r{i:04}.json", "w", encoding="utf-8") as f:
-        json.dump(seed, f, ensure_ascii=False)
+    for prefix, year in years:
+        seed["year"] = year
+        seed["published_date"] = f"{year + 1}-01-02"
+        with open(f"{sys.argv[1]}/{prefix}{i:04}.json", "w", encoding="utf-8") as f:
+            json.dump(seed, f, ensure_ascii=False)
 PY
 for i in $(seq -w 0 999); do
     "$bin" orgs add "bench-0$i" "基准测试市第$((10#$i))局" --parent bench-city --kind department >/dev/null
+done
+if [ -n "${NIANBAO_BENCH_REMINDERS:-}" ]; then
+    # What a city's scheduler leaves in the log: while no office has submitted, the reminder
+    # scheduler (its own process, with the city's token) mails each office the step due today
+    # through a local SMTP sink that accepts everything.
+    python3 - 50825 >"$work/smtp.log" 2>&1 <<'PY' &
+import asyncio, sys
+
+async def session(reader, writer):
+    writer.write(b"220 sink ESMTP\r\n")
+    data = False
+    while line := await reader.readline():
+        if data:
+            if line.rstrip(b"\r\n") == b".":
+                data = False
+                writer.write(b"250 queued\r\n")
+        else:
+            verb = line[:4].upper()
+            if verb == b"EHLO":
+                writer.write(b"250-sink\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")
+            elif verb == b"DATA":
+                data = True
+                writer.write(b"354 end with .\r\n")
+            elif verb == b"QUIT":
+                writer.write(b"221 bye\r\n")
+                await writer.drain()
+                break
+            else:
+                writer.write(b"250 ok\r\n")
+        await writer.drain()
+    writer.close()
+
+async def main():
+    server = await asyncio.start_server(session, "127.0.0.1", int(sys.argv[1]))
+    async with server:
+        await server.serve_forever()
+
+asyncio.run(main())
+PY
+    smtp=$!
+    for i in $(seq -w 0 999); do
+        "$bin" orgs set-contact "bench-0$i" --email "gongkai@bench-0$i.example.org" >/dev/null
+    done
+    "$bin" reminders set --org bench-city --year 2023 --digest false >/dev/null
+    NIANBAO_NOTIFY__ENABLED=true NIANBAO_NOTIFY__TOKEN="$city" NIANBAO_NOTIFY__INTERVAL_SECONDS=5 \
+        NIANBAO_NOTIFY__SMTP_HOST=127.0.0.1 NIANBAO_NOTIFY__SMTP_PORT=50825 \
+        NIANBAO_NOTIFY__SMTP_SECURITY=none NIANBAO_NOTIFY__SMTP_FROM="年报系统 <nianbao@bench.example.org>" \
+        "$bin" serve aggregate --listen 127.0.0.1:50823 --storage-url http://127.0.0.1:50821 \
+        --render-url http://127.0.0.1:50821 >"$work/notify.log" 2>&1 &
+    notify=$!
+    sent=0
+    for _ in $(seq 1 600); do
+        sent="$("$bin" reminders log --org bench-city --year 2023 --json | python3 -c \
+            'import json, sys; print(sum(1 for d in json.load(sys.stdin) if d["state"] == "sent"))')"
+        [ "$sent" -ge 1000 ] && break
+        sleep 1
+    done
+    kill "$notify" "$smtp"
+    wait "$notify" "$smtp" 2>/dev/null || true
+    notify= smtp=
+    echo "reminders sent by the scheduler: $sent"
+fi
+for i in $(seq -w 0 999); do
+    if [ -n "${NIANBAO_BENCH_LAST_YEAR:-}" ]; then
+        "$bin" submit "$work/p0$i.json" >/dev/null || true
+    fi
     "$bin" submit "$work/r0$i.json" >/dev/null || true
 done
-city="$("$bin" token create --office bench-city --role city | tail -1)"
 # Every other office's report accepted and published (half of them after the deadline), so the
 # board's publication columns carry data as a city's would.
 export NIANBAO_TOKEN="$city"

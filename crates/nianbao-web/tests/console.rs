@@ -6,13 +6,18 @@ mod support;
 
 use axum::http::{Method, StatusCode, header};
 use nianbao_proto::storage::v1 as spb;
-use support::{City, HOSTILE_NAME, csrf_of, field_of, header};
+use support::{City, Db, HOSTILE_NAME, csrf_of, field_of, header};
 
 const SUBMITTED: i32 = spb::ReportStatus::Submitted as i32;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sign_in_gives_a_strict_cookie_and_pages_never_show_the_token() {
-    let city = City::start().await;
+on_both_databases!(
+    sign_in_gives_a_strict_cookie_and_pages_never_show_the_token,
+    sign_in_gives_a_strict_cookie_and_pages_never_show_the_token_sqlite,
+    sign_in_gives_a_strict_cookie_and_pages_never_show_the_token_postgres
+);
+
+async fn sign_in_gives_a_strict_cookie_and_pages_never_show_the_token(db: Db) {
+    let city = City::start(db).await;
     let (status, headers, _) = city
         .post_form("/login", None, &[("token", &city.city)])
         .await;
@@ -53,9 +58,14 @@ async fn sign_in_gives_a_strict_cookie_and_pages_never_show_the_token() {
     assert_eq!(headers.get(header::LOCATION).unwrap(), "/login");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn failed_sign_ins_are_refused_then_limited() {
-    let city = City::start().await;
+on_both_databases!(
+    failed_sign_ins_are_refused_then_limited,
+    failed_sign_ins_are_refused_then_limited_sqlite,
+    failed_sign_ins_are_refused_then_limited_postgres
+);
+
+async fn failed_sign_ins_are_refused_then_limited(db: Db) {
+    let city = City::start(db).await;
     for _ in 0..nianbao_web::session::MAX_FAILURES {
         let (status, headers, body) = city
             .post_form("/login", None, &[("token", "nbt_wrong")])
@@ -69,9 +79,14 @@ async fn failed_sign_ins_are_refused_then_limited() {
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_finding_is_shown_on_its_cell_and_prose_html_is_text() {
-    let city = City::start().await;
+on_both_databases!(
+    a_finding_is_shown_on_its_cell_and_prose_html_is_text,
+    a_finding_is_shown_on_its_cell_and_prose_html_is_text_sqlite,
+    a_finding_is_shown_on_its_cell_and_prose_html_is_text_postgres
+);
+
+async fn a_finding_is_shown_on_its_cell_and_prose_html_is_text(db: Db) {
+    let city = City::start(db).await;
     let session = city.sign_in(&city.city).await;
     let (status, page) = city.get("/report/C-a/2023", &session).await;
     assert_eq!(status, StatusCode::OK, "{page}");
@@ -92,9 +107,14 @@ async fn a_finding_is_shown_on_its_cell_and_prose_html_is_text() {
     assert!(other.contains(&HOSTILE_NAME.replace('<', "&lt;").replace('>', "&gt;")));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn refusals_change_nothing() {
-    let mut city = City::start().await;
+on_both_databases!(
+    refusals_change_nothing,
+    refusals_change_nothing_sqlite,
+    refusals_change_nothing_postgres
+);
+
+async fn refusals_change_nothing(db: Db) {
+    let mut city = City::start(db).await;
     let before = city.state_of("C-a").await;
     assert_eq!(before.0, SUBMITTED);
     // No session: sent to sign in.
@@ -165,9 +185,14 @@ fn multipart(csrf: &str, name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn return_then_upload_and_submit_once_then_accept() {
-    let mut city = City::start().await;
+on_both_databases!(
+    return_then_upload_and_submit_once_then_accept,
+    return_then_upload_and_submit_once_then_accept_sqlite,
+    return_then_upload_and_submit_once_then_accept_postgres
+);
+
+async fn return_then_upload_and_submit_once_then_accept(db: Db) {
+    let mut city = City::start(db).await;
     let staff = city.sign_in(&city.city).await;
     let (_, page) = city.get("/report/C-a/2023", &staff).await;
     let reason = "表三收到申请数与正文不一致，请核对";
@@ -248,9 +273,14 @@ async fn return_then_upload_and_submit_once_then_accept() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn board_and_rollup_downloads() {
-    let city = City::start().await;
+on_both_databases!(
+    board_and_rollup_downloads,
+    board_and_rollup_downloads_sqlite,
+    board_and_rollup_downloads_postgres
+);
+
+async fn board_and_rollup_downloads(db: Db) {
+    let city = City::start(db).await;
     let staff = city.sign_in(&city.city).await;
     let (status, headers, csv) = city
         .call(Method::GET, "/board.csv?state=missing", Some(&staff), None)

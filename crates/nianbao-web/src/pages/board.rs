@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::extract::{Query, State};
 use axum::response::{Html, Response};
-use maud::{Markup, html};
+use maud::{Markup, PreEscaped, html};
 
 use super::board_export;
 use super::board_table::{self as table, Board, COLUMNS, Row, State as Filing};
@@ -137,11 +137,22 @@ fn filters(board: &Board, q: &BoardQuery) -> Markup {
     }
 }
 
+/// Cells of a row are opened and not closed: a `td` or `th` ends at the next cell or at the
+/// row's end (HTML's optional end tags), so browsers and assistive technology build the same
+/// table from 60 fewer bytes per row. Everything from data in them is still escaped by maud.
+const TD: PreEscaped<&str> = PreEscaped("<td>");
+const TD_LATE: PreEscaped<&str> = PreEscaped("<td class=\"late\">");
+const TH_ROW: PreEscaped<&str> = PreEscaped("<th scope=\"row\">");
+
 fn rows_table(board: &Board, q: &BoardQuery, zone: &chrono::FixedOffset) -> Markup {
     html! {
         div.wrap tabindex="0" {
             table.data.board {
-                caption { (board.org_name()) " " (board.year) " 年度各单位报送情况（" (board.rows.len()) " 行；点列名排序）" }
+                caption {
+                    (board.org_name()) " " (board.year) " 年度各单位报送情况（" (board.rows.len()) " 行；点列名排序）"
+                    br;
+                    span.muted { "最近提醒：未注明渠道者经电子邮件，未注明结果者已发送；收件人与失败原因见催报提醒记录。" }
+                }
                 thead {
                     tr {
                         @for (key, label) in COLUMNS {
@@ -159,28 +170,27 @@ fn rows_table(board: &Board, q: &BoardQuery, zone: &chrono::FixedOffset) -> Mark
                 tbody {
                     @for r in &board.rows {
                         tr {
-                            td { (r.code) }
-                            th scope="row" {
-                                @if r.revision > 0 {
-                                    a href=(format!("/report/{}/{}", enc(&r.code), board.year)) { (r.name) }
-                                } @else { (r.name) }
-                            }
+                            (TD) (r.code)
+                            (TH_ROW)
+                            @if r.revision > 0 {
+                                a href=(format!("/report/{}/{}", enc(&r.code), board.year)) { (r.name) }
+                            } @else { (r.name) }
                             // Colour (a class) only where a state needs attention: the page of a
                             // thousand offices stays small.
                             @if matches!(r.state, Filing::Missing | Filing::Returned | Filing::Draft) {
-                                td class=(r.state.key()) { (r.state.zh()) }
-                            } @else { td { (r.state.zh()) } }
+                                (PreEscaped(format!("<td class=\"{}\">", r.state.key()))) (r.state.zh())
+                            } @else { (TD) (r.state.zh()) }
                             @match r.days_late {
-                                Some(0) => td { "按时" },
-                                Some(d) => td.late { "逾期 " (d) " 天" },
-                                None => td { "—" },
+                                Some(0) => { (TD) "按时" },
+                                Some(d) => { (TD_LATE) "逾期 " (d) " 天" },
+                                None => { (TD) "—" },
                             }
                             // Numbers are right-aligned by their column (`table.board`), not by a class per cell.
-                            td { @if r.revision > 0 { (r.revision) } }
-                            td { (time::short(&r.at, zone)) }
+                            (TD) @if r.revision > 0 { (r.revision) }
+                            (TD) (time::short(&r.at, zone))
                             // Counts only where a report was submitted: none is not zero.
-                            td { @if r.revision > 0 { (r.errors) } }
-                            td { @if r.revision > 0 { (r.warnings) } }
+                            (TD) @if r.revision > 0 { (r.errors) }
+                            (TD) @if r.revision > 0 { (r.warnings) }
                             (follow_up_cells(r, zone))
                         }
                     }
@@ -190,11 +200,13 @@ fn rows_table(board: &Board, q: &BoardQuery, zone: &chrono::FixedOffset) -> Mark
     }
 }
 
-/// The cells of publication, its check and the latest reminder.
+/// The cells of publication, its check and the latest reminder (its step and time; the channel
+/// only when not e-mail and the outcome only when not sent, as the caption says).
 fn follow_up_cells(r: &Row, zone: &chrono::FixedOffset) -> Markup {
     html! {
         @match &r.published {
-            Some(p) => td class=[(!p.on_time).then_some("late")] {
+            Some(p) => {
+                @if p.on_time { (TD) } @else { (TD_LATE) }
                 @if p.url.starts_with("https://") || p.url.starts_with("http://") {
                     // No `rel`: every answer's Referrer-Policy is no-referrer.
                     a href=(p.url) { (p.date) }
@@ -202,18 +214,24 @@ fn follow_up_cells(r: &Row, zone: &chrono::FixedOffset) -> Markup {
                 " " (if p.on_time { "按期" } else { "逾期" })
                 @if p.places > 1 { span.muted { "（" (p.places) " 处）" } }
             },
-            None => td { "未发布" },
+            None => { (TD) "未发布" },
         }
         @match r.published.as_ref().and_then(|p| p.check.as_ref()) {
-            Some(c) => td class=(c.class()) title=(c.detail) { (c.zh()) br; span.muted { (time::short(&c.at, zone)) } },
-            None => td { },
+            Some(c) => {
+                (PreEscaped(format!("<td class=\"{}\" title=\"", c.class()))) (c.detail) (PreEscaped("\">"))
+                (c.zh()) br; (time::short(&c.at, zone))
+            },
+            None => { (TD) },
         }
         @match &r.reminder {
-            Some(m) => td class=(if m.state == "failed" { "late" } else { "" }) {
-                (step_zh(&m.step)) "（" (channel_zh(&m.channel)) "）" br;
-                span.muted { (time::short(&m.at, zone)) } " " (m.state_zh())
+            Some(m) => {
+                @if m.state == "failed" { (TD_LATE) } @else { (TD) }
+                (step_zh(&m.step))
+                @if m.channel != "email" { "（" (channel_zh(&m.channel)) "）" }
+                br; (time::short(&m.at, zone))
+                @if m.state != "sent" { " " (m.state_zh()) }
             },
-            None => td { },
+            None => { (TD) },
         }
     }
 }

@@ -1,24 +1,19 @@
 //! The roll-up's quality view per office: the rules' findings that still stand (errors, and
 //! warnings no review mark explains, as the aggregation service's completeness counts them) and
-//! the review marks city staff set on warnings (storage's `ListFindingMarks`, per office-year).
+//! the review marks city staff set on warnings (storage's `ListFindingMarks` over the subtree, one call).
 
-use std::sync::Arc;
+use std::collections::HashMap;
 
 use maud::{Markup, html};
 use nianbao_model::Edition;
 use nianbao_proto::aggregate::v1 as agg;
 use nianbao_proto::storage::v1 as st;
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
 
 use super::enc;
 use crate::AppState;
-use crate::error::{WebError, WebResult};
+use crate::error::WebResult;
 use crate::session::Session;
 use crate::time;
-
-/// Offices whose marks are read at once.
-const CONCURRENT: usize = 8;
 
 /// One office in the quality view.
 pub struct OfficeQuality {
@@ -30,50 +25,39 @@ pub struct OfficeQuality {
     pub marks: Vec<st::FindingMark>,
 }
 
-/// The quality of each office of the subtree that has a report, in the completeness order.
+/// The quality of each office of the subtree under `org` that has a report, in the completeness
+/// order, with the marks of the whole subtree read in one call (grouped here by office).
 pub async fn fetch(
     state: &AppState,
     user: &Session,
+    org: &str,
     completeness: &agg::CompletenessResponse,
     year: i32,
 ) -> WebResult<Vec<OfficeQuality>> {
-    let filed: Vec<&agg::OfficeFiling> = completeness
+    let mut storage = state.upstreams.storage(&user.token)?;
+    let all = storage
+        .list_finding_marks(st::ListFindingMarksRequest {
+            office_code: String::new(),
+            year,
+            under: org.to_string(),
+        })
+        .await?
+        .into_inner()
+        .marks;
+    let mut by_office: HashMap<String, Vec<st::FindingMark>> = HashMap::new();
+    for m in all {
+        by_office.entry(m.office_code.clone()).or_default().push(m);
+    }
+    Ok(completeness
         .offices
         .iter()
         .filter(|o| !o.status.is_empty() || !o.submitted_at.is_empty())
-        .collect();
-    let gate = Arc::new(Semaphore::new(CONCURRENT));
-    let mut tasks = JoinSet::new();
-    for (i, o) in filed.iter().enumerate() {
-        let mut storage = state.upstreams.storage(&user.token)?;
-        let (gate, code) = (gate.clone(), o.office_code.clone());
-        tasks.spawn(async move {
-            let _permit = gate.acquire_owned().await;
-            let marks = storage
-                .list_finding_marks(st::ListFindingMarksRequest {
-                    office_code: code,
-                    year,
-                    under: String::new(),
-                })
-                .await
-                .map(|r| r.into_inner().marks);
-            (i, marks)
-        });
-    }
-    let mut marks: Vec<Vec<st::FindingMark>> = vec![Vec::new(); filed.len()];
-    while let Some(done) = tasks.join_next().await {
-        let (i, list) = done.map_err(|e| WebError::Internal(format!("marks task: {e}")))?;
-        marks[i] = list?;
-    }
-    Ok(filed
-        .into_iter()
-        .zip(marks)
-        .map(|(o, marks)| OfficeQuality {
+        .map(|o| OfficeQuality {
             code: o.office_code.clone(),
             name: o.office_name.clone(),
             errors: o.errors,
             warnings: o.warnings,
-            marks,
+            marks: by_office.remove(&o.office_code).unwrap_or_default(),
         })
         .collect())
 }

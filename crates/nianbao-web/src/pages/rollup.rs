@@ -114,7 +114,7 @@ pub async fn show(
         compare(&state, &user, &org, vec![year]),
         completeness(&state, &user, &org, year),
     );
-    let per_office = super::quality::fetch(&state, &user, &completeness?, year).await?;
+    let per_office = super::quality::fetch(&state, &user, &org, &completeness?, year).await?;
     let rollup = rollup?;
     let report = rollup
         .report

@@ -1,5 +1,7 @@
-//! A city on real storage, rendering and aggregation servers (one loopback port, SQLite in a
-//! temporary directory), and the console over them, called through its router.
+//! A city on real storage, rendering and aggregation servers (one loopback port; SQLite in a
+//! temporary directory, or a fresh PostgreSQL database made through `NIANBAO_TEST_POSTGRES_URL`),
+//! and the console over them, called through its router. [`on_both_databases!`] makes a
+//! `_sqlite` and a `_postgres` test of one test body.
 #![allow(dead_code, clippy::unwrap_used)]
 
 use axum::Router;
@@ -17,8 +19,58 @@ pub const YEAR: i32 = 2023;
 pub const HOSTILE_NAME: &str = "<script>alert(1)</script>";
 pub const HOSTILE_PROSE: &str = "本年度<b>无</b>其他事项<script>alert('x')</script>";
 
+/// The database of one test, kept for the test's lifetime (the PostgreSQL one is dropped after).
+pub enum Db {
+    Sqlite(tempfile::TempDir),
+    Postgres(nianbao_testkit::pg::ScratchDb),
+}
+
+impl Db {
+    /// SQLite in a temporary directory.
+    pub fn sqlite() -> Db {
+        Db::Sqlite(tempfile::tempdir().unwrap())
+    }
+
+    /// A fresh PostgreSQL database; `None` (the skip printed and logged for
+    /// `scripts/skipped.sh`) when `NIANBAO_TEST_POSTGRES_URL` is unset.
+    pub fn postgres(test: &str) -> Option<Db> {
+        let db = nianbao_testkit::pg::ScratchDb::create("web").map(Db::Postgres);
+        if db.is_none() {
+            nianbao_testkit::skip(test, "NIANBAO_TEST_POSTGRES_URL unset");
+        }
+        db
+    }
+
+    pub fn url(&self) -> String {
+        match self {
+            Db::Sqlite(dir) => format!("sqlite://{}/t.db?mode=rwc", dir.path().display()),
+            Db::Postgres(db) => db.url.clone(),
+        }
+    }
+}
+
+/// `on_both_databases!(body, name_sqlite, name_postgres)`: two tests running `async fn body(db:
+/// Db)`, on SQLite and on PostgreSQL (skipped, with a printed line, when
+/// `NIANBAO_TEST_POSTGRES_URL` is unset).
+#[macro_export]
+macro_rules! on_both_databases {
+    ($body:ident, $sqlite:ident, $postgres:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $sqlite() {
+            $body(support::Db::sqlite()).await
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $postgres() {
+            if let Some(db) = support::Db::postgres(stringify!($postgres)) {
+                $body(db).await
+            }
+        }
+    };
+}
+
 pub struct City {
-    _dir: tempfile::TempDir,
+    _db: Db,
     pub app: Router,
     pub storage: StorageServiceClient<Channel>,
     pub admin: String,
@@ -63,16 +115,20 @@ pub fn report(code: &str, name: &str, seed: &[u32], extra: i64) -> Report {
 impl City {
     /// Offices `C` (city), `C-a`, `C-b` (named hostile HTML) and `C-c` (never files);
     /// `C-a` and `C-b` submitted, `C-a` with an overview contradicting its table 三 (R9).
-    pub async fn start() -> City {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}/t.db?mode=rwc", dir.path().display());
+    pub async fn start(database: Db) -> City {
+        let url = database.url();
+        let max_connections = if matches!(database, Db::Sqlite(_)) {
+            1
+        } else {
+            4
+        };
         let admin = nianbao_storage::bootstrap_token(&url, nianbao_storage::Role::Admin, None, "t")
             .await
             .unwrap()
             .secret;
         let db = nianbao_storage::connect(&nianbao_storage::DatabaseSettings {
             url,
-            max_connections: 1,
+            max_connections,
             compress_content: true,
         })
         .await
@@ -130,7 +186,7 @@ impl City {
                 .unwrap();
         }
         let mut city = City {
-            _dir: dir,
+            _db: database,
             app,
             storage,
             admin,
