@@ -18,12 +18,11 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use futures::StreamExt;
-use nianbao_model::Report;
-use nianbao_proto::packed::unpack;
+use nianbao_proto::packed::{Unpacked, unpack};
 use nianbao_proto::storage::v1 as spb;
 
 use crate::error::{AggregateError, AggregateResult};
-use crate::quality::{MarksByOffice, OfficeCounts, counted, office_quality, outliers};
+use crate::quality::{MarksByOffice, OfficeCounts, counted, jump, office_quality, outliers};
 use crate::service::AggregateService;
 use crate::source::{Auth, StorageSource};
 
@@ -38,7 +37,7 @@ pub const FULL_READ_SHARE: usize = 4;
 pub const MAX_SINGLE_READS: usize = 250;
 
 /// The latest submitted revision of an office-year, without its report or findings.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Head {
     /// Its number.
     pub number: i64,
@@ -51,8 +50,8 @@ pub struct Head {
     /// The revision of the year before that the stored cross-year findings were checked
     /// against (0: none); `None` when not known.
     pub cross_year: Option<i64>,
-    /// The report's printed cells, without prose or notes.
-    pub cells: Report,
+    /// The report's printed cells in the order of its edition's schema.
+    pub cells: Unpacked,
 }
 
 /// What the stored counts answer without reading a report, and the offices to count again.
@@ -82,7 +81,7 @@ pub fn plan(
             // Checked against no report of last year (or not recorded, before it was).
             None if head.cross_year.is_none_or(|n| n == 0) => head.warnings,
             Some(last) if head.cross_year == Some(last.number) => {
-                let jumps = outliers(&head.cells, &last.cells).len();
+                let jumps = outlier_count(&head.cells, &last.cells);
                 head.warnings
                     .saturating_add(i32::try_from(jumps).unwrap_or(i32::MAX))
             }
@@ -97,6 +96,20 @@ pub fn plan(
             .insert(code.clone(), (head.errors, warnings, head.published));
     }
     out
+}
+
+/// How many outliers ([`outliers`]) this year's cells have against last year's: cell by cell
+/// in schema order when both years have the same edition, else through the keys.
+pub fn outlier_count(now: &Unpacked, last: &Unpacked) -> usize {
+    if now.edition != last.edition {
+        let (now, last) = (now.clone().into_report(), last.clone().into_report());
+        return outliers(&now, &last).len();
+    }
+    now.cells
+        .iter()
+        .zip(&last.cells)
+        .filter(|(v, p)| matches!((v, p), (Some(v), Some(p)) if jump(v, p).is_some()))
+        .count()
 }
 
 impl StorageSource {
@@ -126,8 +139,7 @@ impl StorageSource {
                 AggregateError::BadData("StreamReportsResponse.revision missing".into())
             })?;
             let cells = unpack(&item.packed)
-                .map_err(|e| AggregateError::BadData(format!("packed report: {e}")))?
-                .into_report();
+                .map_err(|e| AggregateError::BadData(format!("packed report: {e}")))?;
             out.insert(
                 revision.office_code,
                 Head {
@@ -233,23 +245,76 @@ impl AggregateService {
 mod tests {
     use super::*;
     use crate::quality::Mark;
-    use nianbao_model::{Edition, Office, Value};
+    use nianbao_model::value::MoneyUnit;
+    use nianbao_model::{Edition, Money, Office, Report, Value, ValueKind};
+    use nianbao_proto::packed::pack;
+    use rust_decimal::Decimal;
 
     fn head(number: i64, cross_year: Option<i64>, year: i32, applied: i64) -> Head {
         let office = Office {
             code: "o".into(),
             name: "o局".into(),
         };
-        let mut cells = Report::new(office, year, Edition::E2021);
+        let mut report = Report::new(office, year, Edition::E2021);
         let key = Edition::E2021.schema().cells()[0].key;
-        cells.cells.insert(key, Value::Count(applied));
+        report.cells.insert(key, Value::Count(applied));
         Head {
             number,
             errors: 1,
             warnings: 2,
             published: None,
             cross_year,
-            cells,
+            cells: unpack(&pack(&report)).expect("unpack"),
+        }
+    }
+
+    /// A report of `edition` whose n-th cell holds `values[n]` (an amount in 元 or 万元 in a
+    /// money cell), or nothing when that is negative.
+    fn report_of(edition: Edition, year: i32, values: &[i64], wan: bool) -> Report {
+        let office = Office {
+            code: "o".into(),
+            name: "o局".into(),
+        };
+        let mut report = Report::new(office, year, edition);
+        for (def, v) in edition.schema().cells().iter().zip(values) {
+            if *v < 0 {
+                continue;
+            }
+            let value = match def.kind {
+                ValueKind::Money(_) => Value::Money(Money {
+                    amount: Decimal::new(*v, 1),
+                    unit: if wan {
+                        MoneyUnit::WanYuan
+                    } else {
+                        MoneyUnit::Yuan
+                    },
+                }),
+                _ => Value::Count(*v),
+            };
+            report.cells.insert(def.key, value);
+        }
+        report
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn outliers_from_packed_cells_are_the_reports_outliers(
+            now in proptest::collection::vec(-1i64..2000, 200..260),
+            last in proptest::collection::vec(-1i64..2000, 200..260),
+            editions in proptest::sample::select(vec![
+                (Edition::E2021, Edition::E2021),
+                (Edition::E2019, Edition::E2019),
+                (Edition::E2021, Edition::E2019),
+            ]),
+            wan in proptest::bool::ANY,
+        ) {
+            let now = report_of(editions.0, 2023, &now, wan);
+            let last = report_of(editions.1, 2022, &last, false);
+            let packed = |r: &Report| unpack(&pack(r)).expect("unpack");
+            proptest::prop_assert_eq!(
+                outlier_count(&packed(&now), &packed(&last)),
+                outliers(&now, &last).len()
+            );
         }
     }
 

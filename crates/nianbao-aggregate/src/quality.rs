@@ -112,32 +112,51 @@ fn as_decimal(v: &Value) -> Decimal {
     }
 }
 
+/// Whether a cell jumps from last year's `prev` to this year's `value` (see [`outliers`]): last
+/// year's value in this year's unit and this year's, when it does; `None` when it does not or the
+/// two cannot be compared (a count against an amount).
+pub fn jump(value: &Value, prev: &Value) -> Option<(Decimal, Decimal)> {
+    if let (Value::Count(now), Value::Count(before)) = (value, prev) {
+        // The same test as below in integers, for the common case (exact: i128 cannot overflow).
+        let (now, before) = (i128::from(*now), i128::from(*before));
+        let factor = i128::from(JUMP_FACTOR);
+        let jumps = if before == 0 {
+            now >= i128::from(JUMP_FROM_ZERO)
+        } else if now <= 0 || before < 0 {
+            false
+        } else {
+            now >= before * factor || before >= now * factor
+        };
+        return jumps.then(|| (as_decimal(prev), as_decimal(value)));
+    }
+    let prev_value = match (value, prev) {
+        (Value::Money(m), Value::Money(p)) => p.in_unit(m.unit).amount,
+        _ => return None,
+    };
+    let now = as_decimal(value);
+    let factor = Decimal::from(JUMP_FACTOR);
+    let jumps = if prev_value.is_zero() {
+        now >= Decimal::from(JUMP_FROM_ZERO)
+    } else if now.is_zero() || now.is_sign_negative() || prev_value.is_sign_negative() {
+        false
+    } else {
+        now >= prev_value * factor || prev_value >= now * factor
+    };
+    jumps.then_some((prev_value, now))
+}
+
 /// Cells that jump between last year and this year: ×[`JUMP_FACTOR`] or more up or down
 /// (both non-zero), or from 0 to [`JUMP_FROM_ZERO`] or more. Money is compared in this year's unit.
 pub fn outliers(report: &Report, previous: &Report) -> Vec<Finding> {
     let schema = report.schema();
-    let factor = Decimal::from(JUMP_FACTOR);
     let mut out = Vec::new();
     for (key, value) in &report.cells {
         let Some(prev) = previous.cells.get(key) else {
             continue;
         };
-        let prev_value = match (value, prev) {
-            (Value::Money(m), Value::Money(p)) => p.in_unit(m.unit).amount,
-            (Value::Count(_), Value::Count(_)) => as_decimal(prev),
-            _ => continue,
-        };
-        let now = as_decimal(value);
-        let jump = if prev_value.is_zero() {
-            now >= Decimal::from(JUMP_FROM_ZERO)
-        } else if now.is_zero() || now.is_sign_negative() || prev_value.is_sign_negative() {
-            false
-        } else {
-            now >= prev_value * factor || prev_value >= now * factor
-        };
-        if !jump {
+        let Some((prev_value, now)) = jump(value, prev) else {
             continue;
-        }
+        };
         let label = schema
             .cell(key)
             .map(|c| schema.label_zh(c))
