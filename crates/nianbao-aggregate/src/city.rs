@@ -29,7 +29,7 @@ impl AggregateService {
         let (tree, agg) = self.tree_and_rollup(org, year, selection, auth).await?;
         let (last, filed) = futures::try_join!(
             self.rollup_of(&tree, year - 1, selection, auth),
-            self.filing(&tree, year, auth)
+            self.filing(&tree, year, true, auth)
         )?;
         Ok(CityReport::new(agg, Some(&last), filed))
     }

@@ -165,6 +165,21 @@ impl AggregateService {
         Ok(self.counts_read_again(org, year, auth).await?.0)
     }
 
+    /// Per office with a submitted report under `org`: the report's publication date, with
+    /// errors and warnings left 0 (the filing without the counts: only this year's heads read).
+    pub async fn published_dates(
+        &self,
+        org: &str,
+        year: i32,
+        auth: &Auth,
+    ) -> AggregateResult<OfficeCounts> {
+        let now = self.storage.heads(org, year, auth).await?;
+        Ok(now
+            .into_iter()
+            .map(|(code, head)| (code, (0, 0, head.published)))
+            .collect())
+    }
+
     /// [`AggregateService::counts`], and how many offices were read in full to count again.
     pub async fn counts_read_again(
         &self,

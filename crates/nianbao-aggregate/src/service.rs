@@ -168,18 +168,23 @@ async fn fold_stream(
 }
 
 impl AggregateService {
-    /// Completeness of the subtree `tree` (root first), with each office's errors and warnings.
+    /// Completeness of the subtree `tree` (root first), with each office's errors and warnings
+    /// when `counted` (else 0: see `CompletenessRequest.filing_only`).
     pub(crate) async fn filing(
         &self,
         tree: &[OfficeNode],
         year: i32,
+        counted: bool,
         auth: &Auth,
     ) -> AggregateResult<crate::filing::Completeness> {
         let org = &tree[0].code;
-        let (summaries, quality) = tokio::join!(
-            self.storage.summaries(org, year, auth),
-            self.counts(org, year, auth)
-        );
+        let (summaries, quality) = tokio::join!(self.storage.summaries(org, year, auth), async {
+            if counted {
+                self.counts(org, year, auth).await
+            } else {
+                self.published_dates(org, year, auth).await
+            }
+        });
         let (mut summaries, quality) = (summaries?, quality?);
         for s in &mut summaries {
             s.published_date = quality.get(&s.office_code).and_then(|q| q.2);
@@ -224,10 +229,10 @@ impl AggregationService for AggregateService {
         &self,
         request: Request<apb::CompletenessRequest>,
     ) -> Result<Response<apb::CompletenessResponse>, Status> {
-        let (auth, org, year, _) = call(request)?;
+        let (auth, org, year, r) = call(request)?;
         let tree = self.tree(&org, &auth).await?;
         let (c, publications) = futures::try_join!(
-            self.filing(&tree, year, &auth),
+            self.filing(&tree, year, !r.filing_only, &auth),
             self.storage.publications(&org, year, &auth)
         )?;
         Ok(Response::new(wire::completeness_response(&c, publications)))

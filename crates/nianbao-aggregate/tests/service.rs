@@ -180,6 +180,7 @@ async fn rollup_completeness_compare_and_export_through_storage() {
             apb::CompletenessRequest {
                 org: "city".into(),
                 year: 2023,
+                filing_only: false,
             },
             &admin,
         ))
@@ -246,6 +247,7 @@ async fn rollup_completeness_compare_and_export_through_storage() {
             apb::CompletenessRequest {
                 org: "city".into(),
                 year: 2023,
+                filing_only: false,
             },
             &admin,
         ))
@@ -253,6 +255,44 @@ async fn rollup_completeness_compare_and_export_through_storage() {
         .expect("completeness")
         .into_inner();
     assert_eq!(warnings(&c), Some(before - 1), "{warning:?}");
+
+    // The filing alone: the same states, days and publications, nothing counted.
+    let filing = env
+        .agg
+        .completeness(with_token(
+            apb::CompletenessRequest {
+                org: "city".into(),
+                year: 2023,
+                filing_only: true,
+            },
+            &admin,
+        ))
+        .await
+        .expect("completeness, filing only")
+        .into_inner();
+    assert_eq!(filing.offices.len(), c.offices.len());
+    assert!(c.offices.iter().any(|o| o.warnings > 0));
+    for (f, o) in filing.offices.iter().zip(&c.offices) {
+        assert_eq!(
+            (
+                &f.office_code,
+                f.state,
+                f.days_late,
+                &f.submitted_at,
+                &f.status
+            ),
+            (
+                &o.office_code,
+                o.state,
+                o.days_late,
+                &o.submitted_at,
+                &o.status
+            )
+        );
+        assert_eq!(f.published_on_time, o.published_on_time);
+        assert_eq!((f.errors, f.warnings), (0, 0), "{}", f.office_code);
+    }
+    assert_eq!(filing.districts, c.districts);
 
     // Compare one year across offices.
     let cmp = env

@@ -134,7 +134,11 @@ async fn answers(aaddr: SocketAddr, raddr: SocketAddr, token: &str) -> Vec<Statu
     };
     out.push(agg.aggregate(as_token(req, token)).await.err());
     let (o, y) = org();
-    let req = apb::CompletenessRequest { org: o, year: y };
+    let req = apb::CompletenessRequest {
+        org: o,
+        year: y,
+        filing_only: false,
+    };
     out.push(agg.completeness(as_token(req, token)).await.err());
     let req = rpb::RenderRequest {
         format: rpb::Format::Html as i32,

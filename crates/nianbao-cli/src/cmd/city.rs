@@ -249,6 +249,7 @@ pub fn completeness(args: CompletenessArgs) -> anyhow::Result<ExitCode> {
             c.completeness(pb::CompletenessRequest {
                 org: args.org.clone(),
                 year: args.year,
+                filing_only: false,
             })
             .await,
         )

@@ -136,14 +136,17 @@ impl Board {
 }
 
 /// Reads the board through the aggregation and storage services with the user's token: the
-/// completeness of the subtree (with its publications), the report list and the reminder log, at
-/// once.
+/// completeness of the subtree (its filing and publications, not its recounted findings), the
+/// report list and the reminder log, at once.
 pub async fn fetch(state: &AppState, user: &Session, org: &str, year: i32) -> WebResult<Board> {
     let mut aggregation = state.upstreams.aggregate(&user.token)?;
     let mut storage = state.upstreams.storage(&user.token)?;
+    // The board shows the stored counts of each latest revision (from the report list), so
+    // completeness need not count them again.
     let completeness = aggregation.completeness(agg::CompletenessRequest {
         org: org.to_string(),
         year,
+        filing_only: true,
     });
     let reports = list_reports(&mut storage, org, year);
     let log = reminder_log(state, user, org, year);

@@ -85,6 +85,7 @@ async fn completeness(
         .completeness(agg::CompletenessRequest {
             org: org.to_string(),
             year,
+            filing_only: false,
         })
         .await?
         .into_inner())

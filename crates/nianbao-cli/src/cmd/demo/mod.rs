@@ -202,6 +202,7 @@ async fn demo(args: Args) -> anyhow::Result<ExitCode> {
         .completeness(agg::CompletenessRequest {
             org: data::CITY.0.into(),
             year: data::YEAR,
+            filing_only: false,
         })
         .await
         .context("completeness")?
