@@ -326,11 +326,11 @@ fn scans_of_the_demo_report_read_back_without_a_wrong_cell() {
     scans_read_back(&demo_report());
 }
 
-/// Known failure, kept visible (`cargo nextest run --run-ignored all`): on the JPEG pages turned
-/// 1.5°, OCR reads `s2.regulations.in_force` as 1 for the printed 11 with high confidence, and
-/// no rule of table 二 can catch it; the other five scans of this report have no wrong cell.
+/// On the JPEG pages turned 1.5°, with noise, OCR reads the cell 表二 规章/现行有效件数
+/// (printed `11`) as `1` with high confidence, its box spanning the ink; table 二 has no rule
+/// to catch it. The two characters side by side in the ink put the reading in doubt, and the
+/// cell is left absent with a diagnostic rather than read wrong.
 #[test]
-#[ignore = "one wrong cell on the JPEG scan (11 read as 1); OCR not yet at its target"]
 fn scans_of_huaian_2024_read_back_without_a_wrong_cell() {
     scans_read_back(&repo("tests/fixtures/reports/huaian-city-2024.json"));
 }

@@ -4,8 +4,9 @@
 //! image, one per line, and Tesseract reads that image twice at once (two threads): as text
 //! with the Chinese model, and as digits only with the English model
 //! (`tessedit_char_whitelist`; the Chinese model reads a printed 6 as 0). Each cell then holds what its own piece read; a piece read
-//! below [`CONFIDENT`], read as more than one word, or not read as a plain number is marked
-//! in doubt, and the rules decide it or leave it absent (`crate::resolve`).
+//! below [`CONFIDENT`], read as more than one word, not read as a plain number, or read with
+//! fewer digits than the characters standing side by side in its ink is marked in doubt, and
+//! the rules decide it or leave it absent (`crate::resolve`).
 
 use std::path::Path;
 
@@ -31,6 +32,9 @@ struct Piece {
     ink: [usize; 4],
     /// Printed lines (runs of inked rows): a number is printed on one.
     lines: usize,
+    /// Characters side by side in the ink ([`Grey::strokes`]): a number read with fewer digits
+    /// left some of its ink unread.
+    strokes: usize,
 }
 
 /// Whether a reading holds Chinese (a label, not a number).
@@ -65,7 +69,19 @@ pub fn reread(
             cell.bottom / pt - inset,
         ];
         if let Some((ink, lines)) = grey.ink_box(inside, dpi) {
-            pieces.push(Piece { ink, lines });
+            // Over the cell's height: the thin strokes of a coarse scan, grey, may reach past
+            // the box of the darker ink.
+            let strokes = grey.strokes([
+                ink[0],
+                inside[1].max(0.0) as usize,
+                ink[2],
+                inside[3].max(0.0) as usize,
+            ]);
+            pieces.push(Piece {
+                ink,
+                lines,
+                strokes,
+            });
         }
     }
     let mut glyphs: Vec<Glyph> = page
@@ -146,6 +162,7 @@ fn stack(grey: &Grey, pieces: &[Piece], scale: f64) -> (Grey, Vec<Slot>) {
             band: ((y - gap / 2) as f64, (y + c.h + gap / 2) as f64),
             ink: (y as f64, (y + c.h) as f64),
             lines: piece.lines,
+            strokes: piece.strokes,
             across: (
                 MARGIN as f64 + 2.0 * scale,
                 (MARGIN + c.w) as f64 - 2.0 * scale,
@@ -163,6 +180,7 @@ struct Slot {
     band: (f64, f64),
     ink: (f64, f64),
     lines: usize,
+    strokes: usize,
     /// The ink's left and right on the sheet.
     across: (f64, f64),
 }
@@ -189,7 +207,24 @@ fn within<'a>(words: &'a [Word], slot: &Slot) -> Vec<&'a Word> {
 /// - Otherwise a number read (by digits first): that number, in doubt.
 /// - Nothing read as a number: a number in doubt (its value unknown, `0` stands for it), which
 ///   the rules decide or leave absent.
+///
+/// Whatever the confidence, a number read with fewer digits than the characters that stand
+/// side by side in its ink ([`Grey::strokes`]) left some of them unread (a printed `11` read
+/// as `1`, both boxes spanning the ink): it is in doubt.
 fn reading(text: &[Word], digits: &[Word], slot: &Slot) -> String {
+    let read = read_as(text, digits, slot);
+    if plain(&read) && count(&read) < slot.strokes {
+        return format!("{DOUBT}{read}");
+    }
+    read
+}
+
+/// The digits of a reading.
+fn count(s: &str) -> usize {
+    s.chars().filter(char::is_ascii_digit).count()
+}
+
+fn read_as(text: &[Word], digits: &[Word], slot: &Slot) -> String {
     let words = within(text, slot);
     let label: String = words.iter().map(|w| w.text.as_str()).collect();
     let chinese_words: Vec<&&Word> = words.iter().filter(|w| chinese(&w.text)).collect();
@@ -274,6 +309,7 @@ mod tests {
     fn slot(top: f64, lines: f64) -> Slot {
         Slot {
             lines: 1,
+            strokes: 1,
             across: (10.0, 30.0),
             band: (top, top + 50.0 * lines),
             ink: (top + 10.0, top + 10.0 + 20.0 * lines + 10.0 * (lines - 1.0)),
@@ -346,6 +382,16 @@ mod tests {
             reading(&[word(10.0, "1", 96.0)], &[], &wide),
             format!("{DOUBT}1")
         );
+        // A sure `1`, its box spanning the ink, where two characters stand side by side.
+        let pair = Slot {
+            strokes: 2,
+            ..slot(0.0, 1.0)
+        };
+        let one = [word(10.0, "1", 96.0)];
+        assert_eq!(reading(&one, &[], &pair), format!("{DOUBT}1"));
+        assert_eq!(reading(&[], &one, &pair), format!("{DOUBT}1"));
+        let eleven = [word(10.0, "11", 96.0)];
+        assert_eq!(reading(&[], &eleven, &pair), "11");
         // One Chinese character read sure is a misread digit, not a label.
         let one = [word(10.0, "直", 80.0)];
         assert_eq!(
