@@ -1,9 +1,10 @@
-//! The numbers of a scanned table, read cell by cell. Once the page's ruling lines give the
-//! grid, every cell the page-wide reading found no Chinese in is a number cell: its ink is
-//! cut out (scaled up to 300 dpi when the scan is coarser), the pieces are stacked into one
-//! image, one per line, and Tesseract reads that image twice at once (two threads): as text
-//! with the Chinese model, and as digits only with the English model
-//! (`tessedit_char_whitelist`; the Chinese model reads a printed 6 as 0). Each cell then holds what its own piece read; a piece read
+//! The cells of a scanned table, read cell by cell. Once the page's ruling lines give the
+//! grid, the ink of every cell is cut out (scaled up to 300 dpi when the scan is coarser), the
+//! pieces are stacked into one image, one per line, and Tesseract reads it as text with the
+//! Chinese model. The pieces that did not read as a label and are printed on one line are
+//! stacked again on a sheet of their own and read as digits only with the English model
+//! (`tessedit_char_whitelist`; the Chinese model reads a printed 6 as 0): the labels, most
+//! of the ink, are not read twice. Each cell then holds what its own piece read; a piece read
 //! below [`CONFIDENT`], read as more than one word, not read as a plain number, or read with
 //! fewer digits than the characters standing side by side in its ink is marked in doubt, and
 //! the rules decide it or leave it absent (`crate::resolve`).
@@ -93,24 +94,41 @@ pub fn reread(
         .collect();
     if !pieces.is_empty() {
         let scale = (READ_DPI / f64::from(dpi.max(1))).max(1.0);
-        let (sheet, slots) = stack(grey, &pieces, scale);
+        let all: Vec<&Piece> = pieces.iter().collect();
+        let (sheet, slots) = stack(grey, &all, scale);
         let path = dir.join(format!("n{}.pgm", page.number));
         std::fs::write(&path, sheet.to_pgm()).map_err(|e| failed("write", &e.to_string()))?;
-        let (digits, words) = std::thread::scope(|s| {
-            let digits = s.spawn(|| {
-                tesseract_words(
-                    &path,
-                    "eng",
-                    READ_DPI as u32,
-                    &["--psm", "6", "-c", "tessedit_char_whitelist=0123456789."],
-                )
-            });
-            let words = tesseract_words(&path, "chi_sim", READ_DPI as u32, &["--psm", "6"]);
-            (digits.join(), words)
-        });
-        let digits = digits.map_err(|_| failed("tesseract", "thread"))??;
-        let words = words?;
-        let texts = slots.iter().map(|slot| reading(&words, &digits, slot));
+        let words = tesseract_words(&path, "chi_sim", READ_DPI as u32, &["--psm", "6"])?;
+        // The pieces read as text as a label, or printed on several lines, are no number
+        // ([`reading`] never looks at their digits): the others are read as digits, on a
+        // sheet of their own.
+        let numbers: Vec<usize> = (0..pieces.len())
+            .filter(|&i| pieces[i].lines <= 1 && label(&words, &slots[i]).is_none())
+            .collect();
+        let mut moved: Vec<Word> = Vec::new();
+        if !numbers.is_empty() {
+            let chosen: Vec<&Piece> = numbers.iter().map(|&i| &pieces[i]).collect();
+            let (number_sheet, number_slots) = stack(grey, &chosen, scale);
+            let number_path = dir.join(format!("d{}.pgm", page.number));
+            std::fs::write(&number_path, number_sheet.to_pgm())
+                .map_err(|e| failed("write", &e.to_string()))?;
+            let digits = tesseract_words(
+                &number_path,
+                "eng",
+                READ_DPI as u32,
+                &["--psm", "6", "-c", "tessedit_char_whitelist=0123456789."],
+            )?;
+            // The digits read, moved from their sheet to their piece's place on the first.
+            for (&i, at) in numbers.iter().zip(&number_slots) {
+                let dy = slots[i].ink.0 - at.ink.0;
+                moved.extend(within(&digits, at).into_iter().map(|w| Word {
+                    top: w.top + dy,
+                    bottom: w.bottom + dy,
+                    ..w.clone()
+                }));
+            }
+        }
+        let texts = slots.iter().map(|slot| reading(&words, &moved, slot));
         for (piece, text) in pieces.iter().zip(texts) {
             let [x0, top, x1, bottom] = piece.ink.map(|v| v as f64 * pt);
             glyphs.push(Glyph {
@@ -129,7 +147,7 @@ pub fn reread(
 
 /// The pieces' ink cut out, scaled by `scale`, stacked one under another; with each piece's
 /// band (top, bottom) on the sheet.
-fn stack(grey: &Grey, pieces: &[Piece], scale: f64) -> (Grey, Vec<Slot>) {
+fn stack(grey: &Grey, pieces: &[&Piece], scale: f64) -> (Grey, Vec<Slot>) {
     let cuts: Vec<Grey> = pieces
         .iter()
         .map(|p| {
@@ -224,9 +242,10 @@ fn count(s: &str) -> usize {
     s.chars().filter(char::is_ascii_digit).count()
 }
 
-fn read_as(text: &[Word], digits: &[Word], slot: &Slot) -> String {
+/// A piece's text reading when it is a label: two Chinese characters or more, read at
+/// [`LABEL_CONFIDENT`] or above on average.
+fn label(text: &[Word], slot: &Slot) -> Option<String> {
     let words = within(text, slot);
-    let label: String = words.iter().map(|w| w.text.as_str()).collect();
     let chinese_words: Vec<&&Word> = words.iter().filter(|w| chinese(&w.text)).collect();
     let mean =
         chinese_words.iter().map(|w| w.conf).sum::<f64>() / chinese_words.len().max(1) as f64;
@@ -234,9 +253,16 @@ fn read_as(text: &[Word], digits: &[Word], slot: &Slot) -> String {
         .iter()
         .map(|w| w.text.chars().filter(|c| chinese(&c.to_string())).count())
         .sum();
-    if characters >= 2 && mean >= LABEL_CONFIDENT {
+    (characters >= 2 && mean >= LABEL_CONFIDENT)
+        .then(|| words.iter().map(|w| w.text.as_str()).collect())
+}
+
+fn read_as(text: &[Word], digits: &[Word], slot: &Slot) -> String {
+    if let Some(label) = label(text, slot) {
         return label;
     }
+    let words = within(text, slot);
+    let label: String = words.iter().map(|w| w.text.as_str()).collect();
     let here = within(digits, slot);
     let number: String = here.iter().map(|w| w.text.as_str()).collect();
     let tallest = here.iter().map(|w| w.bottom - w.top).fold(0.0, f64::max);
