@@ -85,11 +85,21 @@ pub fn reread(
             });
         }
     }
-    let mut glyphs: Vec<Glyph> = page
+    let outside: Vec<Glyph> = page
         .glyphs
         .drain(..)
         .zip(drop)
-        .filter(|(g, d)| !d && !footer(g, page.height))
+        .filter(|(_, d)| !d)
+        .map(|(g, _)| g)
+        .collect();
+    let feet: Vec<bool> = outside
+        .iter()
+        .map(|g| footer(g, &outside, page.height))
+        .collect();
+    let mut glyphs: Vec<Glyph> = outside
+        .into_iter()
+        .zip(feet)
+        .filter(|(_, f)| !f)
         .map(|(g, _)| g)
         .collect();
     if !pieces.is_empty() {
@@ -298,14 +308,25 @@ fn read_as(text: &[Word], digits: &[Word], slot: &Slot) -> String {
     }
 }
 
-/// Whether a word outside the tables is a page number in the page's foot: in its lowest
-/// twelfth, only digits and what OCR makes of the dashes around them.
-fn footer(g: &Glyph, height: f64) -> bool {
-    g.cy() > height * 11.0 / 12.0
-        && g.ch.chars().any(|c| c.is_ascii_digit())
-        && g.ch
-            .chars()
+/// Whether a word outside the tables (`outside`, the word among them) is a page number in
+/// the page's foot: only digits and what OCR makes of the dashes around them, in its lowest
+/// twelfth, or in its lowest sixth with no other word on its line (a scan turned is made
+/// larger to hold the turned page, which moves its foot up the image).
+fn footer(g: &Glyph, outside: &[Glyph], height: f64) -> bool {
+    // Digits, and what OCR makes of the dashes around them.
+    let foot = |g: &Glyph| {
+        g.ch.chars()
             .all(|c| c.is_ascii_digit() || c == DOUBT || "-—–－─一_~|[]()（）".contains(c))
+    };
+    if !(foot(g) && g.ch.chars().any(|c| c.is_ascii_digit())) {
+        return false;
+    }
+    let alone = || {
+        !outside
+            .iter()
+            .any(|o| !foot(o) && o.top < g.base && g.top < o.base)
+    };
+    g.cy() > height * 11.0 / 12.0 || (g.cy() > height * 5.0 / 6.0 && alone())
 }
 
 /// Whether a reading is a plain number (digits, at most one decimal point inside).
@@ -340,6 +361,46 @@ mod tests {
             band: (top, top + 50.0 * lines),
             ink: (top + 10.0, top + 10.0 + 20.0 * lines + 10.0 * (lines - 1.0)),
         }
+    }
+
+    fn glyph(x0: f64, top: f64, ch: &str) -> Glyph {
+        Glyph {
+            x0,
+            x1: x0 + 20.0,
+            top,
+            base: top + 10.0,
+            size: 10.0,
+            ch: ch.into(),
+        }
+    }
+
+    #[test]
+    fn a_page_number_in_the_foot_alone_on_its_line() {
+        let height = 857.0;
+        // Low in the page, but above its lowest twelfth: alone, a page number.
+        let number = glyph(300.0, 780.0, &format!("{DOUBT}2"));
+        assert!(footer(&number, std::slice::from_ref(&number), height));
+        let dashes = [
+            glyph(280.0, 780.0, "-"),
+            number.clone(),
+            glyph(330.0, 780.0, "-"),
+        ];
+        assert!(footer(&dashes[1], &dashes, height));
+        // With a label on its line, a number of a table drawn without lines.
+        let row = [glyph(100.0, 781.0, "合计"), number.clone()];
+        assert!(!footer(&row[1], &row, height));
+        // In the lowest twelfth, a page number whatever its line holds.
+        let low = glyph(300.0, 800.0, "3");
+        assert!(footer(
+            &low,
+            &[glyph(100.0, 801.0, "合计"), low.clone()],
+            height
+        ));
+        // Higher up, or not a number: kept.
+        let high = glyph(300.0, 600.0, "2");
+        assert!(!footer(&high, std::slice::from_ref(&high), height));
+        let word = glyph(300.0, 800.0, "和");
+        assert!(!footer(&word, std::slice::from_ref(&word), height));
     }
 
     #[test]
