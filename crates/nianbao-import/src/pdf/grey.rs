@@ -208,16 +208,16 @@ impl Grey {
         let mut open = false;
         for x in x0..x1 {
             let mut rows = (y0..y1).filter(|&y| self.px[y * self.w + x] < PAPER);
-            match (rows.next(), open) {
-                (Some(top), _) => {
-                    let bottom = rows.last().unwrap_or(top);
+            match rows.next() {
+                Some(top) => {
+                    let bottom = rows.next_back().unwrap_or(top);
                     match runs.last_mut() {
                         Some(r) if open => *r = (r.0.min(top), r.1.max(bottom)),
                         _ => runs.push((top, bottom)),
                     }
                     open = true;
                 }
-                (None, _) => open = false,
+                None => open = false,
             }
         }
         let tallest = runs.iter().map(|r| r.1 - r.0 + 1).max().unwrap_or(0);
