@@ -233,7 +233,7 @@ pub fn by_rules(imp: &mut Imported, doubted: &[&'static str]) {
     }
     for &k in &unsure {
         if !imp.report.cells.contains_key(k) {
-            imp.provenance.remove(k);
+            // The note first: it names the page the reading came from.
             note(
                 imp,
                 "ocr_unsure",
@@ -241,6 +241,7 @@ pub fn by_rules(imp: &mut Imported, doubted: &[&'static str]) {
                 "OCR 识别不确定，规则也无法唯一确定，留空".into(),
                 "the OCR reading was uncertain and the rules do not decide it; left absent".into(),
             );
+            imp.provenance.remove(k);
         }
     }
     let present: Vec<&'static str> = imp.provenance.keys().copied().collect();

@@ -1,11 +1,13 @@
-//! The numbers of a scanned table, read cell by cell. Once the page's ruling lines give the
-//! grid, every cell the page-wide reading found no Chinese in is a number cell: its ink is
-//! cut out (scaled up to 300 dpi when the scan is coarser), the pieces are stacked into one
-//! image, one per line, and Tesseract reads that image twice at once (two threads): as text
-//! with the Chinese model, and as digits only with the English model
-//! (`tessedit_char_whitelist`; the Chinese model reads a printed 6 as 0). Each cell then holds what its own piece read; a piece read
-//! below [`CONFIDENT`], read as more than one word, or not read as a plain number is marked
-//! in doubt, and the rules decide it or leave it absent (`crate::resolve`).
+//! The cells of a scanned table, read cell by cell. Once the page's ruling lines give the
+//! grid, the ink of every cell is cut out (scaled up to 300 dpi when the scan is coarser), the
+//! pieces are stacked into one image, one per line, and Tesseract reads it as text with the
+//! Chinese model. The pieces that did not read as a label and are printed on one line are
+//! stacked again on a sheet of their own and read as digits only with the English model
+//! (`tessedit_char_whitelist`; the Chinese model reads a printed 6 as 0): the labels, most
+//! of the ink, are not read twice. Each cell then holds what its own piece read; a piece read
+//! below [`CONFIDENT`], read as more than one word, not read as a plain number, or read with
+//! fewer digits than the characters standing side by side in its ink is marked in doubt, and
+//! the rules decide it or leave it absent (`crate::resolve`).
 
 use std::path::Path;
 
@@ -31,6 +33,9 @@ struct Piece {
     ink: [usize; 4],
     /// Printed lines (runs of inked rows): a number is printed on one.
     lines: usize,
+    /// Characters side by side in the ink ([`Grey::strokes`]): a number read with fewer digits
+    /// left some of its ink unread.
+    strokes: usize,
 }
 
 /// Whether a reading holds Chinese (a label, not a number).
@@ -65,36 +70,75 @@ pub fn reread(
             cell.bottom / pt - inset,
         ];
         if let Some((ink, lines)) = grey.ink_box(inside, dpi) {
-            pieces.push(Piece { ink, lines });
+            // Over the cell's height: the thin strokes of a coarse scan, grey, may reach past
+            // the box of the darker ink.
+            let strokes = grey.strokes([
+                ink[0],
+                inside[1].max(0.0) as usize,
+                ink[2],
+                inside[3].max(0.0) as usize,
+            ]);
+            pieces.push(Piece {
+                ink,
+                lines,
+                strokes,
+            });
         }
     }
-    let mut glyphs: Vec<Glyph> = page
+    let outside: Vec<Glyph> = page
         .glyphs
         .drain(..)
         .zip(drop)
-        .filter(|(g, d)| !d && !footer(g, page.height))
+        .filter(|(_, d)| !d)
+        .map(|(g, _)| g)
+        .collect();
+    let feet: Vec<bool> = outside
+        .iter()
+        .map(|g| footer(g, &outside, page.height))
+        .collect();
+    let mut glyphs: Vec<Glyph> = outside
+        .into_iter()
+        .zip(feet)
+        .filter(|(_, f)| !f)
         .map(|(g, _)| g)
         .collect();
     if !pieces.is_empty() {
         let scale = (READ_DPI / f64::from(dpi.max(1))).max(1.0);
-        let (sheet, slots) = stack(grey, &pieces, scale);
+        let all: Vec<&Piece> = pieces.iter().collect();
+        let (sheet, slots) = stack(grey, &all, scale);
         let path = dir.join(format!("n{}.pgm", page.number));
         std::fs::write(&path, sheet.to_pgm()).map_err(|e| failed("write", &e.to_string()))?;
-        let (digits, words) = std::thread::scope(|s| {
-            let digits = s.spawn(|| {
-                tesseract_words(
-                    &path,
-                    "eng",
-                    READ_DPI as u32,
-                    &["--psm", "6", "-c", "tessedit_char_whitelist=0123456789."],
-                )
-            });
-            let words = tesseract_words(&path, "chi_sim", READ_DPI as u32, &["--psm", "6"]);
-            (digits.join(), words)
-        });
-        let digits = digits.map_err(|_| failed("tesseract", "thread"))??;
-        let words = words?;
-        let texts = slots.iter().map(|slot| reading(&words, &digits, slot));
+        let words = tesseract_words(&path, "chi_sim", READ_DPI as u32, &["--psm", "6"])?;
+        // The pieces read as text as a label, or printed on several lines, are no number
+        // ([`reading`] never looks at their digits): the others are read as digits, on a
+        // sheet of their own.
+        let numbers: Vec<usize> = (0..pieces.len())
+            .filter(|&i| pieces[i].lines <= 1 && label(&words, &slots[i]).is_none())
+            .collect();
+        let mut moved: Vec<Word> = Vec::new();
+        if !numbers.is_empty() {
+            let chosen: Vec<&Piece> = numbers.iter().map(|&i| &pieces[i]).collect();
+            let (number_sheet, number_slots) = stack(grey, &chosen, scale);
+            let number_path = dir.join(format!("d{}.pgm", page.number));
+            std::fs::write(&number_path, number_sheet.to_pgm())
+                .map_err(|e| failed("write", &e.to_string()))?;
+            let digits = tesseract_words(
+                &number_path,
+                "eng",
+                READ_DPI as u32,
+                &["--psm", "6", "-c", "tessedit_char_whitelist=0123456789."],
+            )?;
+            // The digits read, moved from their sheet to their piece's place on the first.
+            for (&i, at) in numbers.iter().zip(&number_slots) {
+                let dy = slots[i].ink.0 - at.ink.0;
+                moved.extend(within(&digits, at).into_iter().map(|w| Word {
+                    top: w.top + dy,
+                    bottom: w.bottom + dy,
+                    ..w.clone()
+                }));
+            }
+        }
+        let texts = slots.iter().map(|slot| reading(&words, &moved, slot));
         for (piece, text) in pieces.iter().zip(texts) {
             let [x0, top, x1, bottom] = piece.ink.map(|v| v as f64 * pt);
             glyphs.push(Glyph {
@@ -113,7 +157,7 @@ pub fn reread(
 
 /// The pieces' ink cut out, scaled by `scale`, stacked one under another; with each piece's
 /// band (top, bottom) on the sheet.
-fn stack(grey: &Grey, pieces: &[Piece], scale: f64) -> (Grey, Vec<Slot>) {
+fn stack(grey: &Grey, pieces: &[&Piece], scale: f64) -> (Grey, Vec<Slot>) {
     let cuts: Vec<Grey> = pieces
         .iter()
         .map(|p| {
@@ -146,6 +190,7 @@ fn stack(grey: &Grey, pieces: &[Piece], scale: f64) -> (Grey, Vec<Slot>) {
             band: ((y - gap / 2) as f64, (y + c.h + gap / 2) as f64),
             ink: (y as f64, (y + c.h) as f64),
             lines: piece.lines,
+            strokes: piece.strokes,
             across: (
                 MARGIN as f64 + 2.0 * scale,
                 (MARGIN + c.w) as f64 - 2.0 * scale,
@@ -163,6 +208,7 @@ struct Slot {
     band: (f64, f64),
     ink: (f64, f64),
     lines: usize,
+    strokes: usize,
     /// The ink's left and right on the sheet.
     across: (f64, f64),
 }
@@ -189,9 +235,27 @@ fn within<'a>(words: &'a [Word], slot: &Slot) -> Vec<&'a Word> {
 /// - Otherwise a number read (by digits first): that number, in doubt.
 /// - Nothing read as a number: a number in doubt (its value unknown, `0` stands for it), which
 ///   the rules decide or leave absent.
+///
+/// Whatever the confidence, a number read with fewer digits than the characters that stand
+/// side by side in its ink ([`Grey::strokes`]) left some of them unread (a printed `11` read
+/// as `1`, both boxes spanning the ink): it is in doubt.
 fn reading(text: &[Word], digits: &[Word], slot: &Slot) -> String {
+    let read = read_as(text, digits, slot);
+    if plain(&read) && count(&read) < slot.strokes {
+        return format!("{DOUBT}{read}");
+    }
+    read
+}
+
+/// The digits of a reading.
+fn count(s: &str) -> usize {
+    s.chars().filter(char::is_ascii_digit).count()
+}
+
+/// A piece's text reading when it is a label: two Chinese characters or more, read at
+/// [`LABEL_CONFIDENT`] or above on average.
+fn label(text: &[Word], slot: &Slot) -> Option<String> {
     let words = within(text, slot);
-    let label: String = words.iter().map(|w| w.text.as_str()).collect();
     let chinese_words: Vec<&&Word> = words.iter().filter(|w| chinese(&w.text)).collect();
     let mean =
         chinese_words.iter().map(|w| w.conf).sum::<f64>() / chinese_words.len().max(1) as f64;
@@ -199,9 +263,16 @@ fn reading(text: &[Word], digits: &[Word], slot: &Slot) -> String {
         .iter()
         .map(|w| w.text.chars().filter(|c| chinese(&c.to_string())).count())
         .sum();
-    if characters >= 2 && mean >= LABEL_CONFIDENT {
+    (characters >= 2 && mean >= LABEL_CONFIDENT)
+        .then(|| words.iter().map(|w| w.text.as_str()).collect())
+}
+
+fn read_as(text: &[Word], digits: &[Word], slot: &Slot) -> String {
+    if let Some(label) = label(text, slot) {
         return label;
     }
+    let words = within(text, slot);
+    let label: String = words.iter().map(|w| w.text.as_str()).collect();
     let here = within(digits, slot);
     let number: String = here.iter().map(|w| w.text.as_str()).collect();
     let tallest = here.iter().map(|w| w.bottom - w.top).fold(0.0, f64::max);
@@ -237,14 +308,25 @@ fn reading(text: &[Word], digits: &[Word], slot: &Slot) -> String {
     }
 }
 
-/// Whether a word outside the tables is a page number in the page's foot: in its lowest
-/// twelfth, only digits and what OCR makes of the dashes around them.
-fn footer(g: &Glyph, height: f64) -> bool {
-    g.cy() > height * 11.0 / 12.0
-        && g.ch.chars().any(|c| c.is_ascii_digit())
-        && g.ch
-            .chars()
+/// Whether a word outside the tables (`outside`, the word among them) is a page number in
+/// the page's foot: only digits and what OCR makes of the dashes around them, in its lowest
+/// twelfth, or in its lowest sixth with no other word on its line (a scan turned is made
+/// larger to hold the turned page, which moves its foot up the image).
+fn footer(g: &Glyph, outside: &[Glyph], height: f64) -> bool {
+    // Digits, and what OCR makes of the dashes around them.
+    let foot = |g: &Glyph| {
+        g.ch.chars()
             .all(|c| c.is_ascii_digit() || c == DOUBT || "-—–－─一_~|[]()（）".contains(c))
+    };
+    if !(foot(g) && g.ch.chars().any(|c| c.is_ascii_digit())) {
+        return false;
+    }
+    let alone = || {
+        !outside
+            .iter()
+            .any(|o| !foot(o) && o.top < g.base && g.top < o.base)
+    };
+    g.cy() > height * 11.0 / 12.0 || (g.cy() > height * 5.0 / 6.0 && alone())
 }
 
 /// Whether a reading is a plain number (digits, at most one decimal point inside).
@@ -274,10 +356,51 @@ mod tests {
     fn slot(top: f64, lines: f64) -> Slot {
         Slot {
             lines: 1,
+            strokes: 1,
             across: (10.0, 30.0),
             band: (top, top + 50.0 * lines),
             ink: (top + 10.0, top + 10.0 + 20.0 * lines + 10.0 * (lines - 1.0)),
         }
+    }
+
+    fn glyph(x0: f64, top: f64, ch: &str) -> Glyph {
+        Glyph {
+            x0,
+            x1: x0 + 20.0,
+            top,
+            base: top + 10.0,
+            size: 10.0,
+            ch: ch.into(),
+        }
+    }
+
+    #[test]
+    fn a_page_number_in_the_foot_alone_on_its_line() {
+        let height = 857.0;
+        // Low in the page, but above its lowest twelfth: alone, a page number.
+        let number = glyph(300.0, 780.0, &format!("{DOUBT}2"));
+        assert!(footer(&number, std::slice::from_ref(&number), height));
+        let dashes = [
+            glyph(280.0, 780.0, "-"),
+            number.clone(),
+            glyph(330.0, 780.0, "-"),
+        ];
+        assert!(footer(&dashes[1], &dashes, height));
+        // With a label on its line, a number of a table drawn without lines.
+        let row = [glyph(100.0, 781.0, "合计"), number.clone()];
+        assert!(!footer(&row[1], &row, height));
+        // In the lowest twelfth, a page number whatever its line holds.
+        let low = glyph(300.0, 800.0, "3");
+        assert!(footer(
+            &low,
+            &[glyph(100.0, 801.0, "合计"), low.clone()],
+            height
+        ));
+        // Higher up, or not a number: kept.
+        let high = glyph(300.0, 600.0, "2");
+        assert!(!footer(&high, std::slice::from_ref(&high), height));
+        let word = glyph(300.0, 800.0, "和");
+        assert!(!footer(&word, std::slice::from_ref(&word), height));
     }
 
     #[test]
@@ -346,6 +469,16 @@ mod tests {
             reading(&[word(10.0, "1", 96.0)], &[], &wide),
             format!("{DOUBT}1")
         );
+        // A sure `1`, its box spanning the ink, where two characters stand side by side.
+        let pair = Slot {
+            strokes: 2,
+            ..slot(0.0, 1.0)
+        };
+        let one = [word(10.0, "1", 96.0)];
+        assert_eq!(reading(&one, &[], &pair), format!("{DOUBT}1"));
+        assert_eq!(reading(&[], &one, &pair), format!("{DOUBT}1"));
+        let eleven = [word(10.0, "11", 96.0)];
+        assert_eq!(reading(&[], &eleven, &pair), "11");
         // One Chinese character read sure is a misread digit, not a label.
         let one = [word(10.0, "直", 80.0)];
         assert_eq!(

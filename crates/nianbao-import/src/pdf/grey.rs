@@ -196,6 +196,36 @@ impl Grey {
             .then_some(([min_x, min_y, max_x + 1, max_y + 1], lines))
     }
 
+    /// How many characters stand side by side in the ink box `[x0, y0, x1, y1]`: runs of
+    /// columns holding anything darker than paper (the thin strokes of a coarse scan come out
+    /// grey) with a blank column between, counting only runs whose ink spans at least
+    /// half the height of the tallest run (a speck of noise or a decimal point is not one).
+    /// Printed digits that touch make one run, so this is at most the number of characters.
+    pub fn strokes(&self, b: [usize; 4]) -> usize {
+        let [x0, y0, x1, y1] = b;
+        let (x1, y1) = (x1.min(self.w), y1.min(self.h));
+        let mut runs: Vec<(usize, usize)> = Vec::new();
+        let mut open = false;
+        for x in x0..x1 {
+            let mut rows = (y0..y1).filter(|&y| self.px[y * self.w + x] < PAPER);
+            match rows.next() {
+                Some(top) => {
+                    let bottom = rows.next_back().unwrap_or(top);
+                    match runs.last_mut() {
+                        Some(r) if open => *r = (r.0.min(top), r.1.max(bottom)),
+                        _ => runs.push((top, bottom)),
+                    }
+                    open = true;
+                }
+                None => open = false,
+            }
+        }
+        let tallest = runs.iter().map(|r| r.1 - r.0 + 1).max().unwrap_or(0);
+        runs.iter()
+            .filter(|r| 2 * (r.1 - r.0 + 1) >= tallest)
+            .count()
+    }
+
     /// The piece `[x0, y0, x1, y1]` (clamped to the image) scaled by `scale` (bilinear), its
     /// paper white.
     pub fn cut(&self, x0: usize, y0: usize, x1: usize, y1: usize, scale: f64) -> Grey {
@@ -297,5 +327,47 @@ mod tests {
         assert!((found - 1.5).abs() < 0.2, "{found}");
         let (hs, vs) = turned.rotated(found).lines(300);
         assert!(long(&hs) >= 3 && long(&vs) >= 3, "{hs:?} {vs:?}");
+    }
+
+    /// Draws a box of ink (value `v`) from (x0, y0) to (x1, y1), ends excluded.
+    fn ink(g: &mut Grey, [x0, y0, x1, y1]: [usize; 4], v: u8) {
+        for y in y0..y1 {
+            for x in x0..x1 {
+                g.px[y * g.w + x] = v;
+            }
+        }
+    }
+
+    #[test]
+    fn strokes_count_characters_side_by_side_not_specks() {
+        let (w, h) = (80, 40);
+        let mut g = Grey {
+            w,
+            h,
+            px: vec![255; w * h],
+        };
+        // `11`: two upright strokes with a gap.
+        ink(&mut g, [10, 5, 14, 35], 0);
+        ink(&mut g, [30, 5, 34, 35], 0);
+        assert_eq!(g.strokes([0, 0, w, h]), 2);
+        // A speck of noise and a decimal point are not characters.
+        ink(&mut g, [50, 30, 52, 35], 0);
+        ink(&mut g, [60, 2, 61, 3], 0);
+        assert_eq!(g.strokes([0, 0, w, h]), 2);
+        // A `0` whose thin top and bottom came out grey is one character, not two.
+        let mut zero = Grey {
+            w,
+            h,
+            px: vec![255; w * h],
+        };
+        ink(&mut zero, [10, 6, 13, 34], 0);
+        ink(&mut zero, [22, 6, 25, 34], 0);
+        ink(&mut zero, [10, 4, 25, 6], 170);
+        ink(&mut zero, [10, 34, 25, 36], 170);
+        assert_eq!(zero.strokes([0, 0, w, h]), 1);
+        // Touching characters make one run: never more than there are.
+        ink(&mut zero, [25, 20, 30, 22], 0);
+        ink(&mut zero, [30, 6, 33, 34], 0);
+        assert_eq!(zero.strokes([0, 0, w, h]), 1);
     }
 }
