@@ -36,6 +36,11 @@ for _ in $(seq 1 100); do
     "$bin" health --server http://127.0.0.1:50821 >/dev/null 2>&1 && break
     sleep 0.1
 done
+# The console starts now, before the thousands of CLI connections below: one of their ephemeral
+# ports could otherwise be its port when it binds.
+"$bin" serve web --listen 127.0.0.1:50822 --storage-url http://127.0.0.1:50821 \
+    --render-url http://127.0.0.1:50821 --aggregate-url http://127.0.0.1:50821 >"$work/web.log" 2>&1 &
+web=$!
 # 1,000 offices under one city, each with its 2023 report (the demo seed as that office's),
 # submitted through the server with the admin token.
 admin="$("$bin" token create --role admin --database "$db" | tail -1)"
@@ -138,9 +143,6 @@ done
 unset NIANBAO_SERVER NIANBAO_TOKEN
 year=2023
 
-"$bin" serve web --listen 127.0.0.1:50822 --storage-url http://127.0.0.1:50821 \
-    --render-url http://127.0.0.1:50821 --aggregate-url http://127.0.0.1:50821 >"$work/web.log" 2>&1 &
-web=$!
 for _ in $(seq 1 100); do
     curl -s -o /dev/null http://127.0.0.1:50822/login && break
     sleep 0.1
