@@ -297,14 +297,19 @@ impl Grey {
 mod tests {
     use super::*;
 
-    #[test]
-    fn lines_and_skew_of_a_drawn_grid() {
-        let (w, h) = (600, 400);
-        let mut g = Grey {
+    /// A blank page of `w` × `h` pixels.
+    fn paper(w: usize, h: usize) -> Grey {
+        Grey {
             w,
             h,
             px: vec![255; w * h],
-        };
+        }
+    }
+
+    #[test]
+    fn lines_and_skew_of_a_drawn_grid() {
+        let (w, h) = (600, 400);
+        let mut g = paper(w, h);
         for y in [50, 150, 250] {
             for x in 50..550 {
                 g.px[y * w + x] = 0;
@@ -341,11 +346,7 @@ mod tests {
     #[test]
     fn strokes_count_characters_side_by_side_not_specks() {
         let (w, h) = (80, 40);
-        let mut g = Grey {
-            w,
-            h,
-            px: vec![255; w * h],
-        };
+        let mut g = paper(w, h);
         // `11`: two upright strokes with a gap.
         ink(&mut g, [10, 5, 14, 35], 0);
         ink(&mut g, [30, 5, 34, 35], 0);
@@ -355,11 +356,7 @@ mod tests {
         ink(&mut g, [60, 2, 61, 3], 0);
         assert_eq!(g.strokes([0, 0, w, h]), 2);
         // A `0` whose thin top and bottom came out grey is one character, not two.
-        let mut zero = Grey {
-            w,
-            h,
-            px: vec![255; w * h],
-        };
+        let mut zero = paper(w, h);
         ink(&mut zero, [10, 6, 13, 34], 0);
         ink(&mut zero, [22, 6, 25, 34], 0);
         ink(&mut zero, [10, 4, 25, 6], 170);
