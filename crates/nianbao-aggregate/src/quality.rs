@@ -116,21 +116,9 @@ fn as_decimal(v: &Value) -> Decimal {
 /// year's value in this year's unit and this year's, when it does; `None` when it does not or the
 /// two cannot be compared (a count against an amount).
 pub fn jump(value: &Value, prev: &Value) -> Option<(Decimal, Decimal)> {
-    if let (Value::Count(now), Value::Count(before)) = (value, prev) {
-        // The same test as below in integers, for the common case (exact: i128 cannot overflow).
-        let (now, before) = (i128::from(*now), i128::from(*before));
-        let factor = i128::from(JUMP_FACTOR);
-        let jumps = if before == 0 {
-            now >= i128::from(JUMP_FROM_ZERO)
-        } else if now <= 0 || before < 0 {
-            false
-        } else {
-            now >= before * factor || before >= now * factor
-        };
-        return jumps.then(|| (as_decimal(prev), as_decimal(value)));
-    }
     let prev_value = match (value, prev) {
         (Value::Money(m), Value::Money(p)) => p.in_unit(m.unit).amount,
+        (Value::Count(_), Value::Count(_)) => as_decimal(prev),
         _ => return None,
     };
     let now = as_decimal(value);
