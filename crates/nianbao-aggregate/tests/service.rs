@@ -106,7 +106,9 @@ async fn rollup_completeness_compare_and_export_through_storage() {
     let a = report_of("d1-a", 2023, Edition::E2021, &[3, 1, 4, 1, 5], false);
     let b1 = report_of("d1-b", 2023, Edition::E2021, &[9, 2, 6], true);
     let b2 = report_of("d1-b", 2023, Edition::E2021, &[5, 3, 5, 8], true);
-    let d1 = report_of("d1", 2023, Edition::E2021, &[2, 7, 1, 8], false);
+    let mut d1 = report_of("d1", 2023, Edition::E2021, &[2, 7, 1, 8], false);
+    // Published by its own date before the deadline: on time although filed later.
+    d1.published_date = chrono::NaiveDate::from_ymd_opt(2024, 1, 20);
     assert_eq!(env.submit(&a, None).await, 1);
     assert_eq!(env.submit(&b1, None).await, 1);
     assert_eq!(env.submit(&b2, Some(1)).await, 2);
@@ -195,6 +197,7 @@ async fn rollup_completeness_compare_and_export_through_storage() {
     };
     assert_eq!(state("d2"), Some((apb::FilingState::Missing as i32, false)));
     assert_eq!(state("d1-a"), Some((apb::FilingState::Late as i32, true)));
+    assert_eq!(state("d1"), Some((apb::FilingState::OnTime as i32, false)));
     assert_eq!(
         state("city"),
         Some((apb::FilingState::Missing as i32, false))
@@ -256,7 +259,8 @@ async fn rollup_completeness_compare_and_export_through_storage() {
         .into_inner();
     assert_eq!(warnings(&c), Some(before - 1), "{warning:?}");
 
-    // The filing alone: the same states, days and publications, nothing counted.
+    // The filing alone: the same states (d1 on time by its stated publication date), days and
+    // publications, nothing counted.
     let filing = env
         .agg
         .completeness(with_token(

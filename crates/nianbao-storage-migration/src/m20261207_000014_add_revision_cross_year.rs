@@ -1,7 +1,8 @@
 //! Which revision of the year before a revision's stored findings were checked against (the
 //! cross-year rules R5, R7 and W5 read it), so that a reader knows whether those findings still
 //! hold for the year before as it is now. `NULL` for a revision written before this migration
-//! (not known: a reader checks again), `0` when there was no report of the year before.
+//! (not known: a reader that finds a report of the year before checks again), `0` when there was
+//! no report of the year before.
 //!
 //! On SQLite the covering index of revision heads (migration 9) is made again with the new
 //! column, so that bulk reads of heads still never touch the table's rows.
