@@ -66,42 +66,17 @@ done
 if [ -n "${NIANBAO_BENCH_REMINDERS:-}" ]; then
     # What a city's scheduler leaves in the log: while no office has submitted, the reminder
     # scheduler (its own process, with the city's token) mails each office the step due today
-    # through a local SMTP sink that accepts everything.
-    python3 - 50825 >"$work/smtp.log" 2>&1 <<'PY' &
-import asyncio, sys
-
-async def session(reader, writer):
-    writer.write(b"220 sink ESMTP\r\n")
-    data = False
-    while line := await reader.readline():
-        if data:
-            if line.rstrip(b"\r\n") == b".":
-                data = False
-                writer.write(b"250 queued\r\n")
-        else:
-            verb = line[:4].upper()
-            if verb == b"EHLO":
-                writer.write(b"250-sink\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")
-            elif verb == b"DATA":
-                data = True
-                writer.write(b"354 end with .\r\n")
-            elif verb == b"QUIT":
-                writer.write(b"221 bye\r\n")
-                await writer.drain()
-                break
-            else:
-                writer.write(b"250 ok\r\n")
-        await writer.drain()
-    writer.close()
-
-async def main():
-    server = await asyncio.start_server(session, "127.0.0.1", int(sys.argv[1]))
-    async with server:
-        await server.serve_forever()
-
-asyncio.run(main())
-PY
+    # through the tests' SMTP server (`smtp_sink.py`, aiosmtpd from scripts/setup.sh; it stops
+    # when its input closes).
+    mkfifo "$work/smtp.in"
+    python3 crates/nianbao-notify/tests/smtp_sink.py 50825 "$work/mail.jsonl" \
+        <"$work/smtp.in" >"$work/smtp.log" 2>&1 &
     smtp=$!
+    exec 3>"$work/smtp.in"
+    for _ in $(seq 1 100); do
+        grep -q ready "$work/smtp.log" 2>/dev/null && break
+        sleep 0.1
+    done
     for i in $(seq -w 0 999); do
         "$bin" orgs set-contact "bench-0$i" --email "gongkai@bench-0$i.example.org" >/dev/null
     done
@@ -119,7 +94,8 @@ PY
         [ "$sent" -ge 1000 ] && break
         sleep 1
     done
-    kill "$notify" "$smtp"
+    kill "$notify"
+    exec 3>&-
     wait "$notify" "$smtp" 2>/dev/null || true
     notify= smtp=
     echo "reminders sent by the scheduler: $sent"
